@@ -1,0 +1,7 @@
+//! Server functions called by the console, one file per domain. Each checks
+//! who is asking before doing anything. They live under `/rpc`, away from the
+//! REST API's `/api/v1`.
+
+pub mod session;
+pub mod team;
+pub mod tokens;

@@ -1,0 +1,88 @@
+//! The team: members, roles, passwords.
+
+use crate::error::AppError;
+use crate::model::{Role, User};
+use leptos::prelude::*;
+
+#[cfg(feature = "ssr")]
+fn parse_role(role: &str) -> Result<Role, AppError> {
+    role.parse().map_err(|message: String| AppError::validation("role", message))
+}
+
+#[server(prefix = "/rpc", endpoint = "list_members")]
+pub async fn list_members() -> Result<Vec<User>, AppError> {
+    use crate::ssr::{AppState, auth, reply, team};
+    let result = async {
+        auth::require_session()?;
+        AppState::from_context()?.db.run(team::list_users).await
+    }
+    .await;
+    reply(result)
+}
+
+#[server(prefix = "/rpc", endpoint = "add_member")]
+pub async fn add_member(email: String, name: String, role: String, password: String) -> Result<User, AppError> {
+    use crate::ssr::{AppState, auth, reply, team};
+    let result = async {
+        auth::require_admin()?;
+        let role = parse_role(&role)?;
+        AppState::from_context()?
+            .db
+            .run(move |conn| {
+                team::create_user(conn, &team::NewMember { email: &email, name: &name, role, password: &password })
+            })
+            .await
+    }
+    .await;
+    reply(result)
+}
+
+#[server(prefix = "/rpc", endpoint = "change_role")]
+pub async fn change_role(user_id: i64, role: String) -> Result<User, AppError> {
+    use crate::ssr::{AppState, auth, reply, team};
+    let result = async {
+        auth::require_admin()?;
+        let role = parse_role(&role)?;
+        AppState::from_context()?.db.run(move |conn| team::change_role(conn, user_id, role)).await
+    }
+    .await;
+    reply(result)
+}
+
+#[server(prefix = "/rpc", endpoint = "remove_member")]
+pub async fn remove_member(user_id: i64) -> Result<(), AppError> {
+    use crate::ssr::{AppState, auth, reply, team};
+    let result = async {
+        let actor = auth::require_admin()?.user.id;
+        AppState::from_context()?.db.run(move |conn| team::remove_user(conn, actor, user_id)).await
+    }
+    .await;
+    reply(result)
+}
+
+#[server(prefix = "/rpc", endpoint = "change_password")]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+    confirm_password: String,
+) -> Result<(), AppError> {
+    use crate::ssr::{AppState, auth, reply, team};
+    let result = async {
+        let session = auth::require_session()?;
+        AppState::from_context()?
+            .db
+            .run(move |conn| {
+                team::change_password(
+                    conn,
+                    session.user.id,
+                    Some(session.session_id),
+                    &current_password,
+                    &new_password,
+                    &confirm_password,
+                )
+            })
+            .await
+    }
+    .await;
+    reply(result)
+}

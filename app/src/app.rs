@@ -1,0 +1,48 @@
+//! The HTML shell and the route tree: public pages, sign-in and the console.
+
+use crate::pages::console::{ConsoleLayout, Overview, TeamPage, TokensPage};
+use crate::pages::{HomePage, LoginPage, NotFound};
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{ParentRoute, Route, Router, Routes};
+use leptos_router::path;
+
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                <link rel="icon" href="/favicon.ico" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/vigie.css" />
+        <Title formatter=|title: String| if title.is_empty() { "Vigie".to_owned() } else { format!("{title} · Vigie") } />
+        <Router>
+            <Routes fallback=NotFound>
+                <Route path=path!("/") view=HomePage />
+                <Route path=path!("/login") view=LoginPage />
+                <ParentRoute path=path!("/console") view=ConsoleLayout>
+                    <Route path=path!("") view=Overview />
+                    <Route path=path!("team") view=TeamPage />
+                    <Route path=path!("tokens") view=TokensPage />
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}

@@ -1,0 +1,6 @@
+//! Wire types shared by the server and the browser. No database derives here:
+//! rows live in `ssr::db` and are converted into these.
+
+mod team;
+
+pub use team::*;

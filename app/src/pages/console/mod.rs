@@ -1,0 +1,112 @@
+//! The console: the layout every console page shares, and its pages.
+
+mod team;
+mod tokens;
+
+pub use team::TeamPage;
+pub use tokens::TokensPage;
+
+use crate::api::session::{SignOut, current_user};
+use crate::error::AppError;
+use crate::model::User;
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::{A, Outlet};
+
+/// The signed-in user, provided by [`ConsoleLayout`] to every console page.
+pub type Viewer = Resource<Result<User, AppError>>;
+
+pub fn use_viewer() -> Option<Viewer> {
+    use_context::<Viewer>()
+}
+
+#[component]
+pub fn ConsoleLayout() -> impl IntoView {
+    let viewer: Viewer = Resource::new(|| (), |_| current_user());
+    provide_context(viewer);
+    let sign_out = ServerAction::<SignOut>::new();
+    let is_admin = move || viewer.get().and_then(Result::ok).is_some_and(|u| u.is_admin());
+
+    view! {
+        <div class="console">
+            <aside class="sidebar">
+                <a class="brand" href="/console">
+                    <span class="brand-mark" aria-hidden="true"></span>
+                    "Vigie"
+                </a>
+                <nav aria-label="Console">
+                    <A href="/console" exact=true>"Overview"</A>
+                    <A href="/console/team">"Team"</A>
+                    <Transition fallback=|| ()>
+                        <Show when=is_admin>
+                            <A href="/console/tokens">"API tokens"</A>
+                        </Show>
+                    </Transition>
+                </nav>
+            </aside>
+            <div class="console-main">
+                <header class="topbar">
+                    <Transition fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            match viewer.await {
+                                Ok(user) => view! {
+                                    <span class="whoami">
+                                        <span class="whoami-name">{user.name.clone()}</span>
+                                        <span class="badge">{user.role.as_str()}</span>
+                                    </span>
+                                }.into_any(),
+                                Err(_) => view! {
+                                    <a href="/login">"Sign in again"</a>
+                                }.into_any(),
+                            }
+                        })}
+                    </Transition>
+                    <ActionForm action=sign_out attr:class="inline">
+                        <button type="submit" class="ghost">"Sign out"</button>
+                    </ActionForm>
+                </header>
+                <main class="content">
+                    <Outlet />
+                </main>
+            </div>
+        </div>
+    }
+}
+
+#[component]
+pub fn Overview() -> impl IntoView {
+    let viewer = use_viewer();
+    view! {
+        <Title text="Overview" />
+        <h1>"Overview"</h1>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let user = match viewer {
+                    Some(viewer) => viewer.await.ok(),
+                    None => None,
+                };
+                user.map(|user| view! {
+                    <p class="lead">"Welcome, " {user.name.clone()} "."</p>
+                    <div class="cards">
+                        <section class="card">
+                            <h2>"Team"</h2>
+                            <p>"See who has access, change your password"
+                                {user.is_admin().then_some(", add members and set roles")} "."</p>
+                            <p><a href="/console/team">"Open the team page"</a></p>
+                        </section>
+                        <section class="card">
+                            <h2>"REST API"</h2>
+                            <p>"Automate Vigie over " <code>"/api/v1"</code> " with a bearer token. "
+                                "The API is described by its "
+                                <a href="/api/v1/openapi.json">"OpenAPI document"</a> "."</p>
+                            {user.is_admin().then(|| view! {
+                                <p><a href="/console/tokens">"Manage API tokens"</a></p>
+                            })}
+                        </section>
+                    </div>
+                })
+            })}
+        </Transition>
+    }
+}

@@ -1,0 +1,109 @@
+//! `/console/tokens`: admins create (shown once), list and revoke API tokens.
+
+use crate::api::tokens::{CreateToken, RevokeToken, list_tokens};
+use crate::components::{FieldError, FormError, Time, general_error, last_error};
+use crate::model::ApiToken;
+use leptos::form::ActionForm;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn TokensPage() -> impl IntoView {
+    let create = ServerAction::<CreateToken>::new();
+    let revoke = ServerAction::<RevokeToken>::new();
+    let tokens = Resource::new(move || (create.version().get(), revoke.version().get()), |_| list_tokens());
+    let error = last_error(create.value());
+    let created = move || create.value().get().and_then(Result::ok);
+    let revoke_error = last_error(revoke.value());
+
+    view! {
+        <Title text="API tokens" />
+        <h1>"API tokens"</h1>
+        <section class="card">
+            <h2>"Create a token"</h2>
+            <p class="muted">
+                "A token acts as you on the REST API: send it as "
+                <code>"Authorization: Bearer <token>"</code> "."
+            </p>
+            <ActionForm action=create attr:class="inline-form">
+                <label>
+                    "Name"
+                    <input type="text" name="name" required maxlength="100" placeholder="e.g. deploy script" autocomplete="off" />
+                    <FieldError error field="name" />
+                </label>
+                <button type="submit" class="primary" disabled=move || create.pending().get()>"Create token"</button>
+            </ActionForm>
+            <FormError error=general_error(error, &["name"]) />
+            {move || created().map(|created| view! {
+                <div class="callout" role="status">
+                    <p><strong>{format!("Token “{}” created.", created.token.name)}</strong>
+                        " Copy it now: it will not be shown again."</p>
+                    <code class="secret" data-testid="new-token">{created.secret}</code>
+                </div>
+            })}
+        </section>
+        <section class="card">
+            <h2>"Active tokens"</h2>
+            <FormError error=revoke_error />
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || Suspend::new(async move {
+                    match tokens.await {
+                        Ok(list) if list.is_empty() => view! { <p class="muted">"No tokens yet."</p> }.into_any(),
+                        Ok(list) => view! {
+                            <div class="table-wrap">
+                                <table>
+                                    <thead>
+                                        <tr>
+                                            <th scope="col">"Name"</th>
+                                            <th scope="col">"Token"</th>
+                                            <th scope="col">"Owner"</th>
+                                            <th scope="col">"Created"</th>
+                                            <th scope="col">"Last used"</th>
+                                            <th scope="col"><span class="sr-only">"Actions"</span></th>
+                                        </tr>
+                                    </thead>
+                                    <tbody>
+                                        {list.into_iter().map(|token| view! { <TokenRow token revoke /> }).collect_view()}
+                                    </tbody>
+                                </table>
+                            </div>
+                        }.into_any(),
+                        Err(error) => view! { <p class="form-error" role="alert">{error.to_string()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+#[component]
+fn TokenRow(token: ApiToken, revoke: ServerAction<RevokeToken>) -> impl IntoView {
+    let id = token.id;
+    let confirming = RwSignal::new(false);
+    view! {
+        <tr data-token-name=token.name.clone()>
+            <td>{token.name.clone()}</td>
+            <td><code>{format!("{}…", token.prefix)}</code></td>
+            <td>{token.owner_name.clone()}</td>
+            <td><Time at=token.created_at /></td>
+            <td>{match token.last_used_at {
+                Some(at) => view! { <Time at /> }.into_any(),
+                None => view! { <span class="muted">"never"</span> }.into_any(),
+            }}</td>
+            <td class="actions">
+                <Show
+                    when=move || confirming.get()
+                    fallback=move || view! {
+                        <button type="button" class="ghost danger" on:click=move |_| confirming.set(true)>"Revoke"</button>
+                    }
+                >
+                    <button type="button" class="danger" on:click=move |_| {
+                        revoke.dispatch(RevokeToken { id });
+                        confirming.set(false);
+                    }>"Confirm revoke"</button>
+                    <button type="button" class="ghost" on:click=move |_| confirming.set(false)>"Cancel"</button>
+                </Show>
+            </td>
+        </tr>
+    }
+}

@@ -1,0 +1,10 @@
+//! Pages: the public ones here, the console's under `console/`.
+
+pub mod console;
+mod home;
+mod login;
+mod not_found;
+
+pub use home::HomePage;
+pub use login::LoginPage;
+pub use not_found::NotFound;

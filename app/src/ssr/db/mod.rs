@@ -1,0 +1,93 @@
+//! The database: connection pool, embedded migrations, and one module of
+//! queries per table. Query functions take the connection and return
+//! `QueryResult`; [`Db::run`] keeps them off the async executor.
+
+pub mod api_tokens;
+pub mod login_failures;
+pub mod schema;
+pub mod sessions;
+pub mod users;
+
+use crate::error::AppError;
+use diesel::PgConnection;
+use diesel::r2d2::{ConnectionManager, Pool, PooledConnection};
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+use std::time::Duration;
+
+pub const MIGRATIONS: EmbeddedMigrations = embed_migrations!("../migrations");
+
+pub type PgPool = Pool<ConnectionManager<PgConnection>>;
+pub type Conn = PooledConnection<ConnectionManager<PgConnection>>;
+
+/// How long a request waits for a free connection before giving up.
+const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(5);
+
+#[derive(Clone)]
+pub struct Db {
+    pool: PgPool,
+}
+
+impl Db {
+    /// Opens a pool of at most `max_size` connections to `url`.
+    pub fn connect(url: &str, max_size: u32) -> Result<Self, diesel::r2d2::PoolError> {
+        let pool = Pool::builder()
+            .max_size(max_size)
+            .min_idle(Some(1))
+            .connection_timeout(CHECKOUT_TIMEOUT)
+            .build(ConnectionManager::new(url))?;
+        Ok(Self { pool })
+    }
+
+    pub fn from_pool(pool: PgPool) -> Self {
+        Self { pool }
+    }
+
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// Runs the embedded migrations that have not run yet; returns their names.
+    pub fn migrate(&self) -> Result<Vec<String>, String> {
+        let mut conn = self.pool.get().map_err(|e| e.to_string())?;
+        run_migrations(&mut conn)
+    }
+
+    /// Runs blocking diesel work on the blocking thread pool, with a bounded
+    /// wait for a connection.
+    pub async fn run<T, F>(&self, work: F) -> Result<T, AppError>
+    where
+        F: FnOnce(&mut PgConnection) -> Result<T, AppError> + Send + 'static,
+        T: Send + 'static,
+    {
+        let pool = self.pool.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get()?;
+            work(&mut conn)
+        })
+        .await
+        .map_err(|error| {
+            tracing::error!(%error, "database task failed");
+            AppError::Internal
+        })?
+    }
+
+    /// True when the database answers a trivial query.
+    pub async fn ping(&self) -> bool {
+        use diesel::RunQueryDsl;
+        self.run(|conn| Ok(diesel::sql_query("SELECT 1").execute(conn)?)).await.is_ok()
+    }
+}
+
+pub fn run_migrations(conn: &mut PgConnection) -> Result<Vec<String>, String> {
+    conn.run_pending_migrations(MIGRATIONS)
+        .map(|done| done.iter().map(ToString::to_string).collect())
+        .map_err(|e| e.to_string())
+}
+
+/// True when a diesel error is a unique-constraint violation.
+pub fn is_unique_violation(error: &diesel::result::Error) -> bool {
+    matches!(
+        error,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
+    )
+}

@@ -1,0 +1,9 @@
+//! Everything that only runs on the server: the database, authentication and
+//! the state server functions read from their context.
+
+pub mod auth;
+pub mod team;
+pub mod db;
+pub mod state;
+
+pub use state::{AppState, reply};

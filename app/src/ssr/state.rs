@@ -1,0 +1,38 @@
+//! The state handed to server functions (through context) and REST handlers.
+
+use super::db::Db;
+use crate::error::AppError;
+use leptos::prelude::use_context;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    /// Mark cookies `Secure` (the public URL is https).
+    pub secure_cookies: bool,
+}
+
+impl AppState {
+    /// The state of the running server, from a server function's context.
+    pub fn from_context() -> Result<Self, AppError> {
+        use_context::<Self>().ok_or_else(|| {
+            tracing::error!("AppState missing from the server function context");
+            AppError::Internal
+        })
+    }
+}
+
+/// Finishes a server function: on error, sets the HTTP status the error
+/// stands for (and `Retry-After` when rate limited) on the response.
+pub fn reply<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    if let Err(error) = &result {
+        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+            if let Ok(status) = http::StatusCode::from_u16(error.status()) {
+                response.set_status(status);
+            }
+            if let AppError::RateLimited { retry_after_seconds } = error {
+                response.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(*retry_after_seconds));
+            }
+        }
+    }
+    result
+}

@@ -1,0 +1,123 @@
+//! Command line and configuration: every setting comes from the environment
+//! and a flag of the same meaning overrides it. A bad value stops the start
+//! with one clear line.
+
+use clap::{Args, Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use url::Url;
+
+#[derive(Debug, Parser)]
+#[command(name = "vigie", version, about = "Uptime monitoring, incidents and status pages")]
+pub struct Cli {
+    #[command(flatten)]
+    pub config: Config,
+    /// What to do (default: serve).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// PostgreSQL URL. Without it, a private PostgreSQL is run under the data directory.
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Where Vigie keeps its files (the private PostgreSQL lives in `<dir>/postgres`).
+    #[arg(long, env = "VIGIE_DATA_DIR", default_value = "./data", global = true)]
+    pub data_dir: PathBuf,
+    /// Address to listen on.
+    #[arg(long, env = "VIGIE_BIND", default_value = "127.0.0.1:3000", global = true)]
+    pub bind: SocketAddr,
+    /// The address people reach Vigie at (used in links; https makes cookies Secure).
+    #[arg(long, env = "VIGIE_PUBLIC_URL", global = true, value_parser = parse_public_url)]
+    pub public_url: Option<Url>,
+    /// Most database connections held at once.
+    #[arg(long, env = "VIGIE_DB_POOL_SIZE", default_value_t = 16, global = true,
+          value_parser = clap::value_parser!(u32).range(2..=200))]
+    pub db_pool_size: u32,
+    /// Log as JSON lines instead of text.
+    #[arg(long, env = "VIGIE_LOG_JSON", global = true)]
+    pub log_json: bool,
+}
+
+fn parse_public_url(value: &str) -> Result<Url, String> {
+    let url = Url::parse(value).map_err(|e| format!("not a URL: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err("must start with http:// or https://".to_owned());
+    }
+    if url.host_str().is_none() {
+        return Err("must name a host".to_owned());
+    }
+    Ok(url)
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the server (the default).
+    Serve,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// Manage team members.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Control the private PostgreSQL under the data directory.
+    #[command(subcommand)]
+    Postgres(PostgresCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a team member. The password is read from standard input (or a prompt on a terminal).
+    Create {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_parser = ["admin", "member"])]
+        role: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token for a member; the token is the last line printed.
+    Create {
+        /// The owner's email.
+        #[arg(long)]
+        email: String,
+        /// A name to recognise the token by.
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PostgresCommand {
+    /// Start it (initialising it on first use) and print its URL.
+    Start,
+    /// Stop it.
+    Stop,
+    /// Print its URL, for psql.
+    Url,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn flags_override_defaults_and_bad_values_are_refused() {
+        let cli = Cli::try_parse_from(["vigie", "--bind", "127.0.0.1:4000", "migrate"]).unwrap();
+        assert_eq!(cli.config.bind.port(), 4000);
+        assert!(matches!(cli.command, Some(Command::Migrate)));
+
+        let error = Cli::try_parse_from(["vigie", "--bind", "nowhere"]).unwrap_err().to_string();
+        assert!(error.contains("--bind"), "{error}");
+        let error = Cli::try_parse_from(["vigie", "--public-url", "ftp://x"]).unwrap_err().to_string();
+        assert!(error.contains("http"), "{error}");
+        assert!(Cli::try_parse_from(["vigie", "user", "create", "--email", "a@b.c", "--name", "A", "--role", "owner"]).is_err());
+    }
+}

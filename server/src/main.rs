@@ -1,0 +1,222 @@
+//! `vigie`: serve (the default), migrate, manage users and tokens, control
+//! the private PostgreSQL.
+
+use app::ssr::db::Db;
+use app::ssr::{AppState, team};
+use clap::Parser;
+use server::config::{Cli, Command, Config, PostgresCommand, TokenCommand, UserCommand};
+use server::postgres::{DATABASE, PrivatePostgres};
+use std::io::{BufRead, IsTerminal};
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::time::Duration;
+use tracing_subscriber::EnvFilter;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing(cli.config.log_json);
+    let result = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve(&cli.config),
+        Command::Migrate => with_database(&cli.config, |db| {
+            let done = db.migrate()?;
+            println!("{} migration(s) applied", done.len());
+            Ok(())
+        }),
+        Command::User(UserCommand::Create { email, name, role }) => create_user(&cli.config, &email, &name, &role),
+        Command::Token(TokenCommand::Create { email, name }) => create_token(&cli.config, &email, &name),
+        Command::Postgres(command) => postgres(&cli.config, command),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("vigie: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing(json: bool) {
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("info,tower_http=info,diesel_migrations=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal());
+    if json { builder.json().init() } else { builder.init() }
+}
+
+/// The database to use: `DATABASE_URL`, or the private cluster (started if
+/// needed; `started` says whether this process started it).
+struct Database {
+    url: String,
+    private: Option<PrivatePostgres>,
+    started: bool,
+}
+
+impl Database {
+    fn open(config: &Config) -> Result<Self, String> {
+        if let Some(url) = config.database_url.as_ref().filter(|u| !u.trim().is_empty()) {
+            return Ok(Self { url: url.clone(), private: None, started: false });
+        }
+        let pg = PrivatePostgres::new(&config.data_dir.join("postgres")).map_err(|e| e.to_string())?;
+        let started = pg.start().map_err(|e| e.to_string())?;
+        Ok(Self { url: pg.url(DATABASE), private: Some(pg), started })
+    }
+
+    /// Stops the private cluster if this process started it.
+    fn close(self, always: bool) {
+        if let Some(pg) = self.private.filter(|_| self.started || always) {
+            if let Err(error) = pg.stop() {
+                tracing::error!(%error, "could not stop the private PostgreSQL");
+            }
+        }
+    }
+}
+
+fn connect(url: &str, size: u32) -> Result<Db, String> {
+    Db::connect(url, size).map_err(|e| format!("cannot connect to the database: {e}"))
+}
+
+/// Runs a one-off command against the database (migrated first).
+fn with_database(config: &Config, work: impl FnOnce(&Db) -> Result<(), String>) -> Result<(), String> {
+    let database = Database::open(config)?;
+    let result = connect(&database.url, 2).and_then(|db| {
+        db.migrate().map_err(|e| format!("migrations failed: {e}"))?;
+        work(&db)
+    });
+    database.close(false);
+    result
+}
+
+fn read_password() -> Result<String, String> {
+    if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password: ").map_err(|e| e.to_string())?;
+        let again = rpassword::prompt_password("Repeat the password: ").map_err(|e| e.to_string())?;
+        if first != again {
+            return Err("the two passwords differ".to_owned());
+        }
+        Ok(first)
+    } else {
+        let mut line = String::new();
+        std::io::stdin().lock().read_line(&mut line).map_err(|e| format!("cannot read the password: {e}"))?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+    }
+}
+
+fn create_user(config: &Config, email: &str, name: &str, role: &str) -> Result<(), String> {
+    let role = role.parse()?;
+    let password = read_password()?;
+    with_database(config, |db| {
+        let mut conn = db.pool().get().map_err(|e| e.to_string())?;
+        let user = team::create_user(&mut conn, &team::NewMember { email, name, role, password: &password })
+            .map_err(|e| match e.field() {
+                Some(field) => format!("{field}: {e}"),
+                None => e.to_string(),
+            })?;
+        println!("created {} {} <{}>", user.role, user.name, user.email);
+        Ok(())
+    })
+}
+
+fn create_token(config: &Config, email: &str, name: &str) -> Result<(), String> {
+    with_database(config, |db| {
+        let mut conn = db.pool().get().map_err(|e| e.to_string())?;
+        let email = email.trim().to_lowercase();
+        let owner = app::ssr::db::users::find_by_email(&mut conn, &email)
+            .map_err(|e| e.to_string())?
+            .ok_or_else(|| format!("no team member has the email {email}"))?;
+        let created = team::create_token(&mut conn, owner.id, name).map_err(|e| e.to_string())?;
+        println!("created token \"{}\" for {}; it is shown only once:", created.token.name, owner.email);
+        println!("{}", created.secret);
+        Ok(())
+    })
+}
+
+fn postgres(config: &Config, command: PostgresCommand) -> Result<(), String> {
+    let pg = PrivatePostgres::new(&config.data_dir.join("postgres")).map_err(|e| e.to_string())?;
+    match command {
+        PostgresCommand::Start => {
+            pg.start().map_err(|e| e.to_string())?;
+            println!("{}", pg.url(DATABASE));
+        }
+        PostgresCommand::Stop => pg.stop().map_err(|e| e.to_string())?,
+        PostgresCommand::Url => println!("{}", pg.url(DATABASE)),
+    }
+    Ok(())
+}
+
+fn serve(config: &Config) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    let database = Database::open(config)?;
+    let result = runtime.block_on(run_server(config, &database.url));
+    // Requests are finished: now PostgreSQL may go.
+    database.close(true);
+    result
+}
+
+async fn run_server(config: &Config, url: &str) -> Result<(), String> {
+    let db = connect(url, config.db_pool_size)?;
+    let applied = tokio::task::block_in_place(|| db.migrate()).map_err(|e| format!("migrations failed: {e}"))?;
+    if !applied.is_empty() {
+        tracing::info!(count = applied.len(), "migrations applied");
+    }
+    let secure_cookies = config.public_url.as_ref().is_some_and(|u| u.scheme() == "https");
+    let state = AppState { db: db.clone(), secure_cookies };
+    let router = server::router::router(state, server::leptos_options(config.bind));
+
+    let listener = tokio::net::TcpListener::bind(config.bind)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
+    tracing::info!("listening on http://{}", config.bind);
+    let housekeeping = tokio::spawn(housekeeping(db));
+    axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| format!("server error: {e}"))?;
+    housekeeping.abort();
+    tracing::info!("server stopped");
+    Ok(())
+}
+
+/// Removes expired sessions and old sign-in failures, every ten minutes.
+async fn housekeeping(db: Db) {
+    let mut tick = tokio::time::interval(Duration::from_secs(600));
+    loop {
+        tick.tick().await;
+        let now = chrono::Utc::now();
+        let result = db
+            .run(move |conn| {
+                let sessions = app::ssr::db::sessions::delete_expired(conn, now)?;
+                let failures = app::ssr::db::login_failures::delete_older_than(conn, now - chrono::Duration::days(1))?;
+                Ok((sessions, failures))
+            })
+            .await;
+        if let Ok((sessions, failures)) = result {
+            tracing::debug!(sessions, failures, "housekeeping done");
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

@@ -1,0 +1,125 @@
+//! What the integration tests share: a router on a fresh database, and
+//! helpers to call it like a browser or an API client would.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use app::model::{Role, User};
+use app::ssr::AppState;
+use app::ssr::team::{self, NewMember};
+use axum::Router;
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{HeaderMap, Method, Request, StatusCode, header};
+use server::testing::TestDb;
+use std::net::SocketAddr;
+use tower::ServiceExt;
+
+pub const PASSWORD: &str = "correct horse battery";
+
+pub struct TestApp {
+    pub db: TestDb,
+    router: Router,
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Reply {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// `name=value` of the session cookie this reply sets.
+    pub fn session_cookie(&self) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("vigie_session="))
+            .map(|v| v.split(';').next().unwrap().to_owned())
+    }
+}
+
+impl TestApp {
+    pub fn new() -> Self {
+        let db = TestDb::new();
+        let state = AppState { db: db.db.clone(), secure_cookies: false };
+        let router = server::router::router(state, server::leptos_options("127.0.0.1:3000".parse().unwrap()));
+        Self { db, router }
+    }
+
+    pub fn user(&self, email: &str, role: Role) -> User {
+        let mut conn = self.db.conn();
+        team::create_user(&mut conn, &NewMember { email, name: email.split('@').next().unwrap(), role, password: PASSWORD })
+            .unwrap()
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> Reply {
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
+        Reply { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+    }
+
+    pub async fn get(&self, uri: &str, cookie: Option<&str>) -> Reply {
+        let mut request = Request::get(uri);
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        self.send(request.body(Body::empty()).unwrap()).await
+    }
+
+    /// Calls a server function as the browser's client does (form-encoded).
+    pub async fn rpc(&self, name: &str, form: &[(&str, &str)], cookie: Option<&str>) -> Reply {
+        self.rpc_from(name, form, cookie, "127.0.0.1:50000").await
+    }
+
+    pub async fn rpc_from(&self, name: &str, form: &[(&str, &str)], cookie: Option<&str>, address: &str) -> Reply {
+        let body: String = url::form_urlencoded::Serializer::new(String::new()).extend_pairs(form).finish();
+        let mut request = Request::post(format!("/rpc/{name}"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "application/json");
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        let mut request = request.body(Body::from(body)).unwrap();
+        let address: SocketAddr = address.parse().unwrap();
+        request.extensions_mut().insert(ConnectInfo(address));
+        self.send(request).await
+    }
+
+    /// Signs in and returns the `Cookie` header value to send afterwards.
+    pub async fn sign_in(&self, email: &str) -> String {
+        let reply = self.rpc("sign_in", &[("email", email), ("password", PASSWORD)], None).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        reply.session_cookie().expect("a session cookie")
+    }
+
+    pub async fn api(&self, method: Method, uri: &str, token: Option<&str>, body: Option<serde_json::Value>) -> Reply {
+        let mut request = Request::builder().method(method).uri(uri);
+        if let Some(token) = token {
+            request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+        }
+        let body = match body {
+            Some(json) => {
+                request = request.header(header::CONTENT_TYPE, "application/json");
+                Body::from(json.to_string())
+            }
+            None => Body::empty(),
+        };
+        self.send(request.body(body).unwrap()).await
+    }
+
+    /// A new API token owned by `user_id`.
+    pub fn token(&self, user_id: i64) -> String {
+        let mut conn = self.db.conn();
+        team::create_token(&mut conn, user_id, "test").unwrap().secret
+    }
+}
