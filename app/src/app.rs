@@ -30,6 +30,13 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    // Effects run only in the browser, once the page is hydrated: mark it, so
+    // tests (and styles) can tell a live page from the server's HTML.
+    Effect::new(|_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
     view! {
         <Stylesheet id="leptos" href="/pkg/vigie.css" />
         <Title formatter=|title: String| if title.is_empty() { "Vigie".to_owned() } else { format!("{title} · Vigie") } />

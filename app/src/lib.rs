@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! Vigie's application: the route tree, the pages, the server functions they
 //! call, and (behind `ssr`) everything that only runs on the server.
 

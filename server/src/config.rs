@@ -118,6 +118,9 @@ mod tests {
         assert!(error.contains("--bind"), "{error}");
         let error = Cli::try_parse_from(["vigie", "--public-url", "ftp://x"]).unwrap_err().to_string();
         assert!(error.contains("http"), "{error}");
-        assert!(Cli::try_parse_from(["vigie", "user", "create", "--email", "a@b.c", "--name", "A", "--role", "owner"]).is_err());
+        assert!(
+            Cli::try_parse_from(["vigie", "user", "create", "--email", "a@b.c", "--name", "A", "--role", "owner"])
+                .is_err()
+        );
     }
 }

@@ -16,10 +16,5 @@ use std::net::SocketAddr;
 /// The Leptos options: where cargo-leptos put the site, and the output name
 /// the hydration scripts load (`/pkg/vigie.js`, `/pkg/vigie.wasm`).
 pub fn leptos_options(bind: SocketAddr) -> LeptosOptions {
-    LeptosOptions::builder()
-        .output_name("vigie")
-        .site_root("target/site")
-        .site_pkg_dir("pkg")
-        .site_addr(bind)
-        .build()
+    LeptosOptions::builder().output_name("vigie").site_root("target/site").site_pkg_dir("pkg").site_addr(bind).build()
 }

@@ -108,10 +108,12 @@ fn create_user(config: &Config, email: &str, name: &str, role: &str) -> Result<(
     let password = read_password()?;
     with_database(config, |db| {
         let mut conn = db.pool().get().map_err(|e| e.to_string())?;
-        let user = team::create_user(&mut conn, &team::NewMember { email, name, role, password: &password })
-            .map_err(|e| match e.field() {
-                Some(field) => format!("{field}: {e}"),
-                None => e.to_string(),
+        let user =
+            team::create_user(&mut conn, &team::NewMember { email, name, role, password: &password }).map_err(|e| {
+                match e.field() {
+                    Some(field) => format!("{field}: {e}"),
+                    None => e.to_string(),
+                }
             })?;
         println!("created {} {} <{}>", user.role, user.name, user.email);
         Ok(())

@@ -145,11 +145,14 @@ impl PrivatePostgres {
             return Err(PgError::NotACluster(self.dir.clone()));
         }
         tracing::info!(dir = %self.dir.display(), "initialising the private PostgreSQL cluster");
-        run(self
-            .pg_command("initdb")
-            .arg("-D")
-            .arg(&self.dir)
-            .args(["-U", ROLE, "--auth=trust", "--encoding=UTF8", "--no-locale", "--no-instructions"]))?;
+        run(self.pg_command("initdb").arg("-D").arg(&self.dir).args([
+            "-U",
+            ROLE,
+            "--auth=trust",
+            "--encoding=UTF8",
+            "--no-locale",
+            "--no-instructions",
+        ]))?;
         Ok(())
     }
 

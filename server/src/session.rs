@@ -17,7 +17,9 @@ fn is_console(path: &str) -> bool {
 
 /// Paths that never need the session (assets, probes, the token-based API).
 fn skips_session(path: &str) -> bool {
-    path.starts_with("/pkg/") || path.starts_with("/api/v1/") || matches!(path, "/healthz" | "/metrics" | "/favicon.ico")
+    path.starts_with("/pkg/")
+        || path.starts_with("/api/v1/")
+        || matches!(path, "/healthz" | "/metrics" | "/favicon.ico")
 }
 
 pub async fn layer(State(state): State<AppState>, mut request: Request, next: Next) -> Response {

@@ -53,7 +53,10 @@ async fn api_errors_have_one_shape() {
 
     let anonymous = app.api(Method::GET, "/api/v1/me", None, None).await;
     assert_eq!(anonymous.status, StatusCode::UNAUTHORIZED);
-    assert_eq!(anonymous.json(), json!({"error": {"code": "unauthorized", "message": "sign in to continue", "field": null}}));
+    assert_eq!(
+        anonymous.json(),
+        json!({"error": {"code": "unauthorized", "message": "sign in to continue", "field": null}})
+    );
     let bogus = app.api(Method::GET, "/api/v1/me", Some("vigie_nope"), None).await;
     assert_eq!(bogus.status, StatusCode::UNAUTHORIZED);
 
@@ -96,8 +99,11 @@ async fn the_api_enforces_roles() {
         (Method::GET, "/api/v1/tokens".to_owned(), None),
         (Method::POST, "/api/v1/tokens".to_owned(), Some(json!({"name": "x"}))),
         (Method::DELETE, "/api/v1/tokens/1".to_owned(), None),
-        (Method::POST, "/api/v1/users".to_owned(),
-         Some(json!({"email": "e@example.com", "name": "E", "role": "admin", "password": PASSWORD}))),
+        (
+            Method::POST,
+            "/api/v1/users".to_owned(),
+            Some(json!({"email": "e@example.com", "name": "E", "role": "admin", "password": PASSWORD})),
+        ),
         (Method::PATCH, format!("/api/v1/users/{}", bob.id), Some(json!({"role": "admin"}))),
         (Method::DELETE, format!("/api/v1/users/{}", ada.id), None),
     ] {
@@ -107,18 +113,27 @@ async fn the_api_enforces_roles() {
     }
 
     let created = app
-        .api(Method::POST, "/api/v1/users", Some(&admin),
-             Some(json!({"email": "eve@example.com", "name": "Eve", "role": "member", "password": PASSWORD})))
+        .api(
+            Method::POST,
+            "/api/v1/users",
+            Some(&admin),
+            Some(json!({"email": "eve@example.com", "name": "Eve", "role": "member", "password": PASSWORD})),
+        )
         .await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
     let eve = created.json()["id"].as_i64().unwrap();
     let duplicate = app
-        .api(Method::POST, "/api/v1/users", Some(&admin),
-             Some(json!({"email": "EVE@example.com", "name": "Eve", "role": "member", "password": PASSWORD})))
+        .api(
+            Method::POST,
+            "/api/v1/users",
+            Some(&admin),
+            Some(json!({"email": "EVE@example.com", "name": "Eve", "role": "member", "password": PASSWORD})),
+        )
         .await;
     assert_eq!(duplicate.status, StatusCode::CONFLICT);
     assert_eq!(duplicate.json()["error"]["field"], "email");
-    let promoted = app.api(Method::PATCH, &format!("/api/v1/users/{eve}"), Some(&admin), Some(json!({"role": "admin"}))).await;
+    let promoted =
+        app.api(Method::PATCH, &format!("/api/v1/users/{eve}"), Some(&admin), Some(json!({"role": "admin"}))).await;
     assert_eq!(promoted.json()["role"], "admin");
     let last_admin = app.api(Method::DELETE, &format!("/api/v1/users/{}", ada.id), Some(&admin), None).await;
     assert_eq!(last_admin.status, StatusCode::CONFLICT, "one cannot remove oneself");
@@ -179,8 +194,11 @@ async fn health_says_unavailable_when_the_database_does_not_answer() {
     let db = app::ssr::db::Db::from_pool(pool);
     let state = app::ssr::AppState { db, secure_cookies: false };
     let router = server::router::router(state, server::leptos_options("127.0.0.1:3000".parse().unwrap()));
-    let response = tower::ServiceExt::oneshot(router, axum::http::Request::get("/healthz").body(axum::body::Body::empty()).unwrap())
-        .await
-        .unwrap();
+    let response = tower::ServiceExt::oneshot(
+        router,
+        axum::http::Request::get("/healthz").body(axum::body::Body::empty()).unwrap(),
+    )
+    .await
+    .unwrap();
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
 }

@@ -41,7 +41,8 @@ async fn users_and_tokens_are_created_from_the_command_line() {
     assert!(!duplicate.status.success());
     assert!(String::from_utf8_lossy(&duplicate.stderr).contains("already exists"));
 
-    let bad_role = vigie(&url, &["user", "create", "--email", "b@example.com", "--name", "B", "--role", "owner"], "x\n");
+    let bad_role =
+        vigie(&url, &["user", "create", "--email", "b@example.com", "--name", "B", "--role", "owner"], "x\n");
     assert!(!bad_role.status.success());
 
     let token = vigie(&url, &["token", "create", "--email", "ada@example.com", "--name", "ci"], "");

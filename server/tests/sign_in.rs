@@ -75,8 +75,9 @@ async fn repeated_failures_lock_the_account_with_a_retry_after() {
     for attempt in 0..ACCOUNT_LIMIT.max {
         // Each from another address: this is the per-account limit.
         let address = format!("10.0.0.{attempt}:4000");
-        let reply =
-            app.rpc_from("sign_in", &[("email", "ada@example.com"), ("password", "wrong password")], None, &address).await;
+        let reply = app
+            .rpc_from("sign_in", &[("email", "ada@example.com"), ("password", "wrong password")], None, &address)
+            .await;
         assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "attempt {attempt}");
     }
     // Now even the right password waits.

@@ -61,7 +61,11 @@ async fn admins_add_members_with_field_level_errors() {
     ];
     for ((email, name, role, password), field, status) in cases {
         let reply = app
-            .rpc("add_member", &[("email", email), ("name", name), ("role", role), ("password", password)], Some(&admin))
+            .rpc(
+                "add_member",
+                &[("email", email), ("name", name), ("role", role), ("password", password)],
+                Some(&admin),
+            )
             .await;
         assert_eq!(reply.status, status, "{email}/{name}/{role}: {}", reply.body);
         assert_eq!(reply.json()["field"], field, "{}", reply.body);

@@ -1,7 +1,9 @@
 //! The team: members, roles, passwords.
 
 use crate::error::AppError;
-use crate::model::{Role, User};
+use crate::model::User;
+#[cfg(feature = "ssr")]
+use crate::model::Role;
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]

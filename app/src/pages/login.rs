@@ -23,7 +23,7 @@ pub fn LoginPage() -> impl IntoView {
                 </div>
                 <h1>"Sign in"</h1>
                 <ActionForm action=sign_in attr:class="stack">
-                    <input type="hidden" name="next" prop:value=next />
+                    <input type="hidden" name="next" value=next />
                     <label>
                         "Email"
                         <input type="email" name="email" autocomplete="username" required autofocus />

@@ -5,11 +5,11 @@
 use super::db::{api_tokens, login_failures, sessions, users};
 use crate::error::AppError;
 use crate::model::{User, limits};
-use rand_core::{OsRng, RngCore};
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
+use rand_core::{OsRng, RngCore};
 use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
 
@@ -140,7 +140,13 @@ pub fn retry_after(recent_newest_first: &[DateTime<Utc>], limit: Limit, now: Dat
     (wait > 0).then(|| wait.unsigned_abs())
 }
 
-fn check_limit(conn: &mut PgConnection, scope: &str, key: &str, limit: Limit, now: DateTime<Utc>) -> Result<(), AppError> {
+fn check_limit(
+    conn: &mut PgConnection,
+    scope: &str,
+    key: &str,
+    limit: Limit,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
     let recent = login_failures::recent(conn, scope, key, now - limit.window, limit.max as i64)?;
     match retry_after(&recent, limit, now) {
         Some(retry_after_seconds) => Err(AppError::RateLimited { retry_after_seconds }),

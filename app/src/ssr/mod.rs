@@ -2,8 +2,8 @@
 //! the state server functions read from their context.
 
 pub mod auth;
-pub mod team;
 pub mod db;
 pub mod state;
+pub mod team;
 
 pub use state::{AppState, reply};

@@ -1,7 +1,9 @@
 //! Managing the team and API tokens: the rules (validation, the last admin,
 //! who may do what) shared by the console, the REST API and the CLI.
 
-use super::auth::{check_password, hash_password, new_secret, normalize_email, normalize_name, secret_hash, verify_password};
+use super::auth::{
+    check_password, hash_password, new_secret, normalize_email, normalize_name, secret_hash, verify_password,
+};
 use super::db::{api_tokens, is_unique_violation, sessions, users};
 use crate::error::AppError;
 use crate::model::{ApiToken, CreatedToken, Role, User, limits};

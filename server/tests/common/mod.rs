@@ -56,8 +56,11 @@ impl TestApp {
 
     pub fn user(&self, email: &str, role: Role) -> User {
         let mut conn = self.db.conn();
-        team::create_user(&mut conn, &NewMember { email, name: email.split('@').next().unwrap(), role, password: PASSWORD })
-            .unwrap()
+        team::create_user(
+            &mut conn,
+            &NewMember { email, name: email.split('@').next().unwrap(), role, password: PASSWORD },
+        )
+        .unwrap()
     }
 
     pub async fn send(&self, request: Request<Body>) -> Reply {

@@ -86,8 +86,5 @@ pub fn run_migrations(conn: &mut PgConnection) -> Result<Vec<String>, String> {
 
 /// True when a diesel error is a unique-constraint violation.
 pub fn is_unique_violation(error: &diesel::result::Error) -> bool {
-    matches!(
-        error,
-        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
-    )
+    matches!(error, diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _))
 }

@@ -1,0 +1,104 @@
+# Vigie — `make run` (build and serve), `make test` (every test), `make build`
+# (the release build). Tools that are missing are installed on the way.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := run
+
+CARGO_LEPTOS_VERSION := 0.3.10
+WASM_BINDGEN_VERSION := 0.2.130
+BINARYEN_VERSION := 132.0.0
+TOOLS := $(CURDIR)/target/tools
+# wasm-opt from npm first: Debian's older one breaks the release wasm.
+export PATH := $(TOOLS)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+# Where the Rust tests keep their private PostgreSQL when TEST_DATABASE_URL is unset.
+export VIGIE_TEST_DATA_DIR ?= /tmp/vigie-test-$(shell id -u)
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends
+# Crates that must never reach the browser's bundle.
+SERVER_ONLY_CRATES := diesel|pq-sys|r2d2|tokio|reqwest|ammonia|axum|argon2|lettre
+
+.PHONY: run build test tools rust-tools wasm-opt system-packages postgres-server e2e-tools \
+        check-wasm-deps fmt-check clippy rust-test e2e clean
+
+## run: build the release and serve on http://127.0.0.1:3000 (VIGIE_BIND to change)
+run: build postgres-server
+	./target/release/vigie serve
+
+## build: the release server (target/release/vigie) and the hydrated site (target/site)
+build: tools
+	cargo leptos build --release
+
+## test: formatting, lints, the wasm bundle's dependencies, Rust tests, browser tests
+test: tools postgres-server e2e-tools check-wasm-deps fmt-check clippy rust-test build e2e
+
+tools: system-packages rust-tools wasm-opt
+
+rust-tools:
+	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
+	@rustup component list --installed | grep -q '^clippy' || rustup component add clippy rustfmt
+	@cargo leptos --version 2>/dev/null | grep -q '$(CARGO_LEPTOS_VERSION)' || \
+		cargo install cargo-leptos@$(CARGO_LEPTOS_VERSION) --locked --features no_downloads
+	@wasm-bindgen --version 2>/dev/null | grep -q '$(WASM_BINDGEN_VERSION)' || \
+		cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
+
+wasm-opt:
+	@[ -x $(TOOLS)/node_modules/.bin/wasm-opt ] || { \
+		mkdir -p $(TOOLS) && cd $(TOOLS) && \
+		npm install --no-save --no-audit --no-fund --loglevel=error binaryen@$(BINARYEN_VERSION); }
+
+# Build-time system packages: a C compiler, libpq's headers, Node for wasm-opt.
+system-packages:
+	@missing=""; \
+	command -v cc >/dev/null || missing="$$missing gcc libc6-dev"; \
+	[ -f /usr/include/postgresql/libpq-fe.h ] || missing="$$missing libpq-dev"; \
+	command -v pkg-config >/dev/null || missing="$$missing pkg-config"; \
+	command -v npm >/dev/null || missing="$$missing nodejs npm"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		$(SUDO) apt-get update -qq && $(APT_INSTALL) $$missing; \
+	fi
+
+# The private PostgreSQL needs the server binaries (unless DATABASE_URL is set).
+postgres-server:
+	@if [ -z "$${DATABASE_URL:-}" ] && ! command -v initdb >/dev/null && \
+		! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+		echo "installing the PostgreSQL server binaries"; \
+		$(SUDO) apt-get update -qq && $(APT_INSTALL) postgresql; \
+	fi
+
+# Node packages and Debian's Chromium, for the browser tests only.
+e2e-tools:
+	@[ -x /usr/bin/chromium ] || { $(SUDO) apt-get update -qq && $(APT_INSTALL) chromium; }
+	@[ -d end2end/node_modules/@playwright/test ] || \
+		(cd end2end && npm ci --no-audit --no-fund --loglevel=error)
+
+check-wasm-deps:
+	@found=$$(cargo tree -p frontend --target wasm32-unknown-unknown -e normal --prefix none \
+		| awk '{print $$1}' | sort -u | grep -Ex '$(SERVER_ONLY_CRATES)' || true); \
+	if [ -n "$$found" ]; then echo "server-only crates in the wasm bundle: $$found"; exit 1; fi; \
+	echo "wasm bundle: no server-only crates"
+
+fmt-check:
+	cargo fmt --all --check
+
+clippy:
+	cargo clippy -p app -p server --all-targets --features app/ssr -- -D warnings
+	cargo clippy -p app -p frontend --target wasm32-unknown-unknown --features app/hydrate -- -D warnings
+
+rust-test:
+	@status=0; \
+	cargo test -p app -p server --features app/ssr || status=$$?; \
+	if [ -z "$${TEST_DATABASE_URL:-}" ]; then \
+		./target/debug/vigie --data-dir "$$VIGIE_TEST_DATA_DIR" postgres stop || true; \
+	fi; \
+	exit $$status
+
+## e2e: Playwright against the release build, on its own port and database
+e2e:
+	end2end/run.sh
+
+clean:
+	cargo clean
+	rm -rf end2end/node_modules end2end/test-results

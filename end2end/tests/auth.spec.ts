@@ -1,0 +1,46 @@
+import { expect, test } from '@playwright/test';
+import { ADMIN_EMAIL, ADMIN_PASSWORD, hydrated, signIn, watchConsole } from './helpers';
+
+test('the console sends strangers to sign in, then back where they were going', async ({ page }) => {
+  const problems = watchConsole(page);
+  await page.goto('/console/team');
+  await expect(page).toHaveURL(/\/login\?next=%2Fconsole%2Fteam$/);
+  await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+  await hydrated(page);
+
+  await page.getByLabel('Email').fill(ADMIN_EMAIL);
+  await page.getByLabel('Password').fill(ADMIN_PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/console\/team$/);
+  await expect(page.getByRole('heading', { name: 'Team', level: 1 })).toBeVisible();
+  await expect(page.locator('.whoami')).toContainText('Ada Admin');
+  expect(problems).toEqual([]);
+});
+
+test('a wrong password says so without saying which field was wrong', async ({ page }) => {
+  await page.goto('/login');
+  await hydrated(page);
+  await page.getByLabel('Email').fill(ADMIN_EMAIL);
+  await page.getByLabel('Password').fill('not the password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByRole('alert')).toHaveText('Wrong email or password.');
+  await expect(page).toHaveURL(/\/login/);
+});
+
+test('signing out ends the session', async ({ page }) => {
+  await signIn(page);
+  await expect(page).toHaveURL(/\/console$/);
+  await expect(page.getByRole('heading', { name: 'Overview' })).toBeVisible();
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page).toHaveURL(/\/login$/);
+  await page.goto('/console');
+  await expect(page).toHaveURL(/\/login\?next=%2Fconsole$/);
+});
+
+test('the home page says no status page is published yet', async ({ page }) => {
+  const problems = watchConsole(page);
+  await page.goto('/');
+  await expect(page.getByRole('heading', { name: 'No status page is published yet' })).toBeVisible();
+  await hydrated(page);
+  expect(problems).toEqual([]);
+});

@@ -1,0 +1,28 @@
+import { expect, test } from '@playwright/test';
+import { hydrated, signIn } from './helpers';
+
+// Every page, light and dark, narrow and wide: nothing overflows sideways,
+// and a screenshot of each is kept in test-results/screens for review.
+const pages = ['/', '/login', '/console', '/console/team', '/console/tokens'];
+const sizes = [
+  { name: 'narrow', width: 390, height: 844 },
+  { name: 'wide', width: 1280, height: 800 },
+];
+
+for (const colorScheme of ['light', 'dark'] as const) {
+  for (const size of sizes) {
+    test(`pages fit a ${size.name} screen in ${colorScheme} mode`, async ({ page }, testInfo) => {
+      await page.setViewportSize({ width: size.width, height: size.height });
+      await page.emulateMedia({ colorScheme });
+      for (const path of pages) {
+        if (path === '/console') await signIn(page);
+        await page.goto(path);
+        await hydrated(page);
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        expect(overflow, `${path} overflows by ${overflow}px`).toBeLessThanOrEqual(0);
+        const name = `${path === '/' ? 'home' : path.slice(1).replaceAll('/', '-')}-${size.name}-${colorScheme}.png`;
+        await page.screenshot({ path: `${testInfo.project.outputDir}/screens/${name}`, fullPage: true });
+      }
+    });
+  }
+}
