@@ -65,10 +65,10 @@ impl Database {
 
     /// Stops the private cluster if this process started it.
     fn close(self, always: bool) {
-        if let Some(pg) = self.private.filter(|_| self.started || always) {
-            if let Err(error) = pg.stop() {
-                tracing::error!(%error, "could not stop the private PostgreSQL");
-            }
+        if let Some(pg) = self.private.filter(|_| self.started || always)
+            && let Err(error) = pg.stop()
+        {
+            tracing::error!(%error, "could not stop the private PostgreSQL");
         }
     }
 }

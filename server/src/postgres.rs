@@ -295,12 +295,16 @@ fn cluster_version(dir: &Path) -> Option<String> {
     fs::read_to_string(dir.join("PG_VERSION")).ok().map(|v| v.trim().to_owned())
 }
 
-/// Where `initdb`, `pg_ctl` and `postgres` live: PATH first, then the newest
-/// (or the cluster's own) version under /usr/lib/postgresql.
+/// Where `initdb`, `pg_ctl` and `postgres` live: the cluster's own version
+/// under /usr/lib/postgresql, else PATH, else the newest version there.
 fn find_bin_dir(cluster_dir: &Path) -> Result<PathBuf, PgError> {
-    let wanted_version = &cluster_version(cluster_dir);
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    find_bin_dir_in(cluster_dir, Path::new("/usr/lib/postgresql"), &path)
+}
+
+fn find_bin_dir_in(cluster_dir: &Path, versions_root: &Path, path: &std::ffi::OsStr) -> Result<PathBuf, PgError> {
     let has_all = |dir: &Path| ["initdb", "pg_ctl", "postgres"].iter().all(|p| dir.join(p).is_file());
-    let mut candidates: Vec<(u32, PathBuf)> = fs::read_dir("/usr/lib/postgresql")
+    let mut installed: Vec<(u32, PathBuf)> = fs::read_dir(versions_root)
         .into_iter()
         .flatten()
         .filter_map(Result::ok)
@@ -310,23 +314,21 @@ fn find_bin_dir(cluster_dir: &Path) -> Result<PathBuf, PgError> {
         })
         .filter(|(_, dir)| has_all(dir))
         .collect();
-    candidates.sort();
-    if let Some(wanted) = wanted_version {
-        if let Some((_, dir)) = candidates.iter().find(|(v, _)| &v.to_string() == wanted) {
-            return Ok(dir.clone());
-        }
+    installed.sort();
+    let wanted = cluster_version(cluster_dir);
+    if let Some(wanted) = &wanted
+        && let Some((_, dir)) = installed.iter().find(|(v, _)| &v.to_string() == wanted)
+    {
+        return Ok(dir.clone());
     }
-    let on_path = std::env::var_os("PATH")
-        .map(|paths| std::env::split_paths(&paths).filter(|dir| has_all(dir)).collect::<Vec<_>>())
-        .unwrap_or_default();
-    if let Some(dir) = on_path.into_iter().next() {
+    if let Some(dir) = std::env::split_paths(path).find(|dir| has_all(dir)) {
         return Ok(dir);
     }
-    match (wanted_version, candidates.last()) {
+    match (wanted, installed.last()) {
         (Some(found), Some(_)) => Err(PgError::VersionMismatch {
             dir: cluster_dir.to_owned(),
-            found: found.clone(),
-            installed: candidates.iter().map(|(v, _)| v.to_string()).collect::<Vec<_>>().join(", "),
+            found,
+            installed: installed.iter().map(|(v, _)| v.to_string()).collect::<Vec<_>>().join(", "),
         }),
         (None, Some((_, dir))) => Ok(dir.clone()),
         (_, None) => Err(PgError::BinariesNotFound),
@@ -336,6 +338,36 @@ fn find_bin_dir(cluster_dir: &Path) -> Result<PathBuf, PgError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn fake_binaries(dir: &Path) {
+        fs::create_dir_all(dir).unwrap();
+        for program in ["initdb", "pg_ctl", "postgres"] {
+            fs::write(dir.join(program), "").unwrap();
+        }
+    }
+
+    #[test]
+    fn missing_server_binaries_give_one_clear_error() {
+        let empty = tempfile::tempdir().unwrap();
+        let error = find_bin_dir_in(empty.path(), empty.path(), std::ffi::OsStr::new("")).unwrap_err().to_string();
+        assert!(error.contains("not found") && error.contains("apt-get install postgresql"), "{error}");
+        assert!(!error.contains('\n'));
+    }
+
+    #[test]
+    fn the_clusters_own_version_is_preferred_then_path_then_the_newest() {
+        let root = tempfile::tempdir().unwrap();
+        fake_binaries(&root.path().join("14/bin"));
+        fake_binaries(&root.path().join("16/bin"));
+        let cluster = tempfile::tempdir().unwrap();
+        let none = std::ffi::OsStr::new("");
+        assert_eq!(find_bin_dir_in(cluster.path(), root.path(), none).unwrap(), root.path().join("16/bin"));
+        fs::write(cluster.path().join("PG_VERSION"), "14\n").unwrap();
+        assert_eq!(find_bin_dir_in(cluster.path(), root.path(), none).unwrap(), root.path().join("14/bin"));
+        fs::write(cluster.path().join("PG_VERSION"), "12\n").unwrap();
+        let error = find_bin_dir_in(cluster.path(), root.path(), none).unwrap_err().to_string();
+        assert!(error.contains("PostgreSQL 12") && error.contains("14, 16"), "{error}");
+    }
 
     #[test]
     fn options_are_quoted_for_pg_ctl() {

@@ -61,10 +61,10 @@ pub async fn layer(State(state): State<AppState>, mut request: Request, next: Ne
         request.extensions_mut().insert(session);
     }
     let mut response = next.run(request).await;
-    if let (Some(until), Some(token)) = (renewed, token) {
-        if let Ok(value) = HeaderValue::from_str(&session_cookie(&token, until, now, state.secure_cookies)) {
-            response.headers_mut().append(header::SET_COOKIE, value);
-        }
+    if let (Some(until), Some(token)) = (renewed, token)
+        && let Ok(value) = HeaderValue::from_str(&session_cookie(&token, until, now, state.secure_cookies))
+    {
+        response.headers_mut().append(header::SET_COOKIE, value);
     }
     response
 }

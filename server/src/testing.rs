@@ -24,10 +24,10 @@ pub fn test_cluster_dir() -> PathBuf {
 pub fn base_url() -> &'static str {
     static URL: OnceLock<String> = OnceLock::new();
     URL.get_or_init(|| {
-        if let Ok(url) = std::env::var("TEST_DATABASE_URL") {
-            if !url.trim().is_empty() {
-                return url;
-            }
+        if let Ok(url) = std::env::var("TEST_DATABASE_URL")
+            && !url.trim().is_empty()
+        {
+            return url;
         }
         let pg = PrivatePostgres::new(&test_cluster_dir()).expect("prepare the test PostgreSQL");
         pg.start().expect("start the test PostgreSQL");

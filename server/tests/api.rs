@@ -1,6 +1,8 @@
 //! The REST API: tokens, roles, the error shape, the OpenAPI document; and
 //! the operational endpoints.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use app::model::Role;

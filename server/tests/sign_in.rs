@@ -1,5 +1,7 @@
 //! Console sign-in, sessions, the console redirect and the sign-in rate limit.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use app::model::Role;

@@ -1,9 +1,9 @@
 //! The team: members, roles, passwords.
 
 use crate::error::AppError;
-use crate::model::User;
 #[cfg(feature = "ssr")]
 use crate::model::Role;
+use crate::model::User;
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]

@@ -24,14 +24,12 @@ impl AppState {
 /// Finishes a server function: on error, sets the HTTP status the error
 /// stands for (and `Retry-After` when rate limited) on the response.
 pub fn reply<T>(result: Result<T, AppError>) -> Result<T, AppError> {
-    if let Err(error) = &result {
-        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-            if let Ok(status) = http::StatusCode::from_u16(error.status()) {
-                response.set_status(status);
-            }
-            if let AppError::RateLimited { retry_after_seconds } = error {
-                response.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(*retry_after_seconds));
-            }
+    if let (Err(error), Some(response)) = (&result, use_context::<leptos_axum::ResponseOptions>()) {
+        if let Ok(status) = http::StatusCode::from_u16(error.status()) {
+            response.set_status(status);
+        }
+        if let AppError::RateLimited { retry_after_seconds } = error {
+            response.insert_header(http::header::RETRY_AFTER, http::HeaderValue::from(*retry_after_seconds));
         }
     }
     result
