@@ -102,6 +102,19 @@ impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        // On the server this runs while answering the call: a request whose
+        // arguments cannot be read is the caller's mistake (400), not ours.
+        #[cfg(feature = "ssr")]
+        if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+            let status = match &value {
+                ServerFnErrorErr::Args(_)
+                | ServerFnErrorErr::MissingArg(_)
+                | ServerFnErrorErr::Deserialization(_)
+                | ServerFnErrorErr::UnsupportedRequestMethod(_) => http::StatusCode::BAD_REQUEST,
+                _ => http::StatusCode::INTERNAL_SERVER_ERROR,
+            };
+            response.set_status(status);
+        }
         Self::Transport { message: value.to_string() }
     }
 }

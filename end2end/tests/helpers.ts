@@ -32,3 +32,15 @@ export async function signIn(page: Page, email = ADMIN_EMAIL, password = ADMIN_P
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page.getByRole('button', { name: 'Sign out' })).toBeVisible();
 }
+
+/** Adds a member from the Team page (signed in as an admin) and waits for the confirmation. */
+export async function addMember(page: Page, email: string, name: string, password: string): Promise<void> {
+  await page.goto('/console/team');
+  await hydrated(page);
+  const form = page.locator('section', { has: page.getByRole('heading', { name: 'Add a member' }) });
+  await form.getByLabel('Email').fill(email);
+  await form.getByLabel('Name').fill(name);
+  await form.getByLabel('Initial password').fill(password);
+  await form.getByRole('button', { name: 'Add member' }).click();
+  await expect(form.getByRole('status')).toHaveText(`Added ${name}.`);
+}

@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { hydrated, signIn, watchConsole } from './helpers';
+import { addMember, hydrated, signIn, watchConsole } from './helpers';
 
 test('an admin adds a member, changes their role and removes them', async ({ page }) => {
   const problems = watchConsole(page);
@@ -59,4 +59,27 @@ test('everyone can change their own password, with checks', async ({ page }) => 
   await form.getByLabel('Repeat the new password').fill('another long password');
   await form.getByRole('button', { name: 'Change password' }).click();
   await expect(form.locator('.field-error')).toHaveText('The current password is not right.');
+});
+
+test('a member sees the team but cannot manage it or tokens', async ({ page, browser }) => {
+  // An admin adds the member first.
+  await signIn(page);
+  const email = `viewer-${Date.now()}@example.com`;
+  await addMember(page, email, 'Vera Viewer', 'a long enough password');
+
+  const context = await browser.newContext();
+  const member = await context.newPage();
+  await signIn(member, email, 'a long enough password');
+  const nav = member.getByRole('navigation', { name: 'Console' });
+  await expect(nav.getByRole('link', { name: 'Team', exact: true })).toBeVisible();
+  await expect(nav.getByRole('link', { name: 'API tokens' })).toHaveCount(0);
+  await member.goto('/console/team');
+  await hydrated(member);
+  await expect(member.locator(`tr[data-email="${email}"]`)).toContainText('Vera Viewer');
+  await expect(member.getByRole('heading', { name: 'Add a member' })).toHaveCount(0);
+  await expect(member.getByRole('combobox')).toHaveCount(0);
+  await expect(member.getByRole('button', { name: 'Remove' })).toHaveCount(0);
+  await member.goto('/console/tokens');
+  await expect(member.getByText('Only admins manage API tokens.')).toBeVisible();
+  await context.close();
 });

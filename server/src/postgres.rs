@@ -168,7 +168,9 @@ impl PrivatePostgres {
         if !self.is_initialised() {
             self.init()?;
         }
-        let started = if self.is_running() {
+        // A postmaster that was just killed can still look alive for a moment
+        // (its pid not yet reaped): adopt only one that answers.
+        let started = if self.is_running() && self.answers_within(Duration::from_secs(5)) {
             tracing::info!(dir = %self.dir.display(), "adopting the private PostgreSQL left running");
             false
         } else {
@@ -222,6 +224,21 @@ impl PrivatePostgres {
                 tail.into_iter().rev().collect::<Vec<_>>().join(" | ")
             ),
         })
+    }
+
+    /// True when the cluster accepts a connection within `wait`.
+    fn answers_within(&self, wait: Duration) -> bool {
+        use diesel::{Connection, PgConnection};
+        let deadline = std::time::Instant::now() + wait;
+        loop {
+            if PgConnection::establish(&self.url("postgres")).is_ok() {
+                return true;
+            }
+            if std::time::Instant::now() >= deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(250));
+        }
     }
 
     fn ensure_database(&self) -> Result<(), PgError> {

@@ -154,3 +154,33 @@ async fn sessions_expire_when_idle_slide_when_used_and_never_outlive_the_maximum
     }
     assert!(auth::resolve_session(&mut conn, &token, start + SESSION_MAX + Duration::seconds(1)).unwrap().is_none());
 }
+
+#[tokio::test]
+async fn cookies_are_secure_behind_https() {
+    let app = TestApp::with_secure_cookies(true);
+    app.user("ada@example.com", Role::Admin);
+    let reply = app.rpc("sign_in", &[("email", "ada@example.com"), ("password", PASSWORD)], None).await;
+    assert!(reply.header("set-cookie").unwrap().ends_with("; Secure"), "{:?}", reply.header("set-cookie"));
+}
+
+#[tokio::test]
+async fn a_session_in_use_gets_its_cookie_renewed() {
+    use diesel::RunQueryDsl;
+    let app = TestApp::new();
+    app.user("ada@example.com", Role::Admin);
+    let cookie = app.sign_in("ada@example.com").await;
+
+    // Used a moment ago: no renewal, no cookie.
+    assert!(app.get("/console", Some(&cookie)).await.header("set-cookie").is_none());
+
+    // Last seen two hours ago: the expiry slides and the cookie is sent again.
+    diesel::sql_query("UPDATE sessions SET last_seen_at = now() - interval '2 hours'")
+        .execute(&mut app.db.conn())
+        .unwrap();
+    let reply = app.get("/console", Some(&cookie)).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let renewed = reply.header("set-cookie").expect("a renewed cookie");
+    assert!(renewed.starts_with(&cookie) && renewed.contains("HttpOnly"), "{renewed}");
+    let max_age: i64 = renewed.split("Max-Age=").nth(1).unwrap().split(';').next().unwrap().parse().unwrap();
+    assert!((SESSION_IDLE.num_seconds() - 60..=SESSION_IDLE.num_seconds()).contains(&max_age), "{max_age}");
+}

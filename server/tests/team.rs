@@ -42,6 +42,10 @@ async fn server_functions_refuse_strangers_and_members_where_admins_are_needed()
         assert_eq!(reply.status, StatusCode::FORBIDDEN, "{name} as a member: {}", reply.body);
         assert_eq!(reply.json()["code"], "forbidden");
     }
+    // A call whose arguments cannot be read is the caller's mistake.
+    let garbled = app.rpc("change_role", &[("user_id", "not a number"), ("role", "admin")], Some(&member)).await;
+    assert_eq!(garbled.status, StatusCode::BAD_REQUEST, "{}", garbled.body);
+
     // A member still sees the team.
     let list = app.rpc("list_members", &[], Some(&member)).await;
     assert_eq!(list.status, StatusCode::OK);

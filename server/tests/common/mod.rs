@@ -48,8 +48,13 @@ impl Reply {
 
 impl TestApp {
     pub fn new() -> Self {
+        Self::with_secure_cookies(false)
+    }
+
+    /// As behind an https `VIGIE_PUBLIC_URL` when `secure` is true.
+    pub fn with_secure_cookies(secure: bool) -> Self {
         let db = TestDb::new();
-        let state = AppState { db: db.db.clone(), secure_cookies: false };
+        let state = AppState { db: db.db.clone(), secure_cookies: secure };
         let router = server::router::router(state, server::leptos_options("127.0.0.1:3000".parse().unwrap()));
         Self { db, router }
     }

@@ -21,6 +21,14 @@ pub fn use_viewer() -> Option<Viewer> {
     use_context::<Viewer>()
 }
 
+/// The signed-in user once loaded; `None` when signed out (or outside the console).
+pub async fn viewer_user(viewer: Option<Viewer>) -> Option<User> {
+    match viewer {
+        Some(viewer) => viewer.await.ok(),
+        None => None,
+    }
+}
+
 #[component]
 pub fn ConsoleLayout() -> impl IntoView {
     let viewer: Viewer = Resource::new(|| (), |_| current_user());
@@ -82,11 +90,7 @@ pub fn Overview() -> impl IntoView {
         <h1>"Overview"</h1>
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
-                let user = match viewer {
-                    Some(viewer) => viewer.await.ok(),
-                    None => None,
-                };
-                user.map(|user| view! {
+                viewer_user(viewer).await.map(|user| view! {
                     <p class="lead">"Welcome, " {user.name.clone()} "."</p>
                     <div class="cards">
                         <section class="card">

@@ -1,6 +1,6 @@
 //! `/console/team`: members, roles and one's own password.
 
-use super::use_viewer;
+use super::{use_viewer, viewer_user};
 use crate::api::team::{AddMember, ChangePassword, ChangeRole, RemoveMember, list_members};
 use crate::components::{FieldError, FormError, Time, general_error, last_error};
 use crate::model::{Role, User};
@@ -28,10 +28,7 @@ pub fn TeamPage() -> impl IntoView {
         <h1>"Team"</h1>
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
-                let me = match viewer {
-                    Some(viewer) => viewer.await.ok(),
-                    None => None,
-                };
+                let me = viewer_user(viewer).await;
                 let is_admin = me.as_ref().is_some_and(User::is_admin);
                 let my_id = me.as_ref().map(|u| u.id);
                 match members.await {

@@ -1,5 +1,6 @@
 //! `/console/tokens`: admins create (shown once), list and revoke API tokens.
 
+use super::{use_viewer, viewer_user};
 use crate::api::tokens::{CreateToken, RevokeToken, list_tokens};
 use crate::components::{FieldError, FormError, Time, general_error, last_error};
 use crate::model::ApiToken;
@@ -9,6 +10,31 @@ use leptos_meta::Title;
 
 #[component]
 pub fn TokensPage() -> impl IntoView {
+    let viewer = use_viewer();
+    view! {
+        <Title text="API tokens" />
+        <h1>"API tokens"</h1>
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let is_admin = viewer_user(viewer).await.is_some_and(|user| user.is_admin());
+                if is_admin {
+                    view! { <TokenManager /> }.into_any()
+                } else {
+                    view! {
+                        <section class="card">
+                            <p>"Only admins manage API tokens. Ask an admin of your team for one."</p>
+                        </section>
+                    }
+                    .into_any()
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// Creating, listing and revoking tokens (admins).
+#[component]
+fn TokenManager() -> impl IntoView {
     let create = ServerAction::<CreateToken>::new();
     let revoke = ServerAction::<RevokeToken>::new();
     let tokens = Resource::new(move || (create.version().get(), revoke.version().get()), |_| list_tokens());
@@ -17,8 +43,6 @@ pub fn TokensPage() -> impl IntoView {
     let revoke_error = last_error(revoke.value());
 
     view! {
-        <Title text="API tokens" />
-        <h1>"API tokens"</h1>
         <section class="card">
             <h2>"Create a token"</h2>
             <p class="muted">
