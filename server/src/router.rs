@@ -12,6 +12,7 @@ use axum::routing::get;
 use axum::{Json, Router, middleware};
 use leptos::prelude::{LeptosOptions, provide_context};
 use leptos_axum::{LeptosRoutes, generate_route_list};
+use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 
@@ -40,6 +41,7 @@ pub fn router(state: AppState, options: LeptosOptions) -> Router {
         .route_layer(middleware::from_fn(metrics::label_route))
         .layer(middleware::from_fn_with_state(state, session::layer))
         .layer(middleware::from_fn(metrics::track))
+        .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
 }

@@ -204,3 +204,21 @@ async fn health_says_unavailable_when_the_database_does_not_answer() {
     .unwrap();
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
 }
+
+#[tokio::test]
+async fn answers_are_compressed_for_clients_that_ask() {
+    let app = TestApp::new();
+    let request = |encoding: Option<&str>| {
+        let mut request = axum::http::Request::get("/api/v1/openapi.json");
+        if let Some(encoding) = encoding {
+            request = request.header("accept-encoding", encoding);
+        }
+        request.body(axum::body::Body::empty()).unwrap()
+    };
+    let plain = app.send(request(None)).await;
+    assert_eq!(plain.header("content-encoding"), None);
+    let gzip = app.send(request(Some("gzip"))).await;
+    assert_eq!(gzip.status, StatusCode::OK);
+    assert_eq!(gzip.header("content-encoding"), Some("gzip"));
+    assert!(gzip.body.len() < plain.body.len() / 2, "{} vs {}", gzip.body.len(), plain.body.len());
+}
