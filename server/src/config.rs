@@ -35,9 +35,25 @@ pub struct Config {
     #[arg(long, env = "VIGIE_DB_POOL_SIZE", default_value_t = 16, global = true,
           value_parser = clap::value_parser!(u32).range(2..=200))]
     pub db_pool_size: u32,
+    /// The name of the region this server probes from.
+    #[arg(long, env = "VIGIE_REGION", default_value = "local", global = true, value_parser = parse_region)]
+    pub region: String,
+    /// The shortest monitor interval allowed, in seconds.
+    #[arg(long, env = "VIGIE_MIN_INTERVAL_SECONDS", default_value_t = 30, global = true,
+          value_parser = clap::value_parser!(u32).range(1..=3600))]
+    pub min_interval_seconds: u32,
     /// Log as JSON lines instead of text.
     #[arg(long, env = "VIGIE_LOG_JSON", global = true)]
     pub log_json: bool,
+}
+
+/// Region names: lower-case letters, digits and dashes, 1 to 40 characters.
+pub fn parse_region(value: &str) -> Result<String, String> {
+    let valid = !value.is_empty()
+        && value.len() <= 40
+        && !value.starts_with('-')
+        && value.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if valid { Ok(value.to_owned()) } else { Err("use 1-40 lower-case letters, digits and dashes".to_owned()) }
 }
 
 fn parse_public_url(value: &str) -> Result<Url, String> {

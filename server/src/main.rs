@@ -2,7 +2,7 @@
 //! the private PostgreSQL.
 
 use app::ssr::db::Db;
-use app::ssr::{AppState, team};
+use app::ssr::{AppState, MonitorSettings, team};
 use clap::Parser;
 use server::config::{Cli, Command, Config, PostgresCommand, TokenCommand, UserCommand};
 use server::postgres::{DATABASE, PrivatePostgres};
@@ -166,7 +166,13 @@ async fn run_server(config: &Config, url: &str) -> Result<(), String> {
         tracing::info!(count = applied.len(), "migrations applied");
     }
     let secure_cookies = config.public_url.as_ref().is_some_and(|u| u.scheme() == "https");
-    let state = AppState { db: db.clone(), secure_cookies };
+    let region = config.region.clone();
+    db.run(move |conn| Ok(app::ssr::db::regions::ensure(conn, &region)?))
+        .await
+        .map_err(|e| format!("cannot record the region: {e}"))?;
+    let monitor_settings =
+        MonitorSettings { min_interval_seconds: config.min_interval_seconds, region: config.region.clone() };
+    let state = AppState { db: db.clone(), secure_cookies, monitor_settings };
     let router = server::router::router(state, server::leptos_options(config.bind));
 
     let listener = tokio::net::TcpListener::bind(config.bind)

@@ -155,7 +155,15 @@ async fn the_openapi_document_describes_the_handlers() {
     assert_eq!(reply.status, StatusCode::OK);
     let doc = reply.json();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
-    for path in ["/api/v1/me", "/api/v1/users", "/api/v1/users/{id}", "/api/v1/tokens", "/api/v1/tokens/{id}"] {
+    for path in [
+        "/api/v1/me",
+        "/api/v1/users",
+        "/api/v1/users/{id}",
+        "/api/v1/tokens",
+        "/api/v1/tokens/{id}",
+        "/api/v1/monitors",
+        "/api/v1/monitors/{id}/pause",
+    ] {
         assert!(doc["paths"].get(path).is_some(), "{path} missing");
     }
     for schema in ["User", "Role", "ApiToken", "CreatedToken", "ErrorBody"] {
@@ -194,7 +202,7 @@ async fn health_says_unavailable_when_the_database_does_not_answer() {
         .connection_timeout(std::time::Duration::from_millis(500))
         .build_unchecked(ConnectionManager::new("postgresql://nobody@127.0.0.1:9/none?connect_timeout=1"));
     let db = app::ssr::db::Db::from_pool(pool);
-    let state = app::ssr::AppState { db, secure_cookies: false };
+    let state = app::ssr::AppState { db, secure_cookies: false, monitor_settings: Default::default() };
     let router = server::router::router(state, server::leptos_options("127.0.0.1:3000".parse().unwrap()));
     let response = tower::ServiceExt::oneshot(
         router,

@@ -2,8 +2,10 @@
 //! the state server functions read from their context.
 
 pub mod auth;
+pub mod confirmation;
 pub mod db;
+pub mod monitors;
 pub mod state;
 pub mod team;
 
-pub use state::{AppState, reply};
+pub use state::{AppState, MonitorSettings, reply};

@@ -9,6 +9,22 @@ pub struct AppState {
     pub db: Db,
     /// Mark cookies `Secure` (the public URL is https).
     pub secure_cookies: bool,
+    pub monitor_settings: MonitorSettings,
+}
+
+/// Settings monitors are checked against.
+#[derive(Debug, Clone)]
+pub struct MonitorSettings {
+    /// `VIGIE_MIN_INTERVAL_SECONDS`.
+    pub min_interval_seconds: u32,
+    /// The server's built-in region (`VIGIE_REGION`), the default for new monitors.
+    pub region: String,
+}
+
+impl Default for MonitorSettings {
+    fn default() -> Self {
+        Self { min_interval_seconds: 30, region: "local".to_owned() }
+    }
 }
 
 impl AppState {

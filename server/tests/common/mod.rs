@@ -54,7 +54,8 @@ impl TestApp {
     /// As behind an https `VIGIE_PUBLIC_URL` when `secure` is true.
     pub fn with_secure_cookies(secure: bool) -> Self {
         let db = TestDb::new();
-        let state = AppState { db: db.db.clone(), secure_cookies: secure };
+        app::ssr::db::regions::ensure(&mut db.conn(), "local").unwrap();
+        let state = AppState { db: db.db.clone(), secure_cookies: secure, monitor_settings: Default::default() };
         let router = server::router::router(state, server::leptos_options("127.0.0.1:3000".parse().unwrap()));
         Self { db, router }
     }

@@ -4,6 +4,8 @@
 
 pub mod api_tokens;
 pub mod login_failures;
+pub mod monitors;
+pub mod regions;
 pub mod schema;
 pub mod sessions;
 pub mod users;

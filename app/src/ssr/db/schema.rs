@@ -23,6 +23,50 @@ diesel::table! {
 }
 
 diesel::table! {
+    monitor_regions (monitor_id, region_id) {
+        monitor_id -> Int8,
+        region_id -> Int8,
+    }
+}
+
+diesel::table! {
+    monitors (id) {
+        id -> Int8,
+        name -> Text,
+        kind -> Text,
+        url -> Nullable<Text>,
+        host -> Nullable<Text>,
+        port -> Nullable<Int4>,
+        method -> Text,
+        headers -> Jsonb,
+        body -> Nullable<Text>,
+        accepted_status -> Text,
+        keyword -> Nullable<Text>,
+        keyword_mode -> Text,
+        follow_redirects -> Bool,
+        interval_seconds -> Int4,
+        timeout_seconds -> Int4,
+        region_threshold -> Int4,
+        incident_confirmations -> Int4,
+        recovery_confirmations -> Int4,
+        ssl_expiry_days -> Int4,
+        paused -> Bool,
+        status -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    regions (id) {
+        id -> Int8,
+        name -> Text,
+        token_hash -> Nullable<Bytea>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     sessions (id) {
         id -> Int8,
         token_hash -> Bytea,
@@ -46,6 +90,16 @@ diesel::table! {
 }
 
 diesel::joinable!(api_tokens -> users (user_id));
+diesel::joinable!(monitor_regions -> monitors (monitor_id));
+diesel::joinable!(monitor_regions -> regions (region_id));
 diesel::joinable!(sessions -> users (user_id));
 
-diesel::allow_tables_to_appear_in_same_query!(api_tokens, login_failures, sessions, users);
+diesel::allow_tables_to_appear_in_same_query!(
+    api_tokens,
+    login_failures,
+    monitor_regions,
+    monitors,
+    regions,
+    sessions,
+    users,
+);

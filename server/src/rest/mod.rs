@@ -3,12 +3,11 @@
 //! document generated from these handlers.
 
 use app::error::AppError;
-use app::model::{ApiToken, CreatedToken, Role, User};
+use app::model::{ApiToken, CreatedToken, KeywordMode, Monitor, MonitorInput, MonitorKind, MonitorStatus, Role, User};
 use app::ssr::AppState;
 use app::ssr::auth::{TokenUser, resolve_api_token};
-use app::ssr::team;
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::{StatusCode, header, request::Parts};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -18,6 +17,12 @@ use std::sync::OnceLock;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 
+mod monitors;
+mod team;
+
+use monitors::*;
+use team::*;
+
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/openapi.json", get(openapi))
@@ -26,6 +31,10 @@ pub fn router() -> Router<AppState> {
         .route("/users/{id}", axum::routing::patch(update_user).delete(delete_user))
         .route("/tokens", get(list_tokens).post(create_token))
         .route("/tokens/{id}", axum::routing::delete(revoke_token))
+        .route("/monitors", get(list_monitors).post(create_monitor))
+        .route("/monitors/{id}", get(get_monitor).patch(update_monitor).delete(delete_monitor))
+        .route("/monitors/{id}/pause", axum::routing::post(pause_monitor))
+        .route("/monitors/{id}/resume", axum::routing::post(resume_monitor))
         .fallback(not_found)
 }
 
@@ -82,7 +91,7 @@ impl IntoResponse for ApiError {
     }
 }
 
-type ApiResult<T> = Result<T, ApiError>;
+pub(crate) type ApiResult<T> = Result<T, ApiError>;
 
 async fn not_found() -> ApiError {
     ApiError(AppError::not_found("API route"))
@@ -106,7 +115,7 @@ where
     }
 }
 
-fn parse_id(raw: &str) -> Result<i64, ApiError> {
+pub(crate) fn parse_id(raw: &str) -> Result<i64, ApiError> {
     raw.parse().map_err(|_| ApiError(AppError::validation("id", "Must be a whole number.")))
 }
 
@@ -134,130 +143,9 @@ impl FromRequestParts<AppState> for ApiUser {
 }
 
 impl ApiUser {
-    fn require_admin(&self) -> Result<(), ApiError> {
+    pub(crate) fn require_admin(&self) -> Result<(), ApiError> {
         if self.0.user.is_admin() { Ok(()) } else { Err(ApiError(AppError::Forbidden)) }
     }
-}
-
-// ---- handlers ----------------------------------------------------------------------
-
-/// The user the token belongs to.
-#[utoipa::path(get, path = "/api/v1/me", tag = "team",
-    responses((status = 200, body = User), (status = 401, body = ErrorBody)))]
-async fn me(ApiUser(auth): ApiUser) -> Json<User> {
-    Json(auth.user)
-}
-
-/// Every team member.
-#[utoipa::path(get, path = "/api/v1/users", tag = "team",
-    responses((status = 200, body = Vec<User>), (status = 401, body = ErrorBody)))]
-async fn list_users(State(state): State<AppState>, _auth: ApiUser) -> ApiResult<Json<Vec<User>>> {
-    Ok(Json(state.db.run(team::list_users).await?))
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct NewUserRequest {
-    pub email: String,
-    pub name: String,
-    pub role: Role,
-    /// The initial password (at least 10 characters).
-    pub password: String,
-}
-
-/// Adds a team member (admins only).
-#[utoipa::path(post, path = "/api/v1/users", tag = "team", request_body = NewUserRequest,
-    responses((status = 201, body = User), (status = 403, body = ErrorBody),
-              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn create_user(
-    State(state): State<AppState>,
-    auth: ApiUser,
-    ApiJson(body): ApiJson<NewUserRequest>,
-) -> ApiResult<(StatusCode, Json<User>)> {
-    auth.require_admin()?;
-    let user = state
-        .db
-        .run(move |conn| {
-            team::create_user(
-                conn,
-                &team::NewMember { email: &body.email, name: &body.name, role: body.role, password: &body.password },
-            )
-        })
-        .await?;
-    Ok((StatusCode::CREATED, Json(user)))
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct UpdateUserRequest {
-    pub role: Role,
-}
-
-/// Changes a member's role (admins only; the team always keeps one admin).
-#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "team", request_body = UpdateUserRequest,
-    params(("id" = i64, Path, description = "user id")),
-    responses((status = 200, body = User), (status = 403, body = ErrorBody),
-              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-async fn update_user(
-    State(state): State<AppState>,
-    auth: ApiUser,
-    Path(id): Path<String>,
-    ApiJson(body): ApiJson<UpdateUserRequest>,
-) -> ApiResult<Json<User>> {
-    auth.require_admin()?;
-    let id = parse_id(&id)?;
-    Ok(Json(state.db.run(move |conn| team::change_role(conn, id, body.role)).await?))
-}
-
-/// Removes a member (admins only; never the last admin, never oneself).
-#[utoipa::path(delete, path = "/api/v1/users/{id}", tag = "team",
-    params(("id" = i64, Path, description = "user id")),
-    responses((status = 204), (status = 403, body = ErrorBody),
-              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-async fn delete_user(State(state): State<AppState>, auth: ApiUser, Path(id): Path<String>) -> ApiResult<StatusCode> {
-    auth.require_admin()?;
-    let id = parse_id(&id)?;
-    let actor = auth.0.user.id;
-    state.db.run(move |conn| team::remove_user(conn, actor, id)).await?;
-    Ok(StatusCode::NO_CONTENT)
-}
-
-/// Live API tokens (admins only). Secrets are never listed.
-#[utoipa::path(get, path = "/api/v1/tokens", tag = "tokens",
-    responses((status = 200, body = Vec<ApiToken>), (status = 403, body = ErrorBody)))]
-async fn list_tokens(State(state): State<AppState>, auth: ApiUser) -> ApiResult<Json<Vec<ApiToken>>> {
-    auth.require_admin()?;
-    Ok(Json(state.db.run(team::list_tokens).await?))
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-pub struct NewTokenRequest {
-    pub name: String,
-}
-
-/// Creates a token owned by the caller (admins only); the answer is the only
-/// time its secret is shown.
-#[utoipa::path(post, path = "/api/v1/tokens", tag = "tokens", request_body = NewTokenRequest,
-    responses((status = 201, body = CreatedToken), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn create_token(
-    State(state): State<AppState>,
-    auth: ApiUser,
-    ApiJson(body): ApiJson<NewTokenRequest>,
-) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
-    auth.require_admin()?;
-    let owner = auth.0.user.id;
-    let created = state.db.run(move |conn| team::create_token(conn, owner, &body.name)).await?;
-    Ok((StatusCode::CREATED, Json(created)))
-}
-
-/// Revokes a token (admins only).
-#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "tokens",
-    params(("id" = i64, Path, description = "token id")),
-    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn revoke_token(State(state): State<AppState>, auth: ApiUser, Path(id): Path<String>) -> ApiResult<StatusCode> {
-    auth.require_admin()?;
-    let id = parse_id(&id)?;
-    let now = chrono::Utc::now();
-    state.db.run(move |conn| team::revoke_token(conn, id, now)).await?;
-    Ok(StatusCode::NO_CONTENT)
 }
 
 // ---- OpenAPI ---------------------------------------------------------------------
@@ -265,12 +153,15 @@ async fn revoke_token(State(state): State<AppState>, auth: ApiUser, Path(id): Pa
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Vigie API", description = "Uptime monitoring, incidents and status pages."),
-    paths(me, list_users, create_user, update_user, delete_user, list_tokens, create_token, revoke_token),
+    paths(me, list_users, create_user, update_user, delete_user, list_tokens, create_token, revoke_token,
+          list_monitors, create_monitor, get_monitor, update_monitor, delete_monitor, pause_monitor, resume_monitor),
     components(schemas(ErrorBody, ErrorDetail, User, Role, ApiToken, CreatedToken,
-                       NewUserRequest, UpdateUserRequest, NewTokenRequest)),
+                       NewUserRequest, UpdateUserRequest, NewTokenRequest,
+                       Monitor, MonitorInput, MonitorKind, KeywordMode, MonitorStatus)),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
-    tags((name = "team", description = "Team members"), (name = "tokens", description = "API tokens"))
+    tags((name = "team", description = "Team members"), (name = "tokens", description = "API tokens"),
+         (name = "monitors", description = "What is probed"))
 )]
 pub struct ApiDoc;
 

@@ -1,0 +1,230 @@
+//! Monitors: what is probed, how, from where, and their current status.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::fmt;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum MonitorKind {
+    Http,
+    Tcp,
+}
+
+impl MonitorKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Http => "http",
+            Self::Tcp => "tcp",
+        }
+    }
+}
+
+/// Whether the keyword must appear in the body, or must not.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum KeywordMode {
+    #[default]
+    Contains,
+    Absent,
+}
+
+impl KeywordMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Contains => "contains",
+            Self::Absent => "absent",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum MonitorStatus {
+    Up,
+    Down,
+    Partial,
+    Paused,
+    Maintenance,
+    /// No data yet.
+    Pending,
+}
+
+impl MonitorStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Up => "up",
+            Self::Down => "down",
+            Self::Partial => "partial",
+            Self::Paused => "paused",
+            Self::Maintenance => "maintenance",
+            Self::Pending => "pending",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "up" => Self::Up,
+            "down" => Self::Down,
+            "partial" => Self::Partial,
+            "paused" => Self::Paused,
+            "maintenance" => Self::Maintenance,
+            "pending" => Self::Pending,
+            _ => return None,
+        })
+    }
+}
+
+/// A monitor as the API and the console show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Monitor {
+    pub id: i64,
+    pub name: String,
+    pub kind: MonitorKind,
+    /// For `http`.
+    pub url: Option<String>,
+    /// For `tcp`.
+    pub host: Option<String>,
+    pub port: Option<u16>,
+    pub method: String,
+    pub headers: BTreeMap<String, String>,
+    pub body: Option<String>,
+    /// Status codes that count as up, e.g. `200-299,301`.
+    pub accepted_status: String,
+    pub keyword: Option<String>,
+    pub keyword_mode: KeywordMode,
+    pub follow_redirects: bool,
+    pub interval_seconds: u32,
+    pub timeout_seconds: u32,
+    /// Names of the regions that probe it.
+    pub regions: Vec<String>,
+    /// How many regions must say down for the monitor to be down.
+    pub region_threshold: u32,
+    pub incident_confirmations: u32,
+    pub recovery_confirmations: u32,
+    pub ssl_expiry_days: u32,
+    pub paused: bool,
+    pub status: MonitorStatus,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl Monitor {
+    /// What is probed, for display: the URL or `host:port`.
+    pub fn target(&self) -> String {
+        match self.kind {
+            MonitorKind::Http => self.url.clone().unwrap_or_default(),
+            MonitorKind::Tcp => {
+                format!("{}:{}", self.host.as_deref().unwrap_or_default(), self.port.unwrap_or_default())
+            }
+        }
+    }
+}
+
+/// The fields of a monitor a caller sets. Every field is optional: on create,
+/// missing ones take their defaults; on update, missing ones stay as they are.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct MonitorInput {
+    pub name: Option<String>,
+    pub kind: Option<MonitorKind>,
+    pub url: Option<String>,
+    pub host: Option<String>,
+    pub port: Option<u32>,
+    pub method: Option<String>,
+    pub headers: Option<BTreeMap<String, String>>,
+    pub body: Option<String>,
+    pub accepted_status: Option<String>,
+    pub keyword: Option<String>,
+    pub keyword_mode: Option<KeywordMode>,
+    pub follow_redirects: Option<bool>,
+    pub interval_seconds: Option<u32>,
+    pub timeout_seconds: Option<u32>,
+    pub regions: Option<Vec<String>>,
+    pub region_threshold: Option<u32>,
+    pub incident_confirmations: Option<u32>,
+    pub recovery_confirmations: Option<u32>,
+    pub ssl_expiry_days: Option<u32>,
+}
+
+/// Accepted status codes: ranges and single codes, e.g. `200-299,301`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StatusRanges(Vec<(u16, u16)>);
+
+impl StatusRanges {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let mut ranges = Vec::new();
+        for part in text.split(',').map(str::trim) {
+            if part.is_empty() {
+                return Err("Use codes and ranges separated by commas, like 200-299,301.".to_owned());
+            }
+            let (low, high) = match part.split_once('-') {
+                Some((low, high)) => (parse_code(low)?, parse_code(high)?),
+                None => {
+                    let code = parse_code(part)?;
+                    (code, code)
+                }
+            };
+            if low > high {
+                return Err(format!("The range {part} goes backwards."));
+            }
+            ranges.push((low, high));
+        }
+        if ranges.len() > 20 {
+            return Err("At most 20 codes or ranges.".to_owned());
+        }
+        Ok(Self(ranges))
+    }
+
+    pub fn contains(&self, code: u16) -> bool {
+        self.0.iter().any(|&(low, high)| (low..=high).contains(&code))
+    }
+}
+
+impl fmt::Display for StatusRanges {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let parts: Vec<String> = self
+            .0
+            .iter()
+            .map(|&(low, high)| if low == high { low.to_string() } else { format!("{low}-{high}") })
+            .collect();
+        f.write_str(&parts.join(","))
+    }
+}
+
+fn parse_code(text: &str) -> Result<u16, String> {
+    match text.trim().parse::<u16>() {
+        Ok(code) if (100..=599).contains(&code) => Ok(code),
+        _ => Err(format!("`{}` is not an HTTP status code (100-599).", text.trim())),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_ranges_parse_match_and_print() {
+        let ranges = StatusRanges::parse("200-299, 301").unwrap();
+        assert!(ranges.contains(200) && ranges.contains(299) && ranges.contains(301));
+        assert!(!ranges.contains(300) && !ranges.contains(500));
+        assert_eq!(ranges.to_string(), "200-299,301");
+        for bad in ["", "200-", "abc", "99", "600", "300-200", "200,,301"] {
+            assert!(StatusRanges::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn statuses_round_trip() {
+        for status in ["up", "down", "partial", "paused", "maintenance", "pending"] {
+            assert_eq!(MonitorStatus::parse(status).unwrap().as_str(), status);
+        }
+        assert_eq!(MonitorStatus::parse("sideways"), None);
+    }
+}

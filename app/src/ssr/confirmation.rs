@@ -1,0 +1,177 @@
+//! The confirmation rules, as pure functions: how consecutive check results
+//! in one region become that region's verdict, and how the regions' verdicts
+//! become the monitor's status. The scheduler only feeds and persists them.
+
+use crate::model::MonitorStatus;
+use chrono::{DateTime, Duration, Utc};
+
+/// What one region says about a monitor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RegionVerdict {
+    /// No verdict yet: too few results.
+    Unknown,
+    Up,
+    Down,
+}
+
+/// A region's running state for one monitor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RegionState {
+    pub verdict: RegionVerdict,
+    pub consecutive_failures: u32,
+    pub consecutive_successes: u32,
+}
+
+impl RegionState {
+    pub const NEW: Self = Self { verdict: RegionVerdict::Unknown, consecutive_failures: 0, consecutive_successes: 0 };
+}
+
+/// How many results in a row change a verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Confirmations {
+    /// Failures in a row before the region says down (1–5).
+    pub incident: u32,
+    /// Successes in a row before a region that said down says up again (1–5).
+    pub recovery: u32,
+}
+
+/// Feeds one check result (`up` or not) into a region's state.
+pub fn observe(state: RegionState, up: bool, policy: Confirmations) -> RegionState {
+    if up {
+        let successes = state.consecutive_successes.saturating_add(1);
+        let verdict = match state.verdict {
+            // Recovery must be confirmed; a first good result is enough to
+            // leave "no data".
+            RegionVerdict::Down if successes < policy.recovery => RegionVerdict::Down,
+            _ => RegionVerdict::Up,
+        };
+        RegionState { verdict, consecutive_failures: 0, consecutive_successes: successes }
+    } else {
+        let failures = state.consecutive_failures.saturating_add(1);
+        let verdict = if failures >= policy.incident { RegionVerdict::Down } else { state.verdict };
+        RegionState { verdict, consecutive_failures: failures, consecutive_successes: 0 }
+    }
+}
+
+/// A region with no result for this many intervals is a coverage gap.
+pub const COVERAGE_INTERVALS: i32 = 3;
+
+/// True when a region has reported recently enough for its verdict to count.
+pub fn has_coverage(last_result_at: Option<DateTime<Utc>>, now: DateTime<Utc>, interval_seconds: u32) -> bool {
+    let window = Duration::seconds(i64::from(interval_seconds) * i64::from(COVERAGE_INTERVALS));
+    last_result_at.is_some_and(|at| now - at <= window)
+}
+
+/// The monitor's status from its regions' verdicts. A region without
+/// coverage passes `None`: it casts no vote, and is never counted as up.
+pub fn monitor_status(
+    paused: bool,
+    in_maintenance: bool,
+    regions: &[Option<RegionVerdict>],
+    region_threshold: u32,
+) -> MonitorStatus {
+    if paused {
+        return MonitorStatus::Paused;
+    }
+    if in_maintenance {
+        return MonitorStatus::Maintenance;
+    }
+    let down = regions.iter().filter(|v| **v == Some(RegionVerdict::Down)).count() as u32;
+    let up = regions.iter().filter(|v| **v == Some(RegionVerdict::Up)).count();
+    if down >= region_threshold.max(1) {
+        MonitorStatus::Down
+    } else if down > 0 {
+        MonitorStatus::Partial
+    } else if up > 0 {
+        MonitorStatus::Up
+    } else {
+        MonitorStatus::Pending
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use RegionVerdict::{Down, Unknown, Up};
+
+    const POLICY: Confirmations = Confirmations { incident: 3, recovery: 2 };
+
+    fn run(start: RegionState, results: &str, policy: Confirmations) -> Vec<RegionVerdict> {
+        let mut state = start;
+        results
+            .chars()
+            .map(|c| {
+                state = observe(state, c == '+', policy);
+                state.verdict
+            })
+            .collect()
+    }
+
+    #[test]
+    fn region_verdicts_follow_the_confirmations() {
+        // (results: + up, - down; verdict after each)
+        let table: &[(&str, &[RegionVerdict])] = &[
+            ("+", &[Up]),
+            ("-", &[Unknown]),
+            ("---", &[Unknown, Unknown, Down]),
+            ("+---", &[Up, Up, Up, Down]),
+            // A flap shorter than the confirmations changes nothing.
+            ("+--+--+", &[Up, Up, Up, Up, Up, Up, Up]),
+            // Recovery needs two good results in a row.
+            ("---+", &[Unknown, Unknown, Down, Down]),
+            ("---++", &[Unknown, Unknown, Down, Down, Up]),
+            ("---+-+", &[Unknown, Unknown, Down, Down, Down, Down]),
+            // Still down while failures continue, whatever their count.
+            ("------", &[Unknown, Unknown, Down, Down, Down, Down]),
+        ];
+        for (results, expected) in table {
+            assert_eq!(run(RegionState::NEW, results, POLICY), expected.to_vec(), "{results}");
+        }
+    }
+
+    #[test]
+    fn confirmations_of_one_act_at_once() {
+        let instant = Confirmations { incident: 1, recovery: 1 };
+        assert_eq!(run(RegionState::NEW, "-+-+", instant), vec![Down, Up, Down, Up]);
+    }
+
+    #[test]
+    fn progress_survives_as_state() {
+        // Two failures recorded before a restart, one after: down.
+        let before = observe(observe(RegionState::NEW, true, POLICY), false, POLICY);
+        let before = observe(before, false, POLICY);
+        assert_eq!(before.consecutive_failures, 2);
+        assert_eq!(observe(before, false, POLICY).verdict, Down);
+    }
+
+    #[test]
+    fn monitor_status_from_region_votes() {
+        let table: &[(&[Option<RegionVerdict>], u32, MonitorStatus)] = &[
+            (&[], 1, MonitorStatus::Pending),
+            (&[None], 1, MonitorStatus::Pending),
+            (&[Some(Unknown)], 1, MonitorStatus::Pending),
+            (&[Some(Up)], 1, MonitorStatus::Up),
+            (&[Some(Down)], 1, MonitorStatus::Down),
+            (&[Some(Up), Some(Down)], 1, MonitorStatus::Down),
+            (&[Some(Up), Some(Down)], 2, MonitorStatus::Partial),
+            (&[Some(Down), Some(Down)], 2, MonitorStatus::Down),
+            // A silent region casts no vote and is never counted as up.
+            (&[None, Some(Down)], 2, MonitorStatus::Partial),
+            (&[None, None], 1, MonitorStatus::Pending),
+            (&[None, Some(Up)], 1, MonitorStatus::Up),
+        ];
+        for (regions, threshold, expected) in table {
+            assert_eq!(monitor_status(false, false, regions, *threshold), *expected, "{regions:?} / {threshold}");
+        }
+        assert_eq!(monitor_status(true, true, &[Some(Down)], 1), MonitorStatus::Paused);
+        assert_eq!(monitor_status(false, true, &[Some(Down)], 1), MonitorStatus::Maintenance);
+    }
+
+    #[test]
+    fn coverage_lasts_three_intervals() {
+        let now = DateTime::from_timestamp(1_800_000_000, 0).unwrap();
+        assert!(!has_coverage(None, now, 30));
+        assert!(has_coverage(Some(now - Duration::seconds(90)), now, 30));
+        assert!(!has_coverage(Some(now - Duration::seconds(91)), now, 30));
+    }
+}

@@ -1,0 +1,116 @@
+//! Queries on `monitors` and `monitor_regions`.
+
+use super::schema::{monitor_regions, monitors, regions};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use std::collections::HashMap;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = monitors)]
+pub struct MonitorRow {
+    pub id: i64,
+    pub name: String,
+    pub kind: String,
+    pub url: Option<String>,
+    pub host: Option<String>,
+    pub port: Option<i32>,
+    pub method: String,
+    pub headers: serde_json::Value,
+    pub body: Option<String>,
+    pub accepted_status: String,
+    pub keyword: Option<String>,
+    pub keyword_mode: String,
+    pub follow_redirects: bool,
+    pub interval_seconds: i32,
+    pub timeout_seconds: i32,
+    pub region_threshold: i32,
+    pub incident_confirmations: i32,
+    pub recovery_confirmations: i32,
+    pub ssl_expiry_days: i32,
+    pub paused: bool,
+    pub status: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Every column a caller sets, for insert and update alike.
+#[derive(Debug, Insertable, AsChangeset)]
+#[diesel(table_name = monitors, treat_none_as_null = true)]
+pub struct MonitorFields<'a> {
+    pub name: &'a str,
+    pub kind: &'a str,
+    pub url: Option<&'a str>,
+    pub host: Option<&'a str>,
+    pub port: Option<i32>,
+    pub method: &'a str,
+    pub headers: serde_json::Value,
+    pub body: Option<&'a str>,
+    pub accepted_status: &'a str,
+    pub keyword: Option<&'a str>,
+    pub keyword_mode: &'a str,
+    pub follow_redirects: bool,
+    pub interval_seconds: i32,
+    pub timeout_seconds: i32,
+    pub region_threshold: i32,
+    pub incident_confirmations: i32,
+    pub recovery_confirmations: i32,
+    pub ssl_expiry_days: i32,
+}
+
+pub fn insert(conn: &mut PgConnection, fields: &MonitorFields<'_>) -> QueryResult<MonitorRow> {
+    diesel::insert_into(monitors::table).values(fields).returning(MonitorRow::as_returning()).get_result(conn)
+}
+
+pub fn update(conn: &mut PgConnection, id: i64, fields: &MonitorFields<'_>) -> QueryResult<Option<MonitorRow>> {
+    diesel::update(monitors::table.find(id))
+        .set((fields, monitors::updated_at.eq(diesel::dsl::now)))
+        .returning(MonitorRow::as_returning())
+        .get_result(conn)
+        .optional()
+}
+
+pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Option<MonitorRow>> {
+    monitors::table.find(id).select(MonitorRow::as_select()).first(conn).optional()
+}
+
+pub fn list(conn: &mut PgConnection) -> QueryResult<Vec<MonitorRow>> {
+    monitors::table.order((monitors::name.asc(), monitors::id.asc())).select(MonitorRow::as_select()).load(conn)
+}
+
+pub fn delete(conn: &mut PgConnection, id: i64) -> QueryResult<usize> {
+    diesel::delete(monitors::table.find(id)).execute(conn)
+}
+
+pub fn set_paused(conn: &mut PgConnection, id: i64, paused: bool) -> QueryResult<Option<MonitorRow>> {
+    diesel::update(monitors::table.find(id))
+        .set((monitors::paused.eq(paused), monitors::updated_at.eq(diesel::dsl::now)))
+        .returning(MonitorRow::as_returning())
+        .get_result(conn)
+        .optional()
+}
+
+/// Replaces the regions that probe a monitor.
+pub fn set_regions(conn: &mut PgConnection, monitor_id: i64, region_ids: &[i64]) -> QueryResult<()> {
+    diesel::delete(monitor_regions::table.filter(monitor_regions::monitor_id.eq(monitor_id))).execute(conn)?;
+    let rows: Vec<_> = region_ids
+        .iter()
+        .map(|&region_id| (monitor_regions::monitor_id.eq(monitor_id), monitor_regions::region_id.eq(region_id)))
+        .collect();
+    diesel::insert_into(monitor_regions::table).values(rows).execute(conn)?;
+    Ok(())
+}
+
+/// Region names per monitor, for the given monitors, sorted by name.
+pub fn region_names(conn: &mut PgConnection, monitor_ids: &[i64]) -> QueryResult<HashMap<i64, Vec<String>>> {
+    let pairs: Vec<(i64, String)> = monitor_regions::table
+        .inner_join(regions::table)
+        .filter(monitor_regions::monitor_id.eq_any(monitor_ids))
+        .order(regions::name.asc())
+        .select((monitor_regions::monitor_id, regions::name))
+        .load(conn)?;
+    let mut map: HashMap<i64, Vec<String>> = HashMap::new();
+    for (monitor_id, name) in pairs {
+        map.entry(monitor_id).or_default().push(name);
+    }
+    Ok(map)
+}

@@ -1,0 +1,2 @@
+DROP TABLE monitor_regions;
+DROP TABLE monitors;

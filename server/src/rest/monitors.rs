@@ -1,0 +1,107 @@
+//! `/api/v1/monitors`: define what is probed. Any team member.
+
+use super::{ApiJson, ApiResult, ApiUser, ErrorBody, parse_id};
+use app::model::{Monitor, MonitorInput};
+use app::ssr::{AppState, monitors};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+
+/// Every monitor, by name.
+#[utoipa::path(get, path = "/api/v1/monitors", tag = "monitors",
+    responses((status = 200, body = Vec<Monitor>), (status = 401, body = ErrorBody)))]
+pub(super) async fn list_monitors(State(state): State<AppState>, _auth: ApiUser) -> ApiResult<Json<Vec<Monitor>>> {
+    Ok(Json(state.db.run(monitors::list).await?))
+}
+
+/// Creates a monitor. Missing fields take their defaults (GET, `200-299`,
+/// 60 s interval, 10 s timeout, the server's region, 3 and 2 confirmations).
+#[utoipa::path(post, path = "/api/v1/monitors", tag = "monitors", request_body = MonitorInput,
+    responses((status = 201, body = Monitor), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(super) async fn create_monitor(
+    State(state): State<AppState>,
+    _auth: ApiUser,
+    ApiJson(input): ApiJson<MonitorInput>,
+) -> ApiResult<(StatusCode, Json<Monitor>)> {
+    let settings = state.monitor_settings.clone();
+    let monitor = state
+        .db
+        .run(move |conn| {
+            let rules = monitors::rules(conn, settings.min_interval_seconds, &settings.region)?;
+            monitors::create(conn, &rules, input)
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(monitor)))
+}
+
+#[utoipa::path(get, path = "/api/v1/monitors/{id}", tag = "monitors",
+    params(("id" = i64, Path, description = "monitor id")),
+    responses((status = 200, body = Monitor), (status = 404, body = ErrorBody)))]
+pub(super) async fn get_monitor(
+    State(state): State<AppState>,
+    _auth: ApiUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Monitor>> {
+    let id = parse_id(&id)?;
+    Ok(Json(state.db.run(move |conn| monitors::get(conn, id)).await?))
+}
+
+/// Changes the fields given; the others stay as they are.
+#[utoipa::path(patch, path = "/api/v1/monitors/{id}", tag = "monitors", request_body = MonitorInput,
+    params(("id" = i64, Path, description = "monitor id")),
+    responses((status = 200, body = Monitor), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(super) async fn update_monitor(
+    State(state): State<AppState>,
+    _auth: ApiUser,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<MonitorInput>,
+) -> ApiResult<Json<Monitor>> {
+    let id = parse_id(&id)?;
+    let settings = state.monitor_settings.clone();
+    let monitor = state
+        .db
+        .run(move |conn| {
+            let rules = monitors::rules(conn, settings.min_interval_seconds, &settings.region)?;
+            monitors::update(conn, &rules, id, input)
+        })
+        .await?;
+    Ok(Json(monitor))
+}
+
+#[utoipa::path(delete, path = "/api/v1/monitors/{id}", tag = "monitors",
+    params(("id" = i64, Path, description = "monitor id")),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+pub(super) async fn delete_monitor(
+    State(state): State<AppState>,
+    _auth: ApiUser,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    let id = parse_id(&id)?;
+    state.db.run(move |conn| monitors::delete(conn, id)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Stops probing (status `paused`) until resumed.
+#[utoipa::path(post, path = "/api/v1/monitors/{id}/pause", tag = "monitors",
+    params(("id" = i64, Path, description = "monitor id")),
+    responses((status = 200, body = Monitor), (status = 404, body = ErrorBody)))]
+pub(super) async fn pause_monitor(
+    State(state): State<AppState>,
+    _auth: ApiUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Monitor>> {
+    let id = parse_id(&id)?;
+    Ok(Json(state.db.run(move |conn| monitors::set_paused(conn, id, true)).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/monitors/{id}/resume", tag = "monitors",
+    params(("id" = i64, Path, description = "monitor id")),
+    responses((status = 200, body = Monitor), (status = 404, body = ErrorBody)))]
+pub(super) async fn resume_monitor(
+    State(state): State<AppState>,
+    _auth: ApiUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Monitor>> {
+    let id = parse_id(&id)?;
+    Ok(Json(state.db.run(move |conn| monitors::set_paused(conn, id, false)).await?))
+}

@@ -1,0 +1,138 @@
+//! `/api/v1/me`, `/users` and `/tokens`.
+
+use super::{ApiJson, ApiResult, ApiUser, ErrorBody, parse_id};
+use app::model::{ApiToken, CreatedToken, Role, User};
+use app::ssr::AppState;
+use app::ssr::team;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+/// The user the token belongs to.
+#[utoipa::path(get, path = "/api/v1/me", tag = "team",
+    responses((status = 200, body = User), (status = 401, body = ErrorBody)))]
+pub(super) async fn me(ApiUser(auth): ApiUser) -> Json<User> {
+    Json(auth.user)
+}
+
+/// Every team member.
+#[utoipa::path(get, path = "/api/v1/users", tag = "team",
+    responses((status = 200, body = Vec<User>), (status = 401, body = ErrorBody)))]
+pub(super) async fn list_users(State(state): State<AppState>, _auth: ApiUser) -> ApiResult<Json<Vec<User>>> {
+    Ok(Json(state.db.run(team::list_users).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewUserRequest {
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    /// The initial password (at least 10 characters).
+    pub password: String,
+}
+
+/// Adds a team member (admins only).
+#[utoipa::path(post, path = "/api/v1/users", tag = "team", request_body = NewUserRequest,
+    responses((status = 201, body = User), (status = 403, body = ErrorBody),
+              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(super) async fn create_user(
+    State(state): State<AppState>,
+    auth: ApiUser,
+    ApiJson(body): ApiJson<NewUserRequest>,
+) -> ApiResult<(StatusCode, Json<User>)> {
+    auth.require_admin()?;
+    let user = state
+        .db
+        .run(move |conn| {
+            team::create_user(
+                conn,
+                &team::NewMember { email: &body.email, name: &body.name, role: body.role, password: &body.password },
+            )
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(user)))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct UpdateUserRequest {
+    pub role: Role,
+}
+
+/// Changes a member's role (admins only; the team always keeps one admin).
+#[utoipa::path(patch, path = "/api/v1/users/{id}", tag = "team", request_body = UpdateUserRequest,
+    params(("id" = i64, Path, description = "user id")),
+    responses((status = 200, body = User), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub(super) async fn update_user(
+    State(state): State<AppState>,
+    auth: ApiUser,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<UpdateUserRequest>,
+) -> ApiResult<Json<User>> {
+    auth.require_admin()?;
+    let id = parse_id(&id)?;
+    Ok(Json(state.db.run(move |conn| team::change_role(conn, id, body.role)).await?))
+}
+
+/// Removes a member (admins only; never the last admin, never oneself).
+#[utoipa::path(delete, path = "/api/v1/users/{id}", tag = "team",
+    params(("id" = i64, Path, description = "user id")),
+    responses((status = 204), (status = 403, body = ErrorBody),
+              (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub(super) async fn delete_user(
+    State(state): State<AppState>,
+    auth: ApiUser,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    auth.require_admin()?;
+    let id = parse_id(&id)?;
+    let actor = auth.0.user.id;
+    state.db.run(move |conn| team::remove_user(conn, actor, id)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Live API tokens (admins only). Secrets are never listed.
+#[utoipa::path(get, path = "/api/v1/tokens", tag = "tokens",
+    responses((status = 200, body = Vec<ApiToken>), (status = 403, body = ErrorBody)))]
+pub(super) async fn list_tokens(State(state): State<AppState>, auth: ApiUser) -> ApiResult<Json<Vec<ApiToken>>> {
+    auth.require_admin()?;
+    Ok(Json(state.db.run(team::list_tokens).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewTokenRequest {
+    pub name: String,
+}
+
+/// Creates a token owned by the caller (admins only); the answer is the only
+/// time its secret is shown.
+#[utoipa::path(post, path = "/api/v1/tokens", tag = "tokens", request_body = NewTokenRequest,
+    responses((status = 201, body = CreatedToken), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(super) async fn create_token(
+    State(state): State<AppState>,
+    auth: ApiUser,
+    ApiJson(body): ApiJson<NewTokenRequest>,
+) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
+    auth.require_admin()?;
+    let owner = auth.0.user.id;
+    let created = state.db.run(move |conn| team::create_token(conn, owner, &body.name)).await?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+/// Revokes a token (admins only).
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "tokens",
+    params(("id" = i64, Path, description = "token id")),
+    responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(super) async fn revoke_token(
+    State(state): State<AppState>,
+    auth: ApiUser,
+    Path(id): Path<String>,
+) -> ApiResult<StatusCode> {
+    auth.require_admin()?;
+    let id = parse_id(&id)?;
+    let now = chrono::Utc::now();
+    state.db.run(move |conn| team::revoke_token(conn, id, now)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,114 @@
+//! `/api/v1/monitors`: defining, changing, pausing and removing monitors.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use app::model::Role;
+use axum::http::{Method, StatusCode};
+use common::TestApp;
+use serde_json::json;
+
+#[tokio::test]
+async fn a_monitor_is_created_with_defaults_changed_paused_and_removed() {
+    let app = TestApp::new();
+    let member = app.user("bob@example.com", Role::Member);
+    let token = app.token(member.id);
+
+    let created = app
+        .api(
+            Method::POST,
+            "/api/v1/monitors",
+            Some(&token),
+            Some(json!({"name": "Site", "url": "https://example.com"})),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let monitor = created.json();
+    assert_eq!(monitor["kind"], "http");
+    assert_eq!(monitor["url"], "https://example.com/");
+    assert_eq!(monitor["method"], "GET");
+    assert_eq!(monitor["accepted_status"], "200-299");
+    assert_eq!(monitor["interval_seconds"], 60);
+    assert_eq!(monitor["timeout_seconds"], 10);
+    assert_eq!(monitor["regions"], json!(["local"]));
+    assert_eq!(monitor["incident_confirmations"], 3);
+    assert_eq!(monitor["recovery_confirmations"], 2);
+    assert_eq!(monitor["status"], "pending");
+    let id = monitor["id"].as_i64().unwrap();
+    let uri = format!("/api/v1/monitors/{id}");
+
+    let changed =
+        app.api(Method::PATCH, &uri, Some(&token), Some(json!({"interval_seconds": 300, "keyword": "healthy"}))).await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
+    assert_eq!(changed.json()["interval_seconds"], 300);
+    assert_eq!(changed.json()["keyword"], "healthy");
+    assert_eq!(changed.json()["url"], "https://example.com/", "fields not given stay");
+
+    let invalid = app.api(Method::PATCH, &uri, Some(&token), Some(json!({"timeout_seconds": 400}))).await;
+    assert_eq!(invalid.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(invalid.json()["error"]["field"], "timeout_seconds");
+    assert_eq!(app.api(Method::GET, &uri, Some(&token), None).await.json()["timeout_seconds"], 10);
+
+    let paused = app.api(Method::POST, &format!("{uri}/pause"), Some(&token), None).await;
+    assert_eq!(paused.json()["status"], "paused");
+    assert_eq!(paused.json()["paused"], true);
+    let resumed = app.api(Method::POST, &format!("{uri}/resume"), Some(&token), None).await;
+    assert_eq!(resumed.json()["status"], "pending");
+
+    let list = app.api(Method::GET, "/api/v1/monitors", Some(&token), None).await;
+    assert_eq!(list.json().as_array().unwrap().len(), 1);
+
+    assert_eq!(app.api(Method::DELETE, &uri, Some(&token), None).await.status, StatusCode::NO_CONTENT);
+    assert_eq!(app.api(Method::GET, &uri, Some(&token), None).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(app.api(Method::DELETE, &uri, Some(&token), None).await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn bad_monitors_are_refused_field_by_field() {
+    let app = TestApp::new();
+    let admin = app.user("ada@example.com", Role::Admin);
+    let token = app.token(admin.id);
+    let cases = [
+        (json!({"name": "x", "url": "ftp://example.com"}), "url"),
+        (json!({"name": "x", "url": "https://example.com", "interval_seconds": 5}), "interval_seconds"),
+        (json!({"name": "x", "url": "https://example.com", "accepted_status": "2xx"}), "accepted_status"),
+        (json!({"name": "x", "url": "https://example.com", "regions": ["mars"]}), "regions"),
+        (json!({"name": "x", "kind": "tcp", "host": "db.internal"}), "port"),
+        (json!({"url": "https://example.com"}), "name"),
+    ];
+    for (body, field) in cases {
+        let reply = app.api(Method::POST, "/api/v1/monitors", Some(&token), Some(body.clone())).await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {}", reply.body);
+        assert_eq!(reply.json()["error"]["field"], field, "{body}");
+    }
+    let unknown = app
+        .api(
+            Method::POST,
+            "/api/v1/monitors",
+            Some(&token),
+            Some(json!({"name": "x", "url": "https://e.com", "colour": 1})),
+        )
+        .await;
+    assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+    assert!(unknown.json()["error"]["message"].as_str().unwrap().contains("colour"));
+
+    let tcp = app
+        .api(
+            Method::POST,
+            "/api/v1/monitors",
+            Some(&token),
+            Some(json!({"name": "Database", "kind": "tcp", "host": "db.internal", "port": 5432})),
+        )
+        .await;
+    assert_eq!(tcp.status, StatusCode::CREATED, "{}", tcp.body);
+    assert_eq!(tcp.json()["host"], "db.internal");
+    assert_eq!(tcp.json()["port"], 5432);
+    assert_eq!(tcp.json()["url"], serde_json::Value::Null);
+
+    assert_eq!(app.api(Method::GET, "/api/v1/monitors", None, None).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.api(Method::GET, "/api/v1/monitors/x", Some(&token), None).await.status,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+}
