@@ -1,6 +1,8 @@
 //! The HTML shell and the route tree: public pages, sign-in and the console.
 
-use crate::pages::console::{ConsoleLayout, Overview, TeamPage, TokensPage};
+use crate::pages::console::{
+    ConsoleLayout, EditMonitorPage, MonitorsPage, NewMonitorPage, Overview, TeamPage, TokensPage,
+};
 use crate::pages::{HomePage, LoginPage, NotFound};
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
@@ -46,6 +48,9 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/login") view=LoginPage />
                 <ParentRoute path=path!("/console") view=ConsoleLayout>
                     <Route path=path!("") view=Overview />
+                    <Route path=path!("monitors") view=MonitorsPage />
+                    <Route path=path!("monitors/new") view=NewMonitorPage />
+                    <Route path=path!("monitors/:id/edit") view=EditMonitorPage />
                     <Route path=path!("team") view=TeamPage />
                     <Route path=path!("tokens") view=TokensPage />
                 </ParentRoute>

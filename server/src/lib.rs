@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! The `vigie` server: configuration, the private PostgreSQL, the HTTP
 //! router (pages, server functions, REST API, health, metrics) and the
 //! command line's work. `main.rs` only wires them together.

@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! `vigie`: serve (the default), migrate, manage users and tokens, control
 //! the private PostgreSQL.
 

@@ -153,6 +153,13 @@ pub struct MonitorInput {
     pub ssl_expiry_days: Option<u32>,
 }
 
+/// The regions a monitor can be probed from, and the one new monitors use.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegionChoices {
+    pub names: Vec<String>,
+    pub default: String,
+}
+
 /// Accepted status codes: ranges and single codes, e.g. `200-299,301`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatusRanges(Vec<(u16, u16)>);

@@ -1,8 +1,10 @@
 //! The console: the layout every console page shares, and its pages.
 
+mod monitors;
 mod team;
 mod tokens;
 
+pub use monitors::{EditMonitorPage, MonitorsPage, NewMonitorPage};
 pub use team::TeamPage;
 pub use tokens::TokensPage;
 
@@ -45,6 +47,7 @@ pub fn ConsoleLayout() -> impl IntoView {
                 </a>
                 <nav aria-label="Console">
                     <A href="/console" exact=true>"Overview"</A>
+                    <A href="/console/monitors">"Monitors"</A>
                     <A href="/console/team">"Team"</A>
                     <Transition fallback=|| ()>
                         <Show when=is_admin>

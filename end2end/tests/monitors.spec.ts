@@ -1,0 +1,51 @@
+import { expect, test } from '@playwright/test';
+import { hydrated, signIn, watchConsole } from './helpers';
+
+test('a monitor is created, changed, paused and deleted from the console', async ({ page }) => {
+  const problems = watchConsole(page);
+  await signIn(page);
+  await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Monitors' }).click();
+  await expect(page).toHaveURL(/\/console\/monitors$/);
+  await hydrated(page);
+  await page.getByRole('link', { name: 'New monitor' }).click();
+  await expect(page).toHaveURL(/\/console\/monitors\/new$/);
+  await hydrated(page);
+
+  const name = `Website ${Date.now()}`;
+  await page.getByLabel('Name', { exact: true }).fill(name);
+  await page.getByLabel('URL').fill('ftp://example.com');
+  await page.getByRole('button', { name: 'Create monitor' }).click();
+  await expect(page.locator('.field-error')).toContainText('http:// or https://');
+
+  await page.getByLabel('URL').fill('http://127.0.0.1:9/health');
+  await page.getByLabel('Check every (seconds)').fill('120');
+  await page.getByLabel('Keyword', { exact: true }).fill('healthy');
+  await page.getByRole('button', { name: 'Create monitor' }).click();
+  await expect(page).toHaveURL(/\/console\/monitors$/);
+  const row = page.locator(`tr[data-monitor="${name}"]`);
+  await expect(row).toContainText('http://127.0.0.1:9/health');
+  await expect(row).toContainText('120 s');
+  await expect(row.locator('.status')).toHaveText('pending');
+
+  await row.getByRole('link', { name }).click();
+  await expect(page).toHaveURL(/\/console\/monitors\/\d+\/edit$/);
+  await hydrated(page);
+  await expect(page.getByLabel('Keyword', { exact: true })).toHaveValue('healthy');
+  await page.getByLabel('Timeout (seconds)').fill('200');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await expect(page.locator('.field-error')).toHaveText('Use 1 to 30 seconds.');
+  await page.getByLabel('Timeout (seconds)').fill('5');
+  await page.getByRole('button', { name: 'Save changes' }).click();
+  await expect(page).toHaveURL(/\/console\/monitors$/);
+
+  await hydrated(page);
+  const saved = page.locator(`tr[data-monitor="${name}"]`);
+  await saved.getByRole('button', { name: 'Pause' }).click();
+  await expect(saved.locator('.status')).toHaveText('paused');
+  await saved.getByRole('button', { name: 'Resume' }).click();
+  await expect(saved.locator('.status')).toHaveText('pending');
+  await saved.getByRole('button', { name: 'Delete' }).click();
+  await saved.getByRole('button', { name: 'Confirm delete' }).click();
+  await expect(page.locator(`tr[data-monitor="${name}"]`)).toHaveCount(0);
+  expect(problems).toEqual([]);
+});
