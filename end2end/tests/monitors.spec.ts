@@ -31,6 +31,11 @@ test('a monitor is created, changed, paused and deleted from the console', async
   await expect(page).toHaveURL(/\/console\/monitors\/\d+\/edit$/);
   await hydrated(page);
   await expect(page.getByLabel('Keyword', { exact: true })).toHaveValue('healthy');
+  // Nothing listens on port 9: the check says down, and why.
+  await page.getByRole('button', { name: 'Check now' }).click();
+  const result = page.locator('.check-result');
+  await expect(result).toHaveAttribute('data-outcome', 'down');
+  await expect(result).toContainText('(connect)');
   await page.getByLabel('Timeout (seconds)').fill('200');
   await page.getByRole('button', { name: 'Save changes' }).click();
   await expect(page.locator('.field-error')).toHaveText('Use 1 to 30 seconds.');

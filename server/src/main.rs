@@ -173,7 +173,8 @@ async fn run_server(config: &Config, url: &str) -> Result<(), String> {
         .map_err(|e| format!("cannot record the region: {e}"))?;
     let monitor_settings =
         MonitorSettings { min_interval_seconds: config.min_interval_seconds, region: config.region.clone() };
-    let state = AppState { db: db.clone(), secure_cookies, monitor_settings };
+    let prober = app::ssr::probe::Prober::new(&config.region)?;
+    let state = AppState { db: db.clone(), secure_cookies, monitor_settings, prober };
     let router = server::router::router(state, server::leptos_options(config.bind));
 
     let listener = tokio::net::TcpListener::bind(config.bind)

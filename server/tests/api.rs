@@ -202,7 +202,12 @@ async fn health_says_unavailable_when_the_database_does_not_answer() {
         .connection_timeout(std::time::Duration::from_millis(500))
         .build_unchecked(ConnectionManager::new("postgresql://nobody@127.0.0.1:9/none?connect_timeout=1"));
     let db = app::ssr::db::Db::from_pool(pool);
-    let state = app::ssr::AppState { db, secure_cookies: false, monitor_settings: Default::default() };
+    let state = app::ssr::AppState {
+        db,
+        secure_cookies: false,
+        monitor_settings: Default::default(),
+        prober: app::ssr::probe::Prober::new("local").unwrap(),
+    };
     let router = server::router::router(state, server::leptos_options("127.0.0.1:3000".parse().unwrap()));
     let response = tower::ServiceExt::oneshot(
         router,

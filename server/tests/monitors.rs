@@ -6,7 +6,7 @@ mod common;
 
 use app::model::Role;
 use axum::http::{Method, StatusCode};
-use common::TestApp;
+use common::{TestApp, target};
 use serde_json::json;
 
 #[tokio::test]
@@ -110,5 +110,49 @@ async fn bad_monitors_are_refused_field_by_field() {
     assert_eq!(
         app.api(Method::GET, "/api/v1/monitors/x", Some(&token), None).await.status,
         StatusCode::UNPROCESSABLE_ENTITY
+    );
+}
+
+#[tokio::test]
+async fn check_now_probes_the_target_from_the_servers_region() {
+    let app = TestApp::new();
+    let admin = app.user("ada@example.com", Role::Admin);
+    let token = app.token(admin.id);
+    let base = target::http_target().await;
+    let created = app
+        .api(
+            Method::POST,
+            "/api/v1/monitors",
+            Some(&token),
+            Some(json!({"name": "Target", "url": format!("{base}/ok"), "keyword": "healthy"})),
+        )
+        .await;
+    let id = created.json()["id"].as_i64().unwrap();
+
+    let check = app.api(Method::POST, &format!("/api/v1/monitors/{id}/check"), Some(&token), None).await;
+    assert_eq!(check.status, StatusCode::OK, "{}", check.body);
+    let check = check.json();
+    assert_eq!(check["outcome"], "up");
+    assert_eq!(check["region"], "local");
+    assert_eq!(check["status_code"], 200);
+    assert_eq!(check["failure"], serde_json::Value::Null);
+
+    app.api(
+        Method::PATCH,
+        &format!("/api/v1/monitors/{id}"),
+        Some(&token),
+        Some(json!({"url": format!("{base}/fail")})),
+    )
+    .await;
+    let failed = app.api(Method::POST, &format!("/api/v1/monitors/{id}/check"), Some(&token), None).await.json();
+    assert_eq!(failed["outcome"], "down");
+    assert_eq!(failed["failure"], "status");
+    assert_eq!(failed["status_code"], 500);
+
+    let missing = app.api(Method::POST, "/api/v1/monitors/999999/check", Some(&token), None).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.api(Method::POST, &format!("/api/v1/monitors/{id}/check"), None, None).await.status,
+        StatusCode::UNAUTHORIZED
     );
 }

@@ -1,7 +1,7 @@
 //! Monitors in the console: list, read, save, pause, remove. Any team member.
 
 use crate::error::AppError;
-use crate::model::{Monitor, MonitorInput, RegionChoices};
+use crate::model::{Check, Monitor, MonitorInput, RegionChoices};
 use leptos::prelude::*;
 use server_fn::codec::Json;
 
@@ -82,6 +82,18 @@ pub async fn delete_monitor(id: i64) -> Result<(), AppError> {
     let result = async {
         auth::require_session()?;
         AppState::from_context()?.db.run(move |conn| monitors::delete(conn, id)).await
+    }
+    .await;
+    reply(result)
+}
+
+/// Checks a monitor once, now, from this server's region.
+#[server(prefix = "/rpc", endpoint = "check_monitor")]
+pub async fn check_monitor(id: i64) -> Result<Check, AppError> {
+    use crate::ssr::{AppState, auth, monitors, reply};
+    let result = async {
+        auth::require_session()?;
+        monitors::check_now(&AppState::from_context()?, id).await
     }
     .await;
     reply(result)

@@ -79,6 +79,68 @@ impl MonitorStatus {
     }
 }
 
+/// Why a check failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum FailureKind {
+    /// No answer within the timeout.
+    Timeout,
+    /// The host name did not resolve.
+    Dns,
+    /// The connection was refused or reset.
+    Connect,
+    /// The TLS handshake failed (invalid, expired or untrusted certificate).
+    Tls,
+    /// The status code is not an accepted one.
+    Status,
+    /// The keyword is missing (or present, in `absent` mode).
+    Keyword,
+    /// The body is larger than the probe reads.
+    BodyTooLarge,
+    /// Too many redirects (or a redirect loop).
+    Redirects,
+}
+
+impl FailureKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Timeout => "timeout",
+            Self::Dns => "dns",
+            Self::Connect => "connect",
+            Self::Tls => "tls",
+            Self::Status => "status",
+            Self::Keyword => "keyword",
+            Self::BodyTooLarge => "body_too_large",
+            Self::Redirects => "redirects",
+        }
+    }
+}
+
+/// `up` or `down`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum CheckOutcome {
+    Up,
+    Down,
+}
+
+/// One check of a monitor from one region.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Check {
+    pub region: String,
+    pub checked_at: DateTime<Utc>,
+    pub duration_ms: u32,
+    pub outcome: CheckOutcome,
+    pub status_code: Option<u16>,
+    pub failure: Option<FailureKind>,
+    pub message: String,
+    /// For HTTPS: when the certificate expires.
+    pub cert_expires_at: Option<DateTime<Utc>>,
+}
+
 /// A monitor as the API and the console show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

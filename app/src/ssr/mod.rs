@@ -5,6 +5,7 @@ pub mod auth;
 pub mod confirmation;
 pub mod db;
 pub mod monitors;
+pub mod probe;
 pub mod state;
 pub mod team;
 

@@ -400,6 +400,13 @@ pub fn set_paused(conn: &mut PgConnection, id: i64, paused: bool) -> Result<Moni
     one(conn, row)
 }
 
+/// Checks a monitor once, now, from this server's region (nothing is stored).
+pub async fn check_now(state: &super::AppState, id: i64) -> Result<crate::model::Check, AppError> {
+    let monitor = state.db.run(move |conn| get(conn, id)).await?;
+    let result = state.prober.probe(&super::probe::ProbeTarget::of(&monitor)).await;
+    Ok(result.into_check(&state.monitor_settings.region))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

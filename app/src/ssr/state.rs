@@ -10,6 +10,8 @@ pub struct AppState {
     /// Mark cookies `Secure` (the public URL is https).
     pub secure_cookies: bool,
     pub monitor_settings: MonitorSettings,
+    /// Probes from this server's region.
+    pub prober: super::probe::Prober,
 }
 
 /// Settings monitors are checked against.

@@ -3,7 +3,10 @@
 //! document generated from these handlers.
 
 use app::error::AppError;
-use app::model::{ApiToken, CreatedToken, KeywordMode, Monitor, MonitorInput, MonitorKind, MonitorStatus, Role, User};
+use app::model::{
+    ApiToken, Check, CheckOutcome, CreatedToken, FailureKind, KeywordMode, Monitor, MonitorInput, MonitorKind,
+    MonitorStatus, Role, User,
+};
 use app::ssr::AppState;
 use app::ssr::auth::{TokenUser, resolve_api_token};
 use axum::extract::rejection::JsonRejection;
@@ -35,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .route("/monitors/{id}", get(get_monitor).patch(update_monitor).delete(delete_monitor))
         .route("/monitors/{id}/pause", axum::routing::post(pause_monitor))
         .route("/monitors/{id}/resume", axum::routing::post(resume_monitor))
+        .route("/monitors/{id}/check", axum::routing::post(check_monitor))
         .fallback(not_found)
 }
 
@@ -154,10 +158,11 @@ impl ApiUser {
 #[openapi(
     info(title = "Vigie API", description = "Uptime monitoring, incidents and status pages."),
     paths(me, list_users, create_user, update_user, delete_user, list_tokens, create_token, revoke_token,
-          list_monitors, create_monitor, get_monitor, update_monitor, delete_monitor, pause_monitor, resume_monitor),
+          list_monitors, create_monitor, get_monitor, update_monitor, delete_monitor, pause_monitor, resume_monitor,
+          check_monitor),
     components(schemas(ErrorBody, ErrorDetail, User, Role, ApiToken, CreatedToken,
                        NewUserRequest, UpdateUserRequest, NewTokenRequest,
-                       Monitor, MonitorInput, MonitorKind, KeywordMode, MonitorStatus)),
+                       Monitor, MonitorInput, MonitorKind, KeywordMode, MonitorStatus, Check, CheckOutcome, FailureKind)),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
     tags((name = "team", description = "Team members"), (name = "tokens", description = "API tokens"),

@@ -1,7 +1,7 @@
 //! `/api/v1/monitors`: define what is probed. Any team member.
 
 use super::{ApiJson, ApiResult, ApiUser, ErrorBody, parse_id};
-use app::model::{Monitor, MonitorInput};
+use app::model::{Check, Monitor, MonitorInput};
 use app::ssr::{AppState, monitors};
 use axum::Json;
 use axum::extract::{Path, State};
@@ -104,4 +104,18 @@ pub(super) async fn resume_monitor(
 ) -> ApiResult<Json<Monitor>> {
     let id = parse_id(&id)?;
     Ok(Json(state.db.run(move |conn| monitors::set_paused(conn, id, false)).await?))
+}
+
+/// Checks the monitor once, now, from this server's region, and answers the
+/// check (it is not stored).
+#[utoipa::path(post, path = "/api/v1/monitors/{id}/check", tag = "monitors",
+    params(("id" = i64, Path, description = "monitor id")),
+    responses((status = 200, body = Check), (status = 404, body = ErrorBody)))]
+pub(super) async fn check_monitor(
+    State(state): State<AppState>,
+    _auth: ApiUser,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Check>> {
+    let id = parse_id(&id)?;
+    Ok(Json(monitors::check_now(&state, id).await?))
 }

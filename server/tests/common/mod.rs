@@ -2,6 +2,8 @@
 //! helpers to call it like a browser or an API client would.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod target;
+
 use app::model::{Role, User};
 use app::ssr::AppState;
 use app::ssr::team::{self, NewMember};
@@ -55,7 +57,12 @@ impl TestApp {
     pub fn with_secure_cookies(secure: bool) -> Self {
         let db = TestDb::new();
         app::ssr::db::regions::ensure(&mut db.conn(), "local").unwrap();
-        let state = AppState { db: db.db.clone(), secure_cookies: secure, monitor_settings: Default::default() };
+        let state = AppState {
+            db: db.db.clone(),
+            secure_cookies: secure,
+            monitor_settings: Default::default(),
+            prober: app::ssr::probe::Prober::new("local").unwrap(),
+        };
         let router = server::router::router(state, server::leptos_options("127.0.0.1:3000".parse().unwrap()));
         Self { db, router }
     }

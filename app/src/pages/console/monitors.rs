@@ -1,10 +1,12 @@
 //! `/console/monitors`: the list (refreshing itself), and the form to create
 //! or change a monitor.
 
-use crate::api::monitors::{DeleteMonitor, SaveMonitor, SetMonitorPaused, get_monitor, list_monitors, list_regions};
+use crate::api::monitors::{
+    CheckMonitor, DeleteMonitor, SaveMonitor, SetMonitorPaused, get_monitor, list_monitors, list_regions,
+};
 use crate::components::{FieldError, FormError};
 use crate::error::AppError;
-use crate::model::{KeywordMode, Monitor, MonitorInput, MonitorKind, MonitorStatus};
+use crate::model::{Check, CheckOutcome, KeywordMode, Monitor, MonitorInput, MonitorKind, MonitorStatus};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
@@ -141,11 +143,51 @@ pub fn EditMonitorPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match monitor.await {
-                    Ok(monitor) => view! { <MonitorForm monitor=Some(monitor) /> }.into_any(),
+                    Ok(monitor) => {
+                        let id = monitor.id;
+                        view! {
+                            <CheckNow id />
+                            <MonitorForm monitor=Some(monitor) />
+                        }
+                        .into_any()
+                    }
                     Err(error) => view! { <p class="form-error" role="alert">{error.to_string()}</p> }.into_any(),
                 }
             })}
         </Transition>
+    }
+}
+
+/// Checks the saved monitor once, from the server's region, and shows the result.
+#[component]
+fn CheckNow(id: i64) -> impl IntoView {
+    let check = ServerAction::<CheckMonitor>::new();
+    view! {
+        <section class="card check-now">
+            <div class="check-now-row">
+                <p class="muted">"Try the saved settings once, from this server."</p>
+                <button type="button" disabled=move || check.pending().get() on:click=move |_| {
+                    check.dispatch(CheckMonitor { id });
+                }>{move || if check.pending().get() { "Checking…" } else { "Check now" }}</button>
+            </div>
+            {move || check.value().get().map(|result| match result {
+                Ok(check) => view! { <CheckSummary check /> }.into_any(),
+                Err(error) => view! { <p class="form-error" role="alert">{error.to_string()}</p> }.into_any(),
+            })}
+        </section>
+    }
+}
+
+#[component]
+fn CheckSummary(check: Check) -> impl IntoView {
+    let up = check.outcome == CheckOutcome::Up;
+    let status = if up { MonitorStatus::Up } else { MonitorStatus::Down };
+    let failure = check.failure.map(|f| format!(" ({})", f.as_str())).unwrap_or_default();
+    view! {
+        <p class="check-result" role="status" data-outcome=if up { "up" } else { "down" }>
+            <StatusBadge status />
+            {format!(" in {} ms from {}{failure}: {}", check.duration_ms, check.region, check.message)}
+        </p>
     }
 }
 
