@@ -54,3 +54,23 @@ test('a monitor is created, changed, paused and deleted from the console', async
   await expect(page.locator(`tr[data-monitor="${name}"]`)).toHaveCount(0);
   expect(problems).toEqual([]);
 });
+
+test('a new monitor is probed at once and its status shows up without a reload', async ({ page, baseURL }) => {
+  const problems = watchConsole(page);
+  await signIn(page);
+  await page.goto('/console/monitors/new');
+  await hydrated(page);
+  const name = `Self ${Date.now()}`;
+  await page.getByLabel('Name', { exact: true }).fill(name);
+  // The server under test is a real HTTP target on this machine.
+  await page.getByLabel('URL').fill(`${baseURL}/healthz`);
+  await page.getByLabel('Keyword', { exact: true }).fill('"database":"ok"');
+  await page.getByLabel('Failed checks before down').fill('1');
+  await page.getByRole('button', { name: 'Create monitor' }).click();
+  await expect(page).toHaveURL(/\/console\/monitors$/);
+  const status = page.locator(`tr[data-monitor="${name}"] .status`);
+  await expect(status).toHaveText('up', { timeout: 20_000 });
+  await page.locator(`tr[data-monitor="${name}"]`).getByRole('button', { name: 'Pause' }).click();
+  await expect(status).toHaveText('paused');
+  expect(problems).toEqual([]);
+});

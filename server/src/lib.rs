@@ -8,6 +8,7 @@ pub mod metrics;
 pub mod postgres;
 pub mod rest;
 pub mod router;
+pub mod scheduler;
 pub mod session;
 pub mod testing;
 

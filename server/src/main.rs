@@ -174,19 +174,26 @@ async fn run_server(config: &Config, url: &str) -> Result<(), String> {
     let monitor_settings =
         MonitorSettings { min_interval_seconds: config.min_interval_seconds, region: config.region.clone() };
     let prober = app::ssr::probe::Prober::new(&config.region)?;
-    let state = AppState { db: db.clone(), secure_cookies, monitor_settings, prober };
+    let state = AppState { db: db.clone(), secure_cookies, monitor_settings, prober: prober.clone() };
     let router = server::router::router(state, server::leptos_options(config.bind));
 
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
     tracing::info!("listening on http://{}", config.bind);
-    let housekeeping = tokio::spawn(housekeeping(db));
+    let housekeeping = tokio::spawn(housekeeping(db.clone()));
+    let scheduler = server::scheduler::Scheduler::new(db, prober, &config.region, config.probe_concurrency as usize)
+        .await
+        .map_err(|e| format!("cannot start the scheduler: {e}"))?;
+    let (stop_scheduler, scheduler_stopped) = tokio::sync::watch::channel(false);
+    let scheduler = tokio::spawn(scheduler.run(scheduler_stopped));
     axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|e| format!("server error: {e}"))?;
     housekeeping.abort();
+    let _ = stop_scheduler.send(true);
+    let _ = scheduler.await;
     tracing::info!("server stopped");
     Ok(())
 }

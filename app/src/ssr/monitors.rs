@@ -270,7 +270,7 @@ fn check_headers(headers: &BTreeMap<String, String>) -> Result<(), AppError> {
 
 // ---- operations ---------------------------------------------------------------
 
-fn to_model(row: db::MonitorRow, regions: Vec<String>) -> Monitor {
+pub(crate) fn to_model(row: db::MonitorRow, regions: Vec<String>) -> Monitor {
     let status = if row.paused {
         MonitorStatus::Paused
     } else {
@@ -304,7 +304,7 @@ fn to_model(row: db::MonitorRow, regions: Vec<String>) -> Monitor {
     }
 }
 
-fn with_regions(conn: &mut PgConnection, rows: Vec<db::MonitorRow>) -> QueryResult<Vec<Monitor>> {
+pub(crate) fn with_regions(conn: &mut PgConnection, rows: Vec<db::MonitorRow>) -> QueryResult<Vec<Monitor>> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let mut names = db::region_names(conn, &ids)?;
     Ok(rows

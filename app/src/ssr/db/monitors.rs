@@ -89,15 +89,28 @@ pub fn set_paused(conn: &mut PgConnection, id: i64, paused: bool) -> QueryResult
         .optional()
 }
 
-/// Replaces the regions that probe a monitor.
+/// Replaces the regions that probe a monitor, keeping the scheduler's state
+/// of regions that stay (a new region is due at once).
 pub fn set_regions(conn: &mut PgConnection, monitor_id: i64, region_ids: &[i64]) -> QueryResult<()> {
+    use super::schema::monitor_region_state as state;
     diesel::delete(monitor_regions::table.filter(monitor_regions::monitor_id.eq(monitor_id))).execute(conn)?;
+    diesel::delete(state::table.filter(state::monitor_id.eq(monitor_id)).filter(state::region_id.ne_all(region_ids)))
+        .execute(conn)?;
     let rows: Vec<_> = region_ids
         .iter()
         .map(|&region_id| (monitor_regions::monitor_id.eq(monitor_id), monitor_regions::region_id.eq(region_id)))
         .collect();
     diesel::insert_into(monitor_regions::table).values(rows).execute(conn)?;
+    let states: Vec<_> = region_ids
+        .iter()
+        .map(|&region_id| (state::monitor_id.eq(monitor_id), state::region_id.eq(region_id)))
+        .collect();
+    diesel::insert_into(state::table).values(states).on_conflict_do_nothing().execute(conn)?;
     Ok(())
+}
+
+pub fn find_many(conn: &mut PgConnection, ids: &[i64]) -> QueryResult<Vec<MonitorRow>> {
+    monitors::table.filter(monitors::id.eq_any(ids)).select(MonitorRow::as_select()).load(conn)
 }
 
 /// Region names per monitor, for the given monitors, sorted by name.

@@ -21,3 +21,7 @@ pub fn list_names(conn: &mut PgConnection) -> QueryResult<Vec<String>> {
 pub fn find_by_names(conn: &mut PgConnection, names: &[String]) -> QueryResult<Vec<(i64, String)>> {
     regions::table.filter(regions::name.eq_any(names)).select((regions::id, regions::name)).load(conn)
 }
+
+pub fn find_id(conn: &mut PgConnection, name: &str) -> QueryResult<Option<i64>> {
+    regions::table.filter(regions::name.eq(name)).select(regions::id).first(conn).optional()
+}

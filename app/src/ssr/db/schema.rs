@@ -14,6 +14,21 @@ diesel::table! {
 }
 
 diesel::table! {
+    checks (id) {
+        id -> Int8,
+        monitor_id -> Int8,
+        region_id -> Int8,
+        checked_at -> Timestamptz,
+        duration_ms -> Int4,
+        up -> Bool,
+        status_code -> Nullable<Int4>,
+        failure -> Nullable<Text>,
+        message -> Text,
+        cert_expires_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     login_failures (id) {
         id -> Int8,
         scope -> Text,
@@ -26,6 +41,27 @@ diesel::table! {
     monitor_regions (monitor_id, region_id) {
         monitor_id -> Int8,
         region_id -> Int8,
+    }
+}
+
+diesel::table! {
+    monitor_region_state (monitor_id, region_id) {
+        monitor_id -> Int8,
+        region_id -> Int8,
+        next_due_at -> Timestamptz,
+        verdict -> Text,
+        consecutive_failures -> Int4,
+        consecutive_successes -> Int4,
+        last_result_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    monitor_status_changes (id) {
+        id -> Int8,
+        monitor_id -> Int8,
+        status -> Text,
+        changed_at -> Timestamptz,
     }
 }
 
@@ -90,14 +126,22 @@ diesel::table! {
 }
 
 diesel::joinable!(api_tokens -> users (user_id));
+diesel::joinable!(checks -> monitors (monitor_id));
+diesel::joinable!(checks -> regions (region_id));
+diesel::joinable!(monitor_region_state -> monitors (monitor_id));
+diesel::joinable!(monitor_region_state -> regions (region_id));
+diesel::joinable!(monitor_status_changes -> monitors (monitor_id));
 diesel::joinable!(monitor_regions -> monitors (monitor_id));
 diesel::joinable!(monitor_regions -> regions (region_id));
 diesel::joinable!(sessions -> users (user_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
+    checks,
     login_failures,
+    monitor_region_state,
     monitor_regions,
+    monitor_status_changes,
     monitors,
     regions,
     sessions,

@@ -1,0 +1,129 @@
+//! Queries of the scheduler: claiming due checks, and recording results with
+//! the confirmation state (`monitor_region_state`, `checks`,
+//! `monitor_status_changes`).
+
+use super::schema::{checks, monitor_region_state as state, monitor_status_changes, monitors};
+use crate::ssr::confirmation::{RegionState, RegionVerdict};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Timestamptz};
+
+#[derive(QueryableByName)]
+struct ClaimedRow {
+    #[diesel(sql_type = BigInt)]
+    monitor_id: i64,
+}
+
+/// Claims up to `limit` checks due in a region and moves their due time one
+/// interval on, so no other process takes them. Rows another process holds
+/// are skipped, never waited for.
+pub fn claim_due(conn: &mut PgConnection, region_id: i64, now: DateTime<Utc>, limit: i64) -> QueryResult<Vec<i64>> {
+    let rows: Vec<ClaimedRow> = diesel::sql_query(
+        "UPDATE monitor_region_state s \
+         SET next_due_at = CASE \
+             WHEN s.next_due_at + make_interval(secs => m.interval_seconds) > $2 \
+             THEN s.next_due_at + make_interval(secs => m.interval_seconds) \
+             ELSE $2 + make_interval(secs => m.interval_seconds) END \
+         FROM monitors m \
+         WHERE m.id = s.monitor_id AND (s.monitor_id, s.region_id) IN ( \
+             SELECT d.monitor_id, d.region_id FROM monitor_region_state d \
+             JOIN monitors dm ON dm.id = d.monitor_id \
+             WHERE d.region_id = $1 AND d.next_due_at <= $2 AND NOT dm.paused \
+             ORDER BY d.next_due_at LIMIT $3 \
+             FOR UPDATE OF d SKIP LOCKED) \
+         RETURNING s.monitor_id",
+    )
+    .bind::<BigInt, _>(region_id)
+    .bind::<Timestamptz, _>(now)
+    .bind::<BigInt, _>(limit)
+    .load(conn)?;
+    Ok(rows.into_iter().map(|r| r.monitor_id).collect())
+}
+
+#[derive(Debug, Insertable)]
+#[diesel(table_name = checks)]
+pub struct NewCheck<'a> {
+    pub monitor_id: i64,
+    pub region_id: i64,
+    pub checked_at: DateTime<Utc>,
+    pub duration_ms: i32,
+    pub up: bool,
+    pub status_code: Option<i32>,
+    pub failure: Option<&'a str>,
+    pub message: &'a str,
+    pub cert_expires_at: Option<DateTime<Utc>>,
+}
+
+pub fn insert_checks(conn: &mut PgConnection, rows: &[NewCheck<'_>]) -> QueryResult<usize> {
+    diesel::insert_into(checks::table).values(rows).execute(conn)
+}
+
+fn verdict_text(verdict: RegionVerdict) -> &'static str {
+    match verdict {
+        RegionVerdict::Unknown => "unknown",
+        RegionVerdict::Up => "up",
+        RegionVerdict::Down => "down",
+    }
+}
+
+pub fn parse_verdict(text: &str) -> RegionVerdict {
+    match text {
+        "up" => RegionVerdict::Up,
+        "down" => RegionVerdict::Down,
+        _ => RegionVerdict::Unknown,
+    }
+}
+
+/// A region's confirmation state, locked until the transaction ends.
+pub fn lock_state(conn: &mut PgConnection, monitor_id: i64, region_id: i64) -> QueryResult<Option<RegionState>> {
+    let row: Option<(String, i32, i32)> = state::table
+        .find((monitor_id, region_id))
+        .select((state::verdict, state::consecutive_failures, state::consecutive_successes))
+        .for_update()
+        .first(conn)
+        .optional()?;
+    Ok(row.map(|(verdict, failures, successes)| RegionState {
+        verdict: parse_verdict(&verdict),
+        consecutive_failures: failures.unsigned_abs(),
+        consecutive_successes: successes.unsigned_abs(),
+    }))
+}
+
+pub fn save_state(
+    conn: &mut PgConnection,
+    monitor_id: i64,
+    region_id: i64,
+    region_state: RegionState,
+    result_at: DateTime<Utc>,
+) -> QueryResult<usize> {
+    diesel::update(state::table.find((monitor_id, region_id)))
+        .set((
+            state::verdict.eq(verdict_text(region_state.verdict)),
+            state::consecutive_failures.eq(region_state.consecutive_failures as i32),
+            state::consecutive_successes.eq(region_state.consecutive_successes as i32),
+            state::last_result_at.eq(result_at),
+        ))
+        .execute(conn)
+}
+
+/// Every region's verdict for a monitor, with when it last reported.
+pub fn verdicts(conn: &mut PgConnection, monitor_id: i64) -> QueryResult<Vec<(RegionVerdict, Option<DateTime<Utc>>)>> {
+    let rows: Vec<(String, Option<DateTime<Utc>>)> = state::table
+        .filter(state::monitor_id.eq(monitor_id))
+        .select((state::verdict, state::last_result_at))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(v, at)| (parse_verdict(&v), at)).collect())
+}
+
+/// Stores a new status and records the change.
+pub fn change_status(conn: &mut PgConnection, monitor_id: i64, status: &str, at: DateTime<Utc>) -> QueryResult<()> {
+    diesel::update(monitors::table.find(monitor_id)).set(monitors::status.eq(status)).execute(conn)?;
+    diesel::insert_into(monitor_status_changes::table)
+        .values((
+            monitor_status_changes::monitor_id.eq(monitor_id),
+            monitor_status_changes::status.eq(status),
+            monitor_status_changes::changed_at.eq(at),
+        ))
+        .execute(conn)?;
+    Ok(())
+}

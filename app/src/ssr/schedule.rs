@@ -1,0 +1,69 @@
+//! What the scheduler does with results: store the checks, feed each result
+//! to its region's confirmation state, and derive the monitor's status, all
+//! in one transaction per batch.
+
+use super::confirmation::{Confirmations, has_coverage, monitor_status, observe};
+use super::db::{monitors as monitor_rows, schedule};
+use super::probe::ProbeResult;
+use crate::model::{Monitor, MonitorStatus};
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+
+/// The monitors behind claimed ids.
+pub fn load_monitors(conn: &mut PgConnection, ids: &[i64]) -> QueryResult<Vec<Monitor>> {
+    let rows = monitor_rows::find_many(conn, ids)?;
+    super::monitors::with_regions(conn, rows)
+}
+
+/// Records a batch of results from one region; returns the monitors whose
+/// status changed, with their new status.
+pub fn record_results(
+    conn: &mut PgConnection,
+    region_id: i64,
+    results: &[(Monitor, ProbeResult)],
+    now: DateTime<Utc>,
+) -> QueryResult<Vec<(i64, MonitorStatus)>> {
+    conn.transaction(|conn| {
+        let rows: Vec<schedule::NewCheck<'_>> = results
+            .iter()
+            .map(|(monitor, result)| schedule::NewCheck {
+                monitor_id: monitor.id,
+                region_id,
+                checked_at: result.checked_at,
+                duration_ms: i32::try_from(result.duration_ms).unwrap_or(i32::MAX),
+                up: result.up,
+                status_code: result.status_code.map(i32::from),
+                failure: result.failure.map(|f| f.as_str()),
+                message: &result.message,
+                cert_expires_at: result.cert_expires_at,
+            })
+            .collect();
+        schedule::insert_checks(conn, &rows)?;
+
+        let mut changed = Vec::new();
+        for (monitor, result) in results {
+            // The region may have been removed from the monitor meanwhile.
+            let Some(state) = schedule::lock_state(conn, monitor.id, region_id)? else { continue };
+            let policy =
+                Confirmations { incident: monitor.incident_confirmations, recovery: monitor.recovery_confirmations };
+            let next = observe(state, result.up, policy);
+            schedule::save_state(conn, monitor.id, region_id, next, result.checked_at)?;
+
+            let votes: Vec<_> = schedule::verdicts(conn, monitor.id)?
+                .into_iter()
+                .map(|(verdict, at)| has_coverage(at, now, monitor.interval_seconds).then_some(verdict))
+                .collect();
+            let status = monitor_status(false, false, &votes, monitor.region_threshold);
+            let stored: String = super::db::schema::monitors::table
+                .find(monitor.id)
+                .select(super::db::schema::monitors::status)
+                .for_update()
+                .first(conn)?;
+            if stored != status.as_str() {
+                schedule::change_status(conn, monitor.id, status.as_str(), result.checked_at)?;
+                changed.push((monitor.id, status));
+            }
+        }
+        Ok(changed)
+    })
+}

@@ -1,0 +1,3 @@
+DROP TABLE monitor_status_changes;
+DROP TABLE checks;
+DROP TABLE monitor_region_state;

@@ -1,0 +1,100 @@
+//! The scheduler of the built-in region: every half second it claims the
+//! checks that are due (skipping rows other server processes hold), probes
+//! them with bounded concurrency through one shared client, and records each
+//! batch's results in one transaction. No task sleeps per monitor.
+
+use app::error::AppError;
+use app::ssr::db::{Db, regions, schedule as queries};
+use app::ssr::probe::{ProbeTarget, Prober};
+use app::ssr::schedule::{load_monitors, record_results};
+use chrono::Utc;
+use futures_util::StreamExt;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::{Semaphore, watch};
+
+/// How often due checks are looked for.
+const TICK: Duration = Duration::from_millis(500);
+
+#[derive(Clone)]
+pub struct Scheduler {
+    db: Db,
+    prober: Prober,
+    region_id: i64,
+    permits: Arc<Semaphore>,
+}
+
+impl Scheduler {
+    /// A scheduler for `region`, probing at most `concurrency` targets at once.
+    pub async fn new(db: Db, prober: Prober, region: &str, concurrency: usize) -> Result<Self, AppError> {
+        let name = region.to_owned();
+        let region_id = db
+            .run(move |conn| {
+                regions::ensure(conn, &name)?;
+                regions::find_id(conn, &name)?.ok_or(AppError::Internal)
+            })
+            .await?;
+        Ok(Self { db, prober, region_id, permits: Arc::new(Semaphore::new(concurrency.max(1))) })
+    }
+
+    /// Claims what is due now (as much as free capacity allows), probes it and
+    /// records the results. Returns how many checks ran.
+    pub async fn run_once(&self) -> Result<usize, AppError> {
+        let free = self.permits.available_permits();
+        if free == 0 {
+            return Ok(0);
+        }
+        let Ok(permits) = self.permits.clone().try_acquire_many_owned(free as u32) else { return Ok(0) };
+        let region_id = self.region_id;
+        let now = Utc::now();
+        let ids = self.db.run(move |conn| Ok(queries::claim_due(conn, region_id, now, free as i64)?)).await?;
+        if ids.is_empty() {
+            return Ok(0);
+        }
+        // Give back what this batch does not need.
+        let mut permits = permits;
+        drop(permits.split(free - ids.len()));
+        let monitors = self.db.run(move |conn| Ok(load_monitors(conn, &ids)?)).await?;
+        let prober = self.prober.clone();
+        let results: Vec<_> = futures_util::stream::iter(monitors)
+            .map(|monitor| {
+                let prober = prober.clone();
+                async move {
+                    let result = prober.probe(&ProbeTarget::of(&monitor)).await;
+                    (monitor, result)
+                }
+            })
+            .buffer_unordered(permits.num_permits().max(1))
+            .collect()
+            .await;
+        let count = results.len();
+        let changed = self.db.run(move |conn| Ok(record_results(conn, region_id, &results, Utc::now())?)).await?;
+        for (monitor_id, status) in changed {
+            tracing::info!(monitor_id, status = status.as_str(), "monitor status changed");
+        }
+        drop(permits);
+        Ok(count)
+    }
+
+    /// Runs until `shutdown` turns true. Batches overlap: a slow probe does
+    /// not hold back checks that fall due meanwhile.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let mut tick = tokio::time::interval(TICK);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = shutdown.changed() => break,
+            }
+            if *shutdown.borrow() {
+                break;
+            }
+            let scheduler = self.clone();
+            tokio::spawn(async move {
+                if let Err(error) = scheduler.run_once().await {
+                    tracing::error!(%error, "scheduling failed");
+                }
+            });
+        }
+    }
+}

@@ -1,0 +1,160 @@
+//! The scheduler against a real database and a local target: confirmations
+//! decide the status, every change is recorded, and two processes never
+//! claim the same check.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use app::model::{MonitorInput, MonitorStatus};
+use app::ssr::db::schedule::claim_due;
+use app::ssr::monitors::{self, MonitorRules};
+use app::ssr::probe::Prober;
+use common::target;
+use diesel::RunQueryDsl;
+use server::scheduler::Scheduler;
+use server::testing::TestDb;
+
+fn rules() -> MonitorRules {
+    MonitorRules { min_interval_seconds: 1, known_regions: vec!["local".into()], default_region: "local".into() }
+}
+
+fn make_all_due(db: &TestDb) {
+    diesel::sql_query("UPDATE monitor_region_state SET next_due_at = now() - interval '1 second'")
+        .execute(&mut db.conn())
+        .unwrap();
+}
+
+fn status_history(db: &TestDb, monitor_id: i64) -> Vec<String> {
+    use app::ssr::db::schema::monitor_status_changes as changes;
+    use diesel::prelude::*;
+    changes::table
+        .filter(changes::monitor_id.eq(monitor_id))
+        .order(changes::id.asc())
+        .select(changes::status)
+        .load(&mut db.conn())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn confirmations_decide_when_a_monitor_goes_down_and_up() {
+    let db = TestDb::new();
+    app::ssr::db::regions::ensure(&mut db.conn(), "local").unwrap();
+    let base = target::http_target().await;
+    let monitor = monitors::create(
+        &mut db.conn(),
+        &rules(),
+        MonitorInput {
+            name: Some("Target".into()),
+            url: Some(format!("{base}/ok")),
+            interval_seconds: Some(1),
+            timeout_seconds: Some(1),
+            incident_confirmations: Some(2),
+            recovery_confirmations: Some(2),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let scheduler = Scheduler::new(db.db.clone(), Prober::new("local").unwrap(), "local", 8).await.unwrap();
+    let status = || monitors::get(&mut db.conn(), monitor.id).unwrap().status;
+
+    assert_eq!(scheduler.run_once().await.unwrap(), 1, "a new monitor is due at once");
+    assert_eq!(status(), MonitorStatus::Up);
+    assert_eq!(scheduler.run_once().await.unwrap(), 0, "not due again before its interval");
+
+    monitors::update(
+        &mut db.conn(),
+        &rules(),
+        monitor.id,
+        MonitorInput { url: Some(format!("{base}/fail")), ..Default::default() },
+    )
+    .unwrap();
+    make_all_due(&db);
+    scheduler.run_once().await.unwrap();
+    assert_eq!(status(), MonitorStatus::Up, "one failure is not yet confirmed");
+    make_all_due(&db);
+    scheduler.run_once().await.unwrap();
+    assert_eq!(status(), MonitorStatus::Down, "two failures in a row are");
+
+    monitors::update(
+        &mut db.conn(),
+        &rules(),
+        monitor.id,
+        MonitorInput { url: Some(format!("{base}/ok")), ..Default::default() },
+    )
+    .unwrap();
+    make_all_due(&db);
+    scheduler.run_once().await.unwrap();
+    assert_eq!(status(), MonitorStatus::Down, "one good check is not yet a recovery");
+    make_all_due(&db);
+    scheduler.run_once().await.unwrap();
+    assert_eq!(status(), MonitorStatus::Up);
+
+    assert_eq!(status_history(&db, monitor.id), vec!["up", "down", "up"]);
+    let checks: i64 = {
+        use app::ssr::db::schema::checks;
+        use diesel::prelude::*;
+        checks::table.filter(checks::monitor_id.eq(monitor.id)).count().get_result(&mut db.conn()).unwrap()
+    };
+    assert_eq!(checks, 5);
+}
+
+#[tokio::test]
+async fn paused_monitors_are_not_probed() {
+    let db = TestDb::new();
+    app::ssr::db::regions::ensure(&mut db.conn(), "local").unwrap();
+    let base = target::http_target().await;
+    let monitor = monitors::create(
+        &mut db.conn(),
+        &rules(),
+        MonitorInput { name: Some("Paused".into()), url: Some(format!("{base}/ok")), ..Default::default() },
+    )
+    .unwrap();
+    monitors::set_paused(&mut db.conn(), monitor.id, true).unwrap();
+    let scheduler = Scheduler::new(db.db.clone(), Prober::new("local").unwrap(), "local", 8).await.unwrap();
+    assert_eq!(scheduler.run_once().await.unwrap(), 0);
+    assert_eq!(monitors::get(&mut db.conn(), monitor.id).unwrap().status, MonitorStatus::Paused);
+}
+
+#[tokio::test]
+async fn two_processes_never_claim_the_same_check() {
+    let db = TestDb::new();
+    app::ssr::db::regions::ensure(&mut db.conn(), "local").unwrap();
+    for n in 0..60 {
+        monitors::create(
+            &mut db.conn(),
+            &rules(),
+            MonitorInput { name: Some(format!("m{n}")), url: Some("http://127.0.0.1:9/".into()), ..Default::default() },
+        )
+        .unwrap();
+    }
+    let region_id = app::ssr::db::regions::find_id(&mut db.conn(), "local").unwrap().unwrap();
+    let now = chrono::Utc::now();
+    // Two connections claim at the same time, each asking for more than there is.
+    let claims: Vec<Vec<i64>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..2)
+            .map(|_| {
+                let url = db.url.clone();
+                scope.spawn(move || {
+                    use diesel::Connection;
+                    let mut conn = diesel::PgConnection::establish(&url).unwrap();
+                    let mut mine = Vec::new();
+                    loop {
+                        let batch = claim_due(&mut conn, region_id, now, 7).unwrap();
+                        if batch.is_empty() {
+                            break mine;
+                        }
+                        mine.extend(batch);
+                    }
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let mut all: Vec<i64> = claims.concat();
+    let total = all.len();
+    all.sort();
+    all.dedup();
+    assert_eq!(total, 60, "every due check claimed once: {claims:?}");
+    assert_eq!(all.len(), 60, "no check claimed twice");
+}
