@@ -1,7 +1,7 @@
 //! The HTML shell and the route tree: public pages, sign-in and the console.
 
 use crate::pages::console::{
-    ConsoleLayout, EditMonitorPage, MonitorsPage, NewMonitorPage, Overview, TeamPage, TokensPage,
+    ConsoleLayout, EditMonitorPage, MonitorPage, MonitorsPage, NewMonitorPage, Overview, TeamPage, TokensPage,
 };
 use crate::pages::{HomePage, LoginPage, NotFound};
 use leptos::prelude::*;
@@ -50,6 +50,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("") view=Overview />
                     <Route path=path!("monitors") view=MonitorsPage />
                     <Route path=path!("monitors/new") view=NewMonitorPage />
+                    <Route path=path!("monitors/:id") view=MonitorPage />
                     <Route path=path!("monitors/:id/edit") view=EditMonitorPage />
                     <Route path=path!("team") view=TeamPage />
                     <Route path=path!("tokens") view=TokensPage />

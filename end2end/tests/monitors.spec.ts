@@ -28,6 +28,9 @@ test('a monitor is created, changed, paused and deleted from the console', async
   await expect(row.locator('.status')).toHaveText('pending');
 
   await row.getByRole('link', { name }).click();
+  await expect(page).toHaveURL(/\/console\/monitors\/\d+$/);
+  await expect(page.getByRole('heading', { name: 'Recent checks' })).toBeVisible();
+  await page.getByRole('link', { name: 'Edit' }).click();
   await expect(page).toHaveURL(/\/console\/monitors\/\d+\/edit$/);
   await hydrated(page);
   await expect(page.getByLabel('Keyword', { exact: true })).toHaveValue('healthy');
@@ -70,6 +73,13 @@ test('a new monitor is probed at once and its status shows up without a reload',
   await expect(page).toHaveURL(/\/console\/monitors$/);
   const status = page.locator(`tr[data-monitor="${name}"] .status`);
   await expect(status).toHaveText('up', { timeout: 20_000 });
+
+  // Its page shows the region's verdict, uptime and the check that was made.
+  await page.locator(`tr[data-monitor="${name}"]`).getByRole('link', { name }).click();
+  await expect(page.locator('li[data-region="local"] .status')).toHaveText('up');
+  await expect(page.locator('.stat-value').first()).toHaveText('100.00 %');
+  await expect(page.locator('.checks-table tbody tr').first()).toContainText('200');
+  await page.goBack();
   await page.locator(`tr[data-monitor="${name}"]`).getByRole('button', { name: 'Pause' }).click();
   await expect(status).toHaveText('paused');
   expect(problems).toEqual([]);

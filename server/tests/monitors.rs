@@ -156,3 +156,42 @@ async fn check_now_probes_the_target_from_the_servers_region() {
         StatusCode::UNAUTHORIZED
     );
 }
+
+#[tokio::test]
+async fn recorded_checks_are_listed_newest_first() {
+    let app = TestApp::new();
+    let admin = app.user("ada@example.com", Role::Admin);
+    let token = app.token(admin.id);
+    let base = target::http_target().await;
+    let created = app
+        .api(Method::POST, "/api/v1/monitors", Some(&token), Some(json!({"name": "T", "url": format!("{base}/ok")})))
+        .await;
+    let id = created.json()["id"].as_i64().unwrap();
+    let scheduler = server::scheduler::Scheduler::new(
+        app.db.db.clone(),
+        app::ssr::probe::Prober::new("local").unwrap(),
+        "local",
+        4,
+    )
+    .await
+    .unwrap();
+    assert_eq!(scheduler.run_once().await.unwrap(), 1);
+
+    let checks = app.api(Method::GET, &format!("/api/v1/monitors/{id}/checks?limit=10"), Some(&token), None).await;
+    assert_eq!(checks.status, StatusCode::OK, "{}", checks.body);
+    let checks = checks.json();
+    assert_eq!(checks.as_array().unwrap().len(), 1);
+    assert_eq!(checks[0]["region"], "local");
+    assert_eq!(checks[0]["outcome"], "up");
+    assert_eq!(checks[0]["status_code"], 200);
+    assert_eq!(
+        app.api(Method::GET, &format!("/api/v1/monitors/{id}"), Some(&token), None).await.json()["status"],
+        "up"
+    );
+
+    let bad = app.api(Method::GET, &format!("/api/v1/monitors/{id}/checks?limit=0"), Some(&token), None).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad.json()["error"]["field"], "limit");
+    let missing = app.api(Method::GET, "/api/v1/monitors/424242/checks", Some(&token), None).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+}

@@ -1,7 +1,7 @@
 //! Monitors in the console: list, read, save, pause, remove. Any team member.
 
 use crate::error::AppError;
-use crate::model::{Check, Monitor, MonitorInput, RegionChoices};
+use crate::model::{Check, Monitor, MonitorDetails, MonitorInput, RegionChoices};
 use leptos::prelude::*;
 use server_fn::codec::Json;
 
@@ -94,6 +94,24 @@ pub async fn check_monitor(id: i64) -> Result<Check, AppError> {
     let result = async {
         auth::require_session()?;
         monitors::check_now(&AppState::from_context()?, id).await
+    }
+    .await;
+    reply(result)
+}
+
+/// A monitor with its regions' state, recent checks, latency and uptime.
+#[server(prefix = "/rpc", endpoint = "monitor_page")]
+pub async fn monitor_page(id: i64) -> Result<MonitorDetails, AppError> {
+    use crate::ssr::{AppState, auth, monitors, reply, schedule};
+    let result = async {
+        auth::require_session()?;
+        AppState::from_context()?
+            .db
+            .run(move |conn| {
+                let monitor = monitors::get(conn, id)?;
+                Ok(schedule::details(conn, monitor, chrono::Utc::now())?)
+            })
+            .await
     }
     .await;
     reply(result)

@@ -141,6 +141,35 @@ pub struct Check {
     pub cert_expires_at: Option<DateTime<Utc>>,
 }
 
+/// What one region currently says about a monitor.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RegionReport {
+    pub region: String,
+    /// `up`, `down`, `pending` (no verdict yet) or `no_data` (silent too long).
+    pub state: String,
+    pub last_result_at: Option<DateTime<Utc>>,
+}
+
+/// A point of the response-time chart.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LatencyPoint {
+    pub at: DateTime<Utc>,
+    pub duration_ms: u32,
+    pub up: bool,
+}
+
+/// Everything the monitor page shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MonitorDetails {
+    pub monitor: Monitor,
+    pub regions: Vec<RegionReport>,
+    pub recent: Vec<Check>,
+    /// The last 24 hours, oldest first.
+    pub latency: Vec<LatencyPoint>,
+    /// Share of good checks over 24 h, 7 d and 30 d, in percent; `None` without checks.
+    pub uptime: [Option<f64>; 3],
+}
+
 /// A monitor as the API and the console show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]

@@ -39,6 +39,7 @@ pub fn router() -> Router<AppState> {
         .route("/monitors/{id}/pause", axum::routing::post(pause_monitor))
         .route("/monitors/{id}/resume", axum::routing::post(resume_monitor))
         .route("/monitors/{id}/check", axum::routing::post(check_monitor))
+        .route("/monitors/{id}/checks", get(list_checks))
         .fallback(not_found)
 }
 
@@ -159,7 +160,7 @@ impl ApiUser {
     info(title = "Vigie API", description = "Uptime monitoring, incidents and status pages."),
     paths(me, list_users, create_user, update_user, delete_user, list_tokens, create_token, revoke_token,
           list_monitors, create_monitor, get_monitor, update_monitor, delete_monitor, pause_monitor, resume_monitor,
-          check_monitor),
+          check_monitor, list_checks),
     components(schemas(ErrorBody, ErrorDetail, User, Role, ApiToken, CreatedToken,
                        NewUserRequest, UpdateUserRequest, NewTokenRequest,
                        Monitor, MonitorInput, MonitorKind, KeywordMode, MonitorStatus, Check, CheckOutcome, FailureKind)),

@@ -4,7 +4,7 @@ use super::{ApiJson, ApiResult, ApiUser, ErrorBody, parse_id};
 use app::model::{Check, Monitor, MonitorInput};
 use app::ssr::{AppState, monitors};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 
 /// Every monitor, by name.
@@ -118,4 +118,35 @@ pub(super) async fn check_monitor(
 ) -> ApiResult<Json<Check>> {
     let id = parse_id(&id)?;
     Ok(Json(monitors::check_now(&state, id).await?))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+pub(super) struct ChecksQuery {
+    /// How many checks, newest first (1–1000, default 50).
+    limit: Option<i64>,
+}
+
+/// The newest checks of a monitor, from every region.
+#[utoipa::path(get, path = "/api/v1/monitors/{id}/checks", tag = "monitors",
+    params(("id" = i64, Path, description = "monitor id"), ChecksQuery),
+    responses((status = 200, body = Vec<Check>), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(super) async fn list_checks(
+    State(state): State<AppState>,
+    _auth: ApiUser,
+    Path(id): Path<String>,
+    Query(query): Query<ChecksQuery>,
+) -> ApiResult<Json<Vec<Check>>> {
+    let id = parse_id(&id)?;
+    let limit = query.limit.unwrap_or(50);
+    if !(1..=1000).contains(&limit) {
+        return Err(app::error::AppError::validation("limit", "Use 1 to 1000.").into());
+    }
+    let checks = state
+        .db
+        .run(move |conn| {
+            monitors::get(conn, id)?;
+            Ok(app::ssr::schedule::recent_checks(conn, id, limit)?)
+        })
+        .await?;
+    Ok(Json(checks))
 }

@@ -1,9 +1,11 @@
 //! The console: the layout every console page shares, and its pages.
 
+mod monitor_page;
 mod monitors;
 mod team;
 mod tokens;
 
+pub use monitor_page::MonitorPage;
 pub use monitors::{EditMonitorPage, MonitorsPage, NewMonitorPage};
 pub use team::TeamPage;
 pub use tokens::TokensPage;

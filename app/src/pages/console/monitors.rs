@@ -93,7 +93,7 @@ fn MonitorRow(
     view! {
         <tr data-monitor=monitor.name.clone()>
             <td><StatusBadge status=monitor.status /></td>
-            <td><a href=format!("/console/monitors/{id}/edit")>{monitor.name.clone()}</a></td>
+            <td><a href=format!("/console/monitors/{id}")>{monitor.name.clone()}</a></td>
             <td class="target"><code>{monitor.target()}</code></td>
             <td>{format!("{} s", monitor.interval_seconds)}</td>
             <td>{monitor.regions.join(", ")}</td>

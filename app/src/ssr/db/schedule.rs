@@ -127,3 +127,85 @@ pub fn change_status(conn: &mut PgConnection, monitor_id: i64, status: &str, at:
         .execute(conn)?;
     Ok(())
 }
+
+#[derive(Debug, Clone, Queryable)]
+pub struct CheckRow {
+    pub region: String,
+    pub checked_at: DateTime<Utc>,
+    pub duration_ms: i32,
+    pub up: bool,
+    pub status_code: Option<i32>,
+    pub failure: Option<String>,
+    pub message: String,
+    pub cert_expires_at: Option<DateTime<Utc>>,
+}
+
+/// The newest checks of a monitor, newest first.
+pub fn recent_checks(conn: &mut PgConnection, monitor_id: i64, limit: i64) -> QueryResult<Vec<CheckRow>> {
+    use super::schema::regions;
+    checks::table
+        .inner_join(regions::table)
+        .filter(checks::monitor_id.eq(monitor_id))
+        .order(checks::checked_at.desc())
+        .limit(limit)
+        .select((
+            regions::name,
+            checks::checked_at,
+            checks::duration_ms,
+            checks::up,
+            checks::status_code,
+            checks::failure,
+            checks::message,
+            checks::cert_expires_at,
+        ))
+        .load(conn)
+}
+
+/// `(checked_at, duration_ms, up)` since a time, oldest first, at most `limit`.
+pub fn latency_since(
+    conn: &mut PgConnection,
+    monitor_id: i64,
+    since: DateTime<Utc>,
+    limit: i64,
+) -> QueryResult<Vec<(DateTime<Utc>, i32, bool)>> {
+    let mut rows: Vec<(DateTime<Utc>, i32, bool)> = checks::table
+        .filter(checks::monitor_id.eq(monitor_id))
+        .filter(checks::checked_at.gt(since))
+        .order(checks::checked_at.desc())
+        .limit(limit)
+        .select((checks::checked_at, checks::duration_ms, checks::up))
+        .load(conn)?;
+    rows.reverse();
+    Ok(rows)
+}
+
+/// `(good, all)` checks since a time.
+pub fn uptime_since(conn: &mut PgConnection, monitor_id: i64, since: DateTime<Utc>) -> QueryResult<(i64, i64)> {
+    let all: i64 = checks::table
+        .filter(checks::monitor_id.eq(monitor_id))
+        .filter(checks::checked_at.gt(since))
+        .count()
+        .get_result(conn)?;
+    let good: i64 = checks::table
+        .filter(checks::monitor_id.eq(monitor_id))
+        .filter(checks::checked_at.gt(since))
+        .filter(checks::up.eq(true))
+        .count()
+        .get_result(conn)?;
+    Ok((good, all))
+}
+
+/// A region's verdict on a monitor and when it last reported.
+pub type RegionRow = (String, RegionVerdict, Option<DateTime<Utc>>);
+
+/// Each region of a monitor: name, verdict, last result.
+pub fn region_reports(conn: &mut PgConnection, monitor_id: i64) -> QueryResult<Vec<RegionRow>> {
+    use super::schema::regions;
+    let rows: Vec<(String, String, Option<DateTime<Utc>>)> = state::table
+        .inner_join(regions::table)
+        .filter(state::monitor_id.eq(monitor_id))
+        .order(regions::name.asc())
+        .select((regions::name, state::verdict, state::last_result_at))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(name, verdict, at)| (name, parse_verdict(&verdict), at)).collect())
+}

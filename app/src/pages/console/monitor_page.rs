@@ -1,0 +1,171 @@
+//! `/console/monitors/:id`: a monitor's state per region, uptime, response
+//! times over 24 hours and its recent checks. Refreshes itself.
+
+use super::monitors::StatusBadge;
+use crate::api::monitors::monitor_page;
+use crate::components::{Time, format_time};
+use crate::error::AppError;
+use crate::model::{CheckOutcome, LatencyPoint, MonitorDetails, MonitorStatus};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+use std::time::Duration;
+
+const REFRESH: Duration = Duration::from_secs(5);
+
+#[component]
+pub fn MonitorPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").and_then(|id| id.parse::<i64>().ok());
+    let tick = RwSignal::new(0u64);
+    Effect::new(move |_| {
+        if let Ok(handle) = set_interval_with_handle(move || tick.update(|t| *t += 1), REFRESH) {
+            on_cleanup(move || handle.clear());
+        }
+    });
+    let details = Resource::new(
+        move || (id(), tick.get()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => monitor_page(id).await,
+                None => Err(AppError::not_found("monitor")),
+            }
+        },
+    );
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match details.await {
+                    Ok(details) => view! { <Details details /> }.into_any(),
+                    Err(error) => view! {
+                        <Title text="Monitor" />
+                        <h1>"Monitor"</h1>
+                        <p class="form-error" role="alert">{error.to_string()}</p>
+                    }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+fn percent(value: Option<f64>) -> String {
+    value.map_or_else(|| "no data".to_owned(), |v| format!("{v:.2} %"))
+}
+
+#[component]
+fn Details(details: MonitorDetails) -> impl IntoView {
+    let monitor = details.monitor;
+    let id = monitor.id;
+    view! {
+        <Title text=monitor.name.clone() />
+        <div class="page-head">
+            <h1>{monitor.name.clone()} " " <StatusBadge status=monitor.status /></h1>
+            <a class="button" href=format!("/console/monitors/{id}/edit")>"Edit"</a>
+        </div>
+        <p class="muted"><code>{monitor.target()}</code> {format!(" · every {} s", monitor.interval_seconds)}</p>
+        <div class="cards stats">
+            {["24 hours", "7 days", "30 days"].into_iter().zip(details.uptime).map(|(label, value)| view! {
+                <section class="card stat">
+                    <h2>{format!("Uptime, {label}")}</h2>
+                    <p class="stat-value">{percent(value)}</p>
+                </section>
+            }).collect_view()}
+        </div>
+        <section class="card">
+            <h2>"Regions"</h2>
+            <ul class="regions">
+                {details.regions.into_iter().map(|report| {
+                    let status = MonitorStatus::parse(&report.state);
+                    view! {
+                        <li data-region=report.region.clone()>
+                            <strong>{report.region.clone()}</strong>
+                            {match status {
+                                Some(status) => view! { <StatusBadge status /> }.into_any(),
+                                None => view! { <span class="status status-nodata">"no data"</span> }.into_any(),
+                            }}
+                            <span class="muted">{report.last_result_at.map_or_else(|| "no check yet".to_owned(), |at| format!("last check {}", format_time(at)))}</span>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </section>
+        <section class="card">
+            <h2>"Response time, 24 hours"</h2>
+            <LatencyChart points=details.latency />
+        </section>
+        <section class="card">
+            <h2>"Recent checks"</h2>
+            {if details.recent.is_empty() {
+                view! { <p class="muted">"No checks yet."</p> }.into_any()
+            } else {
+                view! {
+                    <div class="table-wrap">
+                        <table class="checks-table">
+                            <thead>
+                                <tr>
+                                    <th scope="col">"Time"</th>
+                                    <th scope="col">"Region"</th>
+                                    <th scope="col">"Result"</th>
+                                    <th scope="col">"Duration"</th>
+                                    <th scope="col">"Status code"</th>
+                                    <th scope="col">"Message"</th>
+                                </tr>
+                            </thead>
+                            <tbody>
+                                {details.recent.into_iter().map(|check| {
+                                    let up = check.outcome == CheckOutcome::Up;
+                                    let result = match check.failure {
+                                        Some(failure) => failure.as_str().to_owned(),
+                                        None if up => "up".to_owned(),
+                                        None => "down".to_owned(),
+                                    };
+                                    view! {
+                                        <tr class=if up { "check-up" } else { "check-down" }>
+                                            <td><Time at=check.checked_at /></td>
+                                            <td>{check.region}</td>
+                                            <td><span class=if up { "status status-up" } else { "status status-down" }>{result}</span></td>
+                                            <td>{format!("{} ms", check.duration_ms)}</td>
+                                            <td>{check.status_code.map(|c| c.to_string()).unwrap_or_default()}</td>
+                                            <td class="message">{check.message}</td>
+                                        </tr>
+                                    }
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    </div>
+                }.into_any()
+            }}
+        </section>
+    }
+}
+
+/// Response times as a server-rendered SVG line; failed checks as red marks.
+#[component]
+fn LatencyChart(points: Vec<LatencyPoint>) -> impl IntoView {
+    const WIDTH: f64 = 600.0;
+    const HEIGHT: f64 = 140.0;
+    if points.len() < 2 {
+        return view! { <p class="muted">"Not enough checks yet."</p> }.into_any();
+    }
+    let first = points[0].at.timestamp_millis() as f64;
+    let last = points[points.len() - 1].at.timestamp_millis() as f64;
+    let span = (last - first).max(1.0);
+    let max = points.iter().map(|p| p.duration_ms).max().unwrap_or(1).max(1) as f64;
+    let x = |p: &LatencyPoint| (p.at.timestamp_millis() as f64 - first) / span * WIDTH;
+    let y = |p: &LatencyPoint| HEIGHT - (p.duration_ms as f64 / max) * (HEIGHT - 10.0);
+    let line: String = points.iter().map(|p| format!("{:.1},{:.1}", x(p), y(p))).collect::<Vec<_>>().join(" ");
+    let failures: Vec<(f64, f64)> = points.iter().filter(|p| !p.up).map(|p| (x(p), y(p))).collect();
+    let label = format!("Response times of the last {} checks: up to {} ms.", points.len(), max as u32);
+    view! {
+        <figure class="chart">
+            <svg viewBox=format!("0 0 {WIDTH} {HEIGHT}") preserveAspectRatio="none" role="img" aria-label=label.clone()>
+                <polyline points=line class="chart-line" fill="none" />
+                {failures.into_iter().map(|(cx, cy)| view! {
+                    <circle cx=format!("{cx:.1}") cy=format!("{cy:.1}") r="3" class="chart-failure" />
+                }).collect_view()}
+            </svg>
+            <figcaption class="muted">{label}</figcaption>
+        </figure>
+    }
+    .into_any()
+}
