@@ -20,7 +20,7 @@ APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 SERVER_ONLY_CRATES := diesel|pq-sys|r2d2|tokio|reqwest|ammonia|axum|argon2|lettre
 
 .PHONY: run build test tools rust-tools wasm-opt system-packages postgres-server e2e-tools \
-        check-wasm-deps fmt-check clippy rust-test e2e clean
+        check-wasm-deps fmt-check clippy rust-test e2e measure-storage clean
 
 ## run: build the release and serve on http://127.0.0.1:3000 (VIGIE_BIND to change)
 run: build postgres-server
@@ -98,6 +98,10 @@ rust-test:
 ## e2e: Playwright against the release build, on its own port and database
 e2e:
 	end2end/run.sh
+
+## measure-storage: database growth per monitor per day (see BENCHMARKS.md)
+measure-storage: build postgres-server
+	server/benches/storage.sh
 
 clean:
 	cargo clean

@@ -42,6 +42,10 @@ pub struct Config {
     #[arg(long, env = "VIGIE_MIN_INTERVAL_SECONDS", default_value_t = 30, global = true,
           value_parser = clap::value_parser!(u32).range(1..=3600))]
     pub min_interval_seconds: u32,
+    /// How many days raw check results are kept (daily rollups stay).
+    #[arg(long, env = "VIGIE_CHECK_RETENTION_DAYS", default_value_t = 30, global = true,
+          value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub check_retention_days: u32,
     /// The most probes in flight at once.
     #[arg(long, env = "VIGIE_PROBE_CONCURRENCY", default_value_t = 256, global = true,
           value_parser = clap::value_parser!(u32).range(1..=4096))]

@@ -181,7 +181,7 @@ async fn run_server(config: &Config, url: &str) -> Result<(), String> {
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
     tracing::info!("listening on http://{}", config.bind);
-    let housekeeping = tokio::spawn(housekeeping(db.clone()));
+    let housekeeping = tokio::spawn(housekeeping(db.clone(), config.check_retention_days));
     let scheduler = server::scheduler::Scheduler::new(db, prober, &config.region, config.probe_concurrency as usize)
         .await
         .map_err(|e| format!("cannot start the scheduler: {e}"))?;
@@ -198,8 +198,9 @@ async fn run_server(config: &Config, url: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Removes expired sessions and old sign-in failures, every ten minutes.
-async fn housekeeping(db: Db) {
+/// Every ten minutes: removes expired sessions and old sign-in failures,
+/// rolls up the checks by day and deletes those past their retention.
+async fn housekeeping(db: Db, retention_days: u32) {
     let mut tick = tokio::time::interval(Duration::from_secs(600));
     loop {
         tick.tick().await;
@@ -213,6 +214,11 @@ async fn housekeeping(db: Db) {
             .await;
         if let Ok((sessions, failures)) = result {
             tracing::debug!(sessions, failures, "housekeeping done");
+        }
+        let upkeep = db.run(move |conn| Ok(app::ssr::retention::upkeep(conn, now, retention_days)?)).await;
+        match upkeep {
+            Ok((days, deleted)) => tracing::debug!(days, deleted, "checks rolled up"),
+            Err(error) => tracing::error!(%error, "rolling up checks failed"),
         }
     }
 }

@@ -6,6 +6,7 @@ pub mod confirmation;
 pub mod db;
 pub mod monitors;
 pub mod probe;
+pub mod retention;
 pub mod schedule;
 pub mod state;
 pub mod team;

@@ -6,6 +6,7 @@ pub mod api_tokens;
 pub mod login_failures;
 pub mod monitors;
 pub mod regions;
+pub mod rollups;
 pub mod schedule;
 pub mod schema;
 pub mod sessions;

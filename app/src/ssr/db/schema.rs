@@ -29,6 +29,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    daily_rollups (monitor_id, day) {
+        monitor_id -> Int8,
+        day -> Date,
+        checks -> Int4,
+        failures -> Int4,
+        downtime_seconds -> Int4,
+        p50_ms -> Nullable<Int4>,
+        p95_ms -> Nullable<Int4>,
+    }
+}
+
+diesel::table! {
     login_failures (id) {
         id -> Int8,
         scope -> Text,
@@ -128,6 +140,7 @@ diesel::table! {
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(checks -> monitors (monitor_id));
 diesel::joinable!(checks -> regions (region_id));
+diesel::joinable!(daily_rollups -> monitors (monitor_id));
 diesel::joinable!(monitor_region_state -> monitors (monitor_id));
 diesel::joinable!(monitor_region_state -> regions (region_id));
 diesel::joinable!(monitor_status_changes -> monitors (monitor_id));
@@ -138,6 +151,7 @@ diesel::joinable!(sessions -> users (user_id));
 diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
     checks,
+    daily_rollups,
     login_failures,
     monitor_region_state,
     monitor_regions,
