@@ -15,6 +15,8 @@ use tokio::sync::{Semaphore, watch};
 
 /// How often due checks are looked for.
 const TICK: Duration = Duration::from_millis(500);
+/// How often statuses are re-derived for regions that fell silent.
+const SILENCE_EVERY: u32 = 20;
 
 #[derive(Clone)]
 pub struct Scheduler {
@@ -76,9 +78,19 @@ impl Scheduler {
         Ok(count)
     }
 
+    /// Re-derives the status of monitors with silent regions.
+    pub async fn refresh_silent(&self) -> Result<usize, AppError> {
+        let changed = self.db.run(|conn| Ok(app::ssr::schedule::refresh_silent(conn, Utc::now())?)).await?;
+        for (monitor_id, status) in &changed {
+            tracing::info!(monitor_id, status = status.as_str(), "monitor status changed: a region fell silent");
+        }
+        Ok(changed.len())
+    }
+
     /// Runs until `shutdown` turns true. Batches overlap: a slow probe does
     /// not hold back checks that fall due meanwhile.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let mut ticks = 0u32;
         let mut tick = tokio::time::interval(TICK);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -95,6 +107,12 @@ impl Scheduler {
                     tracing::error!(%error, "scheduling failed");
                 }
             });
+            ticks = ticks.wrapping_add(1);
+            if ticks.is_multiple_of(SILENCE_EVERY)
+                && let Err(error) = self.refresh_silent().await
+            {
+                tracing::error!(%error, "refreshing statuses failed");
+            }
         }
     }
 }

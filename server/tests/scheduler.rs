@@ -158,3 +158,35 @@ async fn two_processes_never_claim_the_same_check() {
     assert_eq!(total, 60, "every due check claimed once: {claims:?}");
     assert_eq!(all.len(), 60, "no check claimed twice");
 }
+
+#[tokio::test]
+async fn a_region_that_falls_silent_stops_counting_as_up() {
+    let db = TestDb::new();
+    app::ssr::db::regions::ensure(&mut db.conn(), "local").unwrap();
+    let base = target::http_target().await;
+    let monitor = monitors::create(
+        &mut db.conn(),
+        &rules(),
+        MonitorInput {
+            name: Some("Quiet".into()),
+            url: Some(format!("{base}/ok")),
+            interval_seconds: Some(1),
+            timeout_seconds: Some(1),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let scheduler = Scheduler::new(db.db.clone(), Prober::new("local").unwrap(), "local", 4).await.unwrap();
+    scheduler.run_once().await.unwrap();
+    assert_eq!(monitors::get(&mut db.conn(), monitor.id).unwrap().status, MonitorStatus::Up);
+    assert_eq!(scheduler.refresh_silent().await.unwrap(), 0, "a region that reports is not silent");
+
+    // The region's last result is now older than three intervals.
+    diesel::sql_query("UPDATE monitor_region_state SET last_result_at = now() - interval '10 seconds'")
+        .execute(&mut db.conn())
+        .unwrap();
+    assert_eq!(scheduler.refresh_silent().await.unwrap(), 1);
+    assert_eq!(monitors::get(&mut db.conn(), monitor.id).unwrap().status, MonitorStatus::Pending);
+    assert_eq!(status_history(&db, monitor.id), vec!["up", "pending"]);
+    assert_eq!(scheduler.refresh_silent().await.unwrap(), 0, "nothing more to change");
+}

@@ -51,18 +51,47 @@ pub fn record_results(
             let next = observe(state, result.up, policy);
             schedule::save_state(conn, monitor.id, region_id, next, result.checked_at)?;
 
-            let votes: Vec<_> = schedule::verdicts(conn, monitor.id)?
-                .into_iter()
-                .map(|(verdict, at)| has_coverage(at, now, monitor.interval_seconds).then_some(verdict))
-                .collect();
-            let status = monitor_status(false, false, &votes, monitor.region_threshold);
-            let stored: String = super::db::schema::monitors::table
-                .find(monitor.id)
-                .select(super::db::schema::monitors::status)
-                .for_update()
-                .first(conn)?;
-            if stored != status.as_str() {
-                schedule::change_status(conn, monitor.id, status.as_str(), result.checked_at)?;
+            if let Some(status) = settle_status(conn, monitor, now, result.checked_at)? {
+                changed.push((monitor.id, status));
+            }
+        }
+        Ok(changed)
+    })
+}
+
+/// Derives a monitor's status from its regions' verdicts (a region silent for
+/// three intervals casts no vote) and stores it if it changed, as of `at`.
+fn settle_status(
+    conn: &mut PgConnection,
+    monitor: &Monitor,
+    now: DateTime<Utc>,
+    at: DateTime<Utc>,
+) -> QueryResult<Option<MonitorStatus>> {
+    let Some(stored) = schedule::lock_status(conn, monitor.id)? else { return Ok(None) };
+    let votes: Vec<_> = schedule::verdicts(conn, monitor.id)?
+        .into_iter()
+        .map(|(verdict, last)| has_coverage(last, now, monitor.interval_seconds).then_some(verdict))
+        .collect();
+    let status = monitor_status(false, false, &votes, monitor.region_threshold);
+    if stored == status.as_str() {
+        return Ok(None);
+    }
+    schedule::change_status(conn, monitor.id, status.as_str(), at)?;
+    Ok(Some(status))
+}
+
+/// Re-derives the status of monitors whose regions fell silent, so that a
+/// region sending nothing is never left counted as up. Returns the changes.
+pub fn refresh_silent(conn: &mut PgConnection, now: DateTime<Utc>) -> QueryResult<Vec<(i64, MonitorStatus)>> {
+    let ids = schedule::monitors_with_silent_regions(conn, now)?;
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let monitors = load_monitors(conn, &ids)?;
+    conn.transaction(|conn| {
+        let mut changed = Vec::new();
+        for monitor in monitors.iter().filter(|m| !m.paused) {
+            if let Some(status) = settle_status(conn, monitor, now, now)? {
                 changed.push((monitor.id, status));
             }
         }

@@ -209,3 +209,29 @@ pub fn region_reports(conn: &mut PgConnection, monitor_id: i64) -> QueryResult<V
         .load(conn)?;
     Ok(rows.into_iter().map(|(name, verdict, at)| (name, parse_verdict(&verdict), at)).collect())
 }
+
+#[derive(QueryableByName)]
+struct SilentRow {
+    #[diesel(sql_type = BigInt)]
+    monitor_id: i64,
+}
+
+/// Monitors not paused, with a verdict stored, where some region has sent
+/// nothing for three intervals: their status may have to change.
+pub fn monitors_with_silent_regions(conn: &mut PgConnection, now: DateTime<Utc>) -> QueryResult<Vec<i64>> {
+    let rows: Vec<SilentRow> = diesel::sql_query(
+        "SELECT DISTINCT m.id AS monitor_id FROM monitors m \
+         JOIN monitor_region_state s ON s.monitor_id = m.id \
+         WHERE NOT m.paused AND m.status <> 'pending' \
+           AND (s.last_result_at IS NULL \
+                OR s.last_result_at < $1 - make_interval(secs => m.interval_seconds * 3))",
+    )
+    .bind::<Timestamptz, _>(now)
+    .load(conn)?;
+    Ok(rows.into_iter().map(|r| r.monitor_id).collect())
+}
+
+/// The stored status of a monitor, locked until the transaction ends.
+pub fn lock_status(conn: &mut PgConnection, monitor_id: i64) -> QueryResult<Option<String>> {
+    monitors::table.find(monitor_id).select(monitors::status).for_update().first(conn).optional()
+}
