@@ -19,6 +19,16 @@ fn rules() -> MonitorRules {
     MonitorRules { min_interval_seconds: 1, known_regions: vec!["local".into()], default_region: "local".into() }
 }
 
+/// A monitor checked every second with a one-second timeout.
+fn every_second(db: &TestDb, input: MonitorInput) -> app::model::Monitor {
+    monitors::create(
+        &mut db.conn(),
+        &rules(),
+        MonitorInput { interval_seconds: Some(1), timeout_seconds: Some(1), ..input },
+    )
+    .unwrap()
+}
+
 fn make_all_due(db: &TestDb) {
     diesel::sql_query("UPDATE monitor_region_state SET next_due_at = now() - interval '1 second'")
         .execute(&mut db.conn())
@@ -41,20 +51,16 @@ async fn confirmations_decide_when_a_monitor_goes_down_and_up() {
     let db = TestDb::new();
     app::ssr::db::regions::ensure(&mut db.conn(), "local").unwrap();
     let base = target::http_target().await;
-    let monitor = monitors::create(
-        &mut db.conn(),
-        &rules(),
+    let monitor = every_second(
+        &db,
         MonitorInput {
             name: Some("Target".into()),
             url: Some(format!("{base}/ok")),
-            interval_seconds: Some(1),
-            timeout_seconds: Some(1),
             incident_confirmations: Some(2),
             recovery_confirmations: Some(2),
             ..Default::default()
         },
-    )
-    .unwrap();
+    );
     let scheduler = Scheduler::new(db.db.clone(), Prober::new("local").unwrap(), "local", 8).await.unwrap();
     let status = || monitors::get(&mut db.conn(), monitor.id).unwrap().status;
 
@@ -164,18 +170,10 @@ async fn a_region_that_falls_silent_stops_counting_as_up() {
     let db = TestDb::new();
     app::ssr::db::regions::ensure(&mut db.conn(), "local").unwrap();
     let base = target::http_target().await;
-    let monitor = monitors::create(
-        &mut db.conn(),
-        &rules(),
-        MonitorInput {
-            name: Some("Quiet".into()),
-            url: Some(format!("{base}/ok")),
-            interval_seconds: Some(1),
-            timeout_seconds: Some(1),
-            ..Default::default()
-        },
-    )
-    .unwrap();
+    let monitor = every_second(
+        &db,
+        MonitorInput { name: Some("Quiet".into()), url: Some(format!("{base}/ok")), ..Default::default() },
+    );
     let scheduler = Scheduler::new(db.db.clone(), Prober::new("local").unwrap(), "local", 4).await.unwrap();
     scheduler.run_once().await.unwrap();
     assert_eq!(monitors::get(&mut db.conn(), monitor.id).unwrap().status, MonitorStatus::Up);

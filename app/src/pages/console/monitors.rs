@@ -284,6 +284,25 @@ impl Fields {
     }
 }
 
+/// A labelled one-line input bound to a field of the form, with its error.
+#[component]
+fn TextField(
+    label: &'static str,
+    field: &'static str,
+    value: RwSignal<String>,
+    error: Signal<Option<AppError>>,
+    #[prop(optional)] numeric: bool,
+    #[prop(optional)] placeholder: &'static str,
+) -> impl IntoView {
+    view! {
+        <label>
+            {label}
+            <input type="text" inputmode=if numeric { "numeric" } else { "text" } placeholder=placeholder bind:value=value />
+            <FieldError error field />
+        </label>
+    }
+}
+
 /// `Name: value` lines into headers.
 fn parse_headers(text: &str) -> Result<BTreeMap<String, String>, AppError> {
     let mut headers = BTreeMap::new();
@@ -362,16 +381,8 @@ fn MonitorForm(monitor: Option<Monitor>) -> impl IntoView {
                     <Show
                         when=is_http
                         fallback=move || view! {
-                            <label>
-                                "Host"
-                                <input type="text" placeholder="db.example.com" bind:value=fields.host />
-                                <FieldError error field="host" />
-                            </label>
-                            <label>
-                                "Port"
-                                <input type="text" inputmode="numeric" placeholder="5432" bind:value=fields.port />
-                                <FieldError error field="port" />
-                            </label>
+                            <TextField label="Host" field="host" value=fields.host error placeholder="db.example.com" />
+                            <TextField label="Port" field="port" value=fields.port error numeric=true placeholder="5432" />
                         }
                     >
                         <label class="wide">
@@ -395,11 +406,7 @@ fn MonitorForm(monitor: Option<Monitor>) -> impl IntoView {
                             </select>
                             <FieldError error field="method" />
                         </label>
-                        <label>
-                            "Accepted status codes"
-                            <input type="text" placeholder="200-299,301" bind:value=fields.accepted_status />
-                            <FieldError error field="accepted_status" />
-                        </label>
+                        <TextField label="Accepted status codes" field="accepted_status" value=fields.accepted_status error placeholder="200-299,301" />
                         <label>
                             "Keyword"
                             <input type="text" maxlength="200" bind:value=fields.keyword />
@@ -428,37 +435,17 @@ fn MonitorForm(monitor: Option<Monitor>) -> impl IntoView {
                             <input type="checkbox" bind:checked=fields.follow_redirects />
                             "Follow redirects"
                         </label>
-                        <label>
-                            "Warn when the certificate expires within (days)"
-                            <input type="text" inputmode="numeric" bind:value=fields.ssl_expiry_days />
-                            <FieldError error field="ssl_expiry_days" />
-                        </label>
+                        <TextField label="Warn when the certificate expires within (days)" field="ssl_expiry_days" value=fields.ssl_expiry_days error numeric=true />
                     </div>
                 </fieldset>
             </Show>
             <fieldset>
                 <legend>"Schedule and confirmation"</legend>
                 <div class="grid-form">
-                    <label>
-                        "Check every (seconds)"
-                        <input type="text" inputmode="numeric" bind:value=fields.interval_seconds />
-                        <FieldError error field="interval_seconds" />
-                    </label>
-                    <label>
-                        "Timeout (seconds)"
-                        <input type="text" inputmode="numeric" bind:value=fields.timeout_seconds />
-                        <FieldError error field="timeout_seconds" />
-                    </label>
-                    <label>
-                        "Failed checks before down"
-                        <input type="text" inputmode="numeric" bind:value=fields.incident_confirmations />
-                        <FieldError error field="incident_confirmations" />
-                    </label>
-                    <label>
-                        "Good checks before up again"
-                        <input type="text" inputmode="numeric" bind:value=fields.recovery_confirmations />
-                        <FieldError error field="recovery_confirmations" />
-                    </label>
+                    <TextField label="Check every (seconds)" field="interval_seconds" value=fields.interval_seconds error numeric=true />
+                    <TextField label="Timeout (seconds)" field="timeout_seconds" value=fields.timeout_seconds error numeric=true />
+                    <TextField label="Failed checks before down" field="incident_confirmations" value=fields.incident_confirmations error numeric=true />
+                    <TextField label="Good checks before up again" field="recovery_confirmations" value=fields.recovery_confirmations error numeric=true />
                 </div>
             </fieldset>
             <fieldset>
