@@ -44,6 +44,30 @@ pub fn general_error(error: Signal<Option<AppError>>, fields: &'static [&'static
     Signal::derive(move || error.get().filter(|e| e.field().is_none_or(|f| !fields.contains(&f))))
 }
 
+/// A destructive action that asks once more: `label`, then `confirm` or Cancel.
+#[component]
+pub fn ConfirmButton(
+    label: &'static str,
+    confirm: &'static str,
+    on_confirm: impl Fn() + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let confirming = RwSignal::new(false);
+    view! {
+        <Show
+            when=move || confirming.get()
+            fallback=move || view! {
+                <button type="button" class="ghost danger" on:click=move |_| confirming.set(true)>{label}</button>
+            }
+        >
+            <button type="button" class="danger" on:click=move |_| {
+                on_confirm();
+                confirming.set(false);
+            }>{confirm}</button>
+            <button type="button" class="ghost" on:click=move |_| confirming.set(false)>"Cancel"</button>
+        </Show>
+    }
+}
+
 pub fn format_time(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%d %H:%M UTC").to_string()
 }

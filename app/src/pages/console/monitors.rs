@@ -4,7 +4,7 @@
 use crate::api::monitors::{
     CheckMonitor, DeleteMonitor, SaveMonitor, SetMonitorPaused, get_monitor, list_monitors, list_regions,
 };
-use crate::components::{FieldError, FormError};
+use crate::components::{ConfirmButton, FieldError, FormError};
 use crate::error::AppError;
 use crate::model::{Check, CheckOutcome, KeywordMode, Monitor, MonitorInput, MonitorKind, MonitorStatus};
 use leptos::prelude::*;
@@ -89,7 +89,6 @@ fn MonitorRow(
 ) -> impl IntoView {
     let id = monitor.id;
     let paused = monitor.paused;
-    let confirming = RwSignal::new(false);
     view! {
         <tr data-monitor=monitor.name.clone()>
             <td><StatusBadge status=monitor.status /></td>
@@ -101,18 +100,9 @@ fn MonitorRow(
                 <button type="button" class="ghost" on:click=move |_| {
                     pause.dispatch(SetMonitorPaused { id, paused: !paused });
                 }>{if paused { "Resume" } else { "Pause" }}</button>
-                <Show
-                    when=move || confirming.get()
-                    fallback=move || view! {
-                        <button type="button" class="ghost danger" on:click=move |_| confirming.set(true)>"Delete"</button>
-                    }
-                >
-                    <button type="button" class="danger" on:click=move |_| {
-                        remove.dispatch(DeleteMonitor { id });
-                        confirming.set(false);
-                    }>"Confirm delete"</button>
-                    <button type="button" class="ghost" on:click=move |_| confirming.set(false)>"Cancel"</button>
-                </Show>
+                <ConfirmButton label="Delete" confirm="Confirm delete" on_confirm=move || {
+                    remove.dispatch(DeleteMonitor { id });
+                } />
             </td>
         </tr>
     }

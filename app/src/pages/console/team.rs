@@ -2,7 +2,7 @@
 
 use super::{use_viewer, viewer_user};
 use crate::api::team::{AddMember, ChangePassword, ChangeRole, RemoveMember, list_members};
-use crate::components::{FieldError, FormError, Time, general_error, last_error};
+use crate::components::{ConfirmButton, FieldError, FormError, Time, general_error, last_error};
 use crate::model::{Role, User};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -75,7 +75,6 @@ fn MemberRow(
     remove: ServerAction<RemoveMember>,
 ) -> impl IntoView {
     let id = member.id;
-    let confirming = RwSignal::new(false);
     let role_cell = if is_admin {
         let current = member.role;
         view! {
@@ -103,20 +102,9 @@ fn MemberRow(
             {is_admin.then(|| view! {
                 <td class="actions">
                     {(!is_me).then(|| view! {
-                        <Show
-                            when=move || confirming.get()
-                            fallback=move || view! {
-                                <button type="button" class="ghost danger" on:click=move |_| confirming.set(true)>
-                                    "Remove"
-                                </button>
-                            }
-                        >
-                            <button type="button" class="danger" on:click=move |_| {
-                                remove.dispatch(RemoveMember { user_id: id });
-                                confirming.set(false);
-                            }>"Confirm removal"</button>
-                            <button type="button" class="ghost" on:click=move |_| confirming.set(false)>"Cancel"</button>
-                        </Show>
+                        <ConfirmButton label="Remove" confirm="Confirm removal" on_confirm=move || {
+                    remove.dispatch(RemoveMember { user_id: id });
+                } />
                     })}
                 </td>
             })}

@@ -2,7 +2,7 @@
 
 use super::{use_viewer, viewer_user};
 use crate::api::tokens::{CreateToken, RevokeToken, list_tokens};
-use crate::components::{FieldError, FormError, Time, general_error, last_error};
+use crate::components::{ConfirmButton, FieldError, FormError, Time, general_error, last_error};
 use crate::model::ApiToken;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -103,7 +103,6 @@ fn TokenManager() -> impl IntoView {
 #[component]
 fn TokenRow(token: ApiToken, revoke: ServerAction<RevokeToken>) -> impl IntoView {
     let id = token.id;
-    let confirming = RwSignal::new(false);
     view! {
         <tr data-token-name=token.name.clone()>
             <td>{token.name.clone()}</td>
@@ -115,18 +114,9 @@ fn TokenRow(token: ApiToken, revoke: ServerAction<RevokeToken>) -> impl IntoView
                 None => view! { <span class="muted">"never"</span> }.into_any(),
             }}</td>
             <td class="actions">
-                <Show
-                    when=move || confirming.get()
-                    fallback=move || view! {
-                        <button type="button" class="ghost danger" on:click=move |_| confirming.set(true)>"Revoke"</button>
-                    }
-                >
-                    <button type="button" class="danger" on:click=move |_| {
-                        revoke.dispatch(RevokeToken { id });
-                        confirming.set(false);
-                    }>"Confirm revoke"</button>
-                    <button type="button" class="ghost" on:click=move |_| confirming.set(false)>"Cancel"</button>
-                </Show>
+                <ConfirmButton label="Revoke" confirm="Confirm revoke" on_confirm=move || {
+                    revoke.dispatch(RevokeToken { id });
+                } />
             </td>
         </tr>
     }
