@@ -1,8 +1,6 @@
 //! `/api/v1/monitors`: defining, changing, pausing and removing monitors.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
+use crate::common;
 
 use app::model::Role;
 use axum::http::{Method, StatusCode};

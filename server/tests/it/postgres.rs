@@ -1,8 +1,6 @@
 //! The private PostgreSQL: first start, adoption of a running cluster, and
 //! recovery after the server and PostgreSQL were killed.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use diesel::{Connection, PgConnection, RunQueryDsl};
 use server::postgres::{DATABASE, PrivatePostgres};
 use std::time::Duration;

@@ -1,9 +1,7 @@
 //! The REST API: tokens, roles, the error shape, the OpenAPI document; and
 //! the operational endpoints.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
+use crate::common;
 
 use app::model::Role;
 use axum::http::{Method, StatusCode};

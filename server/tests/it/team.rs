@@ -1,9 +1,7 @@
 //! Team management through the console's server functions: who may do what,
 //! validation, the last admin, passwords.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
+use crate::common;
 
 use app::model::Role;
 use axum::http::StatusCode;

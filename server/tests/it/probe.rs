@@ -1,9 +1,7 @@
 //! The probing engine against a local target: every failure kind, bounded
 //! time and body, and what a good check records.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
+use crate::common;
 
 use common::target;
 

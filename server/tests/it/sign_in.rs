@@ -1,8 +1,6 @@
 //! Console sign-in, sessions, the console redirect and the sign-in rate limit.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
+use crate::common;
 
 use app::model::Role;
 use app::ssr::auth::{self, ACCOUNT_LIMIT, SESSION_IDLE, SESSION_MAX, SESSION_RENEW_EVERY};

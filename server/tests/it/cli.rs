@@ -1,9 +1,7 @@
 //! The command line: `vigie user create` and `vigie token create` against a
 //! test database.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
+use crate::common;
 
 use axum::http::{Method, StatusCode};
 use common::TestApp;

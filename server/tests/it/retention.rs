@@ -1,7 +1,5 @@
 //! Daily rollups of raw checks, downtime from status changes, and retention.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use app::model::MonitorInput;
 use app::ssr::db::rollups;
 use app::ssr::monitors::{self, MonitorRules};

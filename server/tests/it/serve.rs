@@ -2,8 +2,6 @@
 //! the server (adopted on the next start) and of everything (restarted over a
 //! stale pid file), and SIGTERM stops both cleanly.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::path::Path;

@@ -2,9 +2,7 @@
 //! decide the status, every change is recorded, and two processes never
 //! claim the same check.
 
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-mod common;
+use crate::common;
 
 use app::model::{MonitorInput, MonitorStatus};
 use app::ssr::db::schedule::claim_due;

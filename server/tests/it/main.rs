@@ -1,0 +1,17 @@
+//! The integration tests, in one binary (one link instead of one per file):
+//! the router against a fresh database, the scheduler and probes against
+//! local targets, and the `vigie` binary as a process.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+mod api;
+mod cli;
+mod monitors;
+mod postgres;
+mod probe;
+mod retention;
+mod scheduler;
+mod serve;
+mod sign_in;
+mod team;
