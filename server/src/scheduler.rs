@@ -49,10 +49,16 @@ impl Scheduler {
         let Ok(permits) = self.permits.clone().try_acquire_many_owned(free as u32) else { return Ok(0) };
         let region_id = self.region_id;
         let now = Utc::now();
-        let ids = self.db.run(move |conn| Ok(queries::claim_due(conn, region_id, now, free as i64)?)).await?;
-        if ids.is_empty() {
+        let claimed = self.db.run(move |conn| Ok(queries::claim_due(conn, region_id, now, free as i64)?)).await?;
+        if claimed.is_empty() {
             return Ok(0);
         }
+        // How late checks start: the figure that says whether this server keeps up.
+        for claim in &claimed {
+            let lag = (now - claim.due_at).num_milliseconds().max(0) as f64 / 1000.0;
+            metrics::histogram!("vigie_scheduler_lag_seconds").record(lag);
+        }
+        let ids: Vec<i64> = claimed.iter().map(|claim| claim.monitor_id).collect();
         // Give back what this batch does not need.
         let mut permits = permits;
         drop(permits.split(free - ids.len()));
@@ -70,7 +76,12 @@ impl Scheduler {
             .collect()
             .await;
         let count = results.len();
+        let failed = results.iter().filter(|(_, result)| !result.up).count();
+        metrics::counter!("vigie_probes_total", "outcome" => "up").increment((count - failed) as u64);
+        metrics::counter!("vigie_probes_total", "outcome" => "down").increment(failed as u64);
+        let writing = std::time::Instant::now();
         let changed = self.db.run(move |conn| Ok(record_results(conn, region_id, &results, Utc::now())?)).await?;
+        metrics::histogram!("vigie_results_write_seconds").record(writing.elapsed().as_secs_f64());
         for (monitor_id, status) in changed {
             tracing::info!(monitor_id, status = status.as_str(), "monitor status changed");
         }

@@ -148,7 +148,7 @@ async fn two_processes_never_claim_the_same_check() {
                         if batch.is_empty() {
                             break mine;
                         }
-                        mine.extend(batch);
+                        mine.extend(batch.into_iter().map(|claimed| claimed.monitor_id));
                     }
                 })
             })

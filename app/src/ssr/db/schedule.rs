@@ -8,36 +8,39 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Timestamptz};
 
-#[derive(QueryableByName)]
-struct ClaimedRow {
+/// A check claimed for probing, and when it was due.
+#[derive(Debug, Clone, Copy, QueryableByName)]
+pub struct Claimed {
     #[diesel(sql_type = BigInt)]
-    monitor_id: i64,
+    pub monitor_id: i64,
+    #[diesel(sql_type = Timestamptz)]
+    pub due_at: DateTime<Utc>,
 }
 
 /// Claims up to `limit` checks due in a region and moves their due time one
 /// interval on, so no other process takes them. Rows another process holds
 /// are skipped, never waited for.
-pub fn claim_due(conn: &mut PgConnection, region_id: i64, now: DateTime<Utc>, limit: i64) -> QueryResult<Vec<i64>> {
-    let rows: Vec<ClaimedRow> = diesel::sql_query(
-        "UPDATE monitor_region_state s \
-         SET next_due_at = CASE \
-             WHEN s.next_due_at + make_interval(secs => m.interval_seconds) > $2 \
-             THEN s.next_due_at + make_interval(secs => m.interval_seconds) \
-             ELSE $2 + make_interval(secs => m.interval_seconds) END \
-         FROM monitors m \
-         WHERE m.id = s.monitor_id AND (s.monitor_id, s.region_id) IN ( \
-             SELECT d.monitor_id, d.region_id FROM monitor_region_state d \
+pub fn claim_due(conn: &mut PgConnection, region_id: i64, now: DateTime<Utc>, limit: i64) -> QueryResult<Vec<Claimed>> {
+    diesel::sql_query(
+        "WITH due AS ( \
+             SELECT d.monitor_id, d.region_id, d.next_due_at FROM monitor_region_state d \
              JOIN monitors dm ON dm.id = d.monitor_id \
              WHERE d.region_id = $1 AND d.next_due_at <= $2 AND NOT dm.paused \
              ORDER BY d.next_due_at LIMIT $3 \
              FOR UPDATE OF d SKIP LOCKED) \
-         RETURNING s.monitor_id",
+         UPDATE monitor_region_state s \
+         SET next_due_at = CASE \
+             WHEN s.next_due_at + make_interval(secs => m.interval_seconds) > $2 \
+             THEN s.next_due_at + make_interval(secs => m.interval_seconds) \
+             ELSE $2 + make_interval(secs => m.interval_seconds) END \
+         FROM due, monitors m \
+         WHERE s.monitor_id = due.monitor_id AND s.region_id = due.region_id AND m.id = s.monitor_id \
+         RETURNING s.monitor_id, due.next_due_at AS due_at",
     )
     .bind::<BigInt, _>(region_id)
     .bind::<Timestamptz, _>(now)
     .bind::<BigInt, _>(limit)
-    .load(conn)?;
-    Ok(rows.into_iter().map(|r| r.monitor_id).collect())
+    .load(conn)
 }
 
 #[derive(Debug, Insertable)]
