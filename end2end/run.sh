@@ -17,6 +17,9 @@ export E2E_ADMIN_PASSWORD="correct horse battery"
 export XDG_CACHE_HOME="$work/cache"
 export XDG_CONFIG_HOME="$work/config"
 export RUST_LOG="${RUST_LOG:-info}"
+# Monitors checked every second, so state changes show within the tests' waits.
+export VIGIE_MIN_INTERVAL_SECONDS=1
+export E2E_VIGIE_BIN="$PWD/$bin"
 unset DATABASE_URL
 
 if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then

@@ -1,7 +1,8 @@
 //! The HTML shell and the route tree: public pages, sign-in and the console.
 
 use crate::pages::console::{
-    ConsoleLayout, EditMonitorPage, MonitorPage, MonitorsPage, NewMonitorPage, Overview, TeamPage, TokensPage,
+    ConsoleLayout, EditMonitorPage, MonitorPage, MonitorsPage, NewMonitorPage, Overview, RegionsPage, TeamPage,
+    TokensPage,
 };
 use crate::pages::{HomePage, LoginPage, NotFound};
 use leptos::prelude::*;
@@ -53,6 +54,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("monitors/:id") view=MonitorPage />
                     <Route path=path!("monitors/:id/edit") view=EditMonitorPage />
                     <Route path=path!("team") view=TeamPage />
+                    <Route path=path!("regions") view=RegionsPage />
                     <Route path=path!("tokens") view=TokensPage />
                 </ParentRoute>
             </Routes>

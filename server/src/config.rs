@@ -57,11 +57,7 @@ pub struct Config {
 
 /// Region names: lower-case letters, digits and dashes, 1 to 40 characters.
 pub fn parse_region(value: &str) -> Result<String, String> {
-    let valid = !value.is_empty()
-        && value.len() <= 40
-        && !value.starts_with('-')
-        && value.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-    if valid { Ok(value.to_owned()) } else { Err("use 1-40 lower-case letters, digits and dashes".to_owned()) }
+    if app::model::is_region_name(value) { Ok(value.to_owned()) } else { Err(app::model::REGION_NAME_RULE.to_owned()) }
 }
 
 fn parse_public_url(value: &str) -> Result<Url, String> {
@@ -90,6 +86,27 @@ pub enum Command {
     /// Control the private PostgreSQL under the data directory.
     #[command(subcommand)]
     Postgres(PostgresCommand),
+    /// Probe from a remote region: fetch the region's monitors from the
+    /// server, probe them, send the results (`--region` names the region).
+    Agent(AgentArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct AgentArgs {
+    /// The Vigie server's address, e.g. https://vigie.example.com
+    #[arg(long, env = "VIGIE_SERVER", value_parser = parse_public_url)]
+    pub server: Url,
+    /// The region's agent token, given when the region was created.
+    #[arg(long, env = "VIGIE_AGENT_TOKEN", hide_env_values = true)]
+    pub token: String,
+    /// How often to ask the server for changes to the monitor list, in seconds.
+    #[arg(long, env = "VIGIE_AGENT_POLL_SECONDS", default_value_t = 3,
+          value_parser = clap::value_parser!(u64).range(1..=300))]
+    pub poll_seconds: u64,
+    /// The most results kept while the server cannot be reached (the oldest go first).
+    #[arg(long, env = "VIGIE_AGENT_BUFFER", default_value_t = 100_000,
+          value_parser = clap::value_parser!(u64).range(100..=10_000_000))]
+    pub buffer: u64,
 }
 
 #[derive(Debug, Subcommand)]
@@ -146,5 +163,26 @@ mod tests {
             Cli::try_parse_from(["vigie", "user", "create", "--email", "a@b.c", "--name", "A", "--role", "owner"])
                 .is_err()
         );
+
+        let cli = Cli::try_parse_from([
+            "vigie",
+            "agent",
+            "--server",
+            "http://127.0.0.1:3000",
+            "--region",
+            "eu-west",
+            "--token",
+            "t",
+        ])
+        .unwrap();
+        assert_eq!(cli.config.region, "eu-west");
+        let Some(Command::Agent(args)) = cli.command else { panic!("not the agent command") };
+        assert_eq!((args.server.as_str(), args.token.as_str(), args.poll_seconds), ("http://127.0.0.1:3000/", "t", 3));
+        let error = Cli::try_parse_from(["vigie", "agent", "--server", "x", "--token", "t"]).unwrap_err().to_string();
+        assert!(error.contains("--server"), "{error}");
+        let error = Cli::try_parse_from(["vigie", "--region", "EU", "agent", "--server", "http://x", "--token", "t"])
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("lowercase"), "{error}");
     }
 }

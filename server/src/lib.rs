@@ -3,6 +3,7 @@
 //! router (pages, server functions, REST API, health, metrics) and the
 //! command line's work. `main.rs` only wires them together.
 
+pub mod agent;
 pub mod config;
 pub mod metrics;
 pub mod postgres;

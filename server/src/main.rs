@@ -5,7 +5,7 @@
 use app::ssr::db::Db;
 use app::ssr::{AppState, MonitorSettings, team};
 use clap::Parser;
-use server::config::{Cli, Command, Config, PostgresCommand, TokenCommand, UserCommand};
+use server::config::{AgentArgs, Cli, Command, Config, PostgresCommand, TokenCommand, UserCommand};
 use server::postgres::{DATABASE, PrivatePostgres};
 use std::io::{BufRead, IsTerminal};
 use std::net::SocketAddr;
@@ -26,6 +26,7 @@ fn main() -> ExitCode {
         Command::User(UserCommand::Create { email, name, role }) => create_user(&cli.config, &email, &name, &role),
         Command::Token(TokenCommand::Create { email, name }) => create_token(&cli.config, &email, &name),
         Command::Postgres(command) => postgres(&cli.config, command),
+        Command::Agent(args) => agent(&cli.config, args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -148,6 +149,31 @@ fn postgres(config: &Config, command: PostgresCommand) -> Result<(), String> {
     Ok(())
 }
 
+fn agent(config: &Config, args: AgentArgs) -> Result<(), String> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+    let options = server::agent::AgentOptions {
+        server: args.server,
+        region: config.region.clone(),
+        token: args.token,
+        poll: Duration::from_secs(args.poll_seconds),
+        buffer: usize::try_from(args.buffer).unwrap_or(usize::MAX),
+        concurrency: config.probe_concurrency as usize,
+    };
+    runtime.block_on(async move {
+        let prober = app::ssr::probe::Prober::new(&options.region)?;
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            shutdown_signal().await;
+            let _ = stop.send(true);
+        });
+        tracing::info!(server = %options.server, region = options.region, "agent starting");
+        server::agent::run(options, prober, stopped).await
+    })
+}
+
 fn serve(config: &Config) -> Result<(), String> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -171,8 +197,11 @@ async fn run_server(config: &Config, url: &str) -> Result<(), String> {
     db.run(move |conn| Ok(app::ssr::db::regions::ensure(conn, &region)?))
         .await
         .map_err(|e| format!("cannot record the region: {e}"))?;
-    let monitor_settings =
-        MonitorSettings { min_interval_seconds: config.min_interval_seconds, region: config.region.clone() };
+    let monitor_settings = MonitorSettings {
+        min_interval_seconds: config.min_interval_seconds,
+        region: config.region.clone(),
+        check_retention_days: config.check_retention_days,
+    };
     let prober = app::ssr::probe::Prober::new(&config.region)?;
     let state = AppState { db: db.clone(), secure_cookies, monitor_settings, prober: prober.clone() };
     let router = server::router::router(state, server::leptos_options(config.bind));

@@ -3,6 +3,7 @@
 //! REST API's `/api/v1`.
 
 pub mod monitors;
+pub mod regions;
 pub mod session;
 pub mod team;
 pub mod tokens;

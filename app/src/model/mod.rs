@@ -2,7 +2,9 @@
 //! rows live in `ssr::db` and are converted into these.
 
 mod monitor;
+mod region;
 mod team;
 
 pub use monitor::*;
+pub use region::*;
 pub use team::*;

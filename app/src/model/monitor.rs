@@ -168,6 +168,10 @@ pub struct MonitorDetails {
     pub latency: Vec<LatencyPoint>,
     /// Share of good checks over 24 h, 7 d and 30 d, in percent; `None` without checks.
     pub uptime: [Option<f64>; 3],
+    /// HTTPS only: when the certificate seen by the latest check expires.
+    pub certificate_expires_at: Option<DateTime<Utc>>,
+    /// The certificate expires within the monitor's warning window.
+    pub certificate_expiring: bool,
 }
 
 /// A monitor as the API and the console show it.

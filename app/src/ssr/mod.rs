@@ -6,6 +6,7 @@ pub mod confirmation;
 pub mod db;
 pub mod monitors;
 pub mod probe;
+pub mod regions;
 pub mod retention;
 pub mod schedule;
 pub mod state;

@@ -14,7 +14,7 @@ pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 /// The most redirects a probe follows.
 pub const MAX_REDIRECTS: usize = 10;
 /// Longest failure message kept.
-const MESSAGE_MAX: usize = 300;
+pub const MESSAGE_MAX: usize = 300;
 
 /// What to check, taken from a monitor.
 #[derive(Debug, Clone)]

@@ -3,7 +3,7 @@
 //! in one transaction per batch.
 
 use super::confirmation::{Confirmations, RegionVerdict, has_coverage, monitor_status, observe};
-use super::db::{monitors as monitor_rows, schedule};
+use super::db::{monitors as monitor_rows, schedule, ssl_expiry_events};
 use super::probe::ProbeResult;
 use crate::model::{
     Check, CheckOutcome, FailureKind, LatencyPoint, Monitor, MonitorDetails, MonitorStatus, RegionReport,
@@ -50,6 +50,12 @@ pub fn record_results(
                 Confirmations { incident: monitor.incident_confirmations, recovery: monitor.recovery_confirmations };
             let next = observe(state, result.up, policy);
             schedule::save_state(conn, monitor.id, region_id, next, result.checked_at)?;
+            if let Some(expires_at) = result.cert_expires_at
+                && certificate_expiring(expires_at, monitor.ssl_expiry_days, now)
+                && ssl_expiry_events::raise(conn, monitor.id, region_id, expires_at, now)?
+            {
+                tracing::warn!(monitor_id = monitor.id, %expires_at, "certificate expiring soon");
+            }
 
             if let Some(status) = settle_status(conn, monitor, now, result.checked_at)? {
                 changed.push((monitor.id, status));
@@ -57,6 +63,11 @@ pub fn record_results(
         }
         Ok(changed)
     })
+}
+
+/// Whether a certificate expiring at `expires_at` is within the warning window.
+pub fn certificate_expiring(expires_at: DateTime<Utc>, warning_days: u32, now: DateTime<Utc>) -> bool {
+    expires_at - now <= chrono::Duration::days(i64::from(warning_days))
 }
 
 /// Derives a monitor's status from its regions' verdicts (a region silent for
@@ -148,5 +159,25 @@ pub fn details(conn: &mut PgConnection, monitor: Monitor, now: DateTime<Utc>) ->
         let (good, all) = schedule::uptime_since(conn, id, now - chrono::Duration::days(days))?;
         *slot = (all > 0).then(|| good as f64 * 100.0 / all as f64);
     }
-    Ok(MonitorDetails { recent: recent_checks(conn, id, 50)?, monitor, regions, latency, uptime })
+    let recent = recent_checks(conn, id, 50)?;
+    let certificate_expires_at = recent.iter().find_map(|check| check.cert_expires_at);
+    let certificate_expiring =
+        certificate_expires_at.is_some_and(|at| certificate_expiring(at, monitor.ssl_expiry_days, now));
+    Ok(MonitorDetails { recent, monitor, regions, latency, uptime, certificate_expires_at, certificate_expiring })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn certificates_warn_within_the_window_only() {
+        let now = DateTime::from_timestamp(1_800_000_000, 0).unwrap_or_default();
+        let days = |n: i64| now + chrono::Duration::days(n);
+        assert!(certificate_expiring(days(3), 14, now));
+        assert!(certificate_expiring(days(14), 14, now));
+        assert!(!certificate_expiring(days(14) + chrono::Duration::seconds(1), 14, now));
+        assert!(!certificate_expiring(days(90), 14, now));
+        assert!(certificate_expiring(days(-1), 14, now), "an expired certificate is within the window");
+    }
 }

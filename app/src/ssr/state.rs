@@ -21,11 +21,17 @@ pub struct MonitorSettings {
     pub min_interval_seconds: u32,
     /// The server's built-in region (`VIGIE_REGION`), the default for new monitors.
     pub region: String,
+    /// `VIGIE_CHECK_RETENTION_DAYS`: agents' results older than this are not taken.
+    pub check_retention_days: u32,
 }
 
 impl Default for MonitorSettings {
     fn default() -> Self {
-        Self { min_interval_seconds: 30, region: "local".to_owned() }
+        Self {
+            min_interval_seconds: 30,
+            region: "local".to_owned(),
+            check_retention_days: super::retention::DEFAULT_CHECK_RETENTION_DAYS,
+        }
     }
 }
 

@@ -4,13 +4,13 @@
 
 use app::error::AppError;
 use app::model::{
-    ApiToken, Check, CheckOutcome, CreatedToken, FailureKind, KeywordMode, Monitor, MonitorInput, MonitorKind,
-    MonitorStatus, Role, User,
+    ApiToken, Check, CheckOutcome, CreatedRegion, CreatedToken, FailureKind, KeywordMode, Monitor, MonitorInput,
+    MonitorKind, MonitorStatus, Region, Role, User,
 };
 use app::ssr::AppState;
 use app::ssr::auth::{TokenUser, resolve_api_token};
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::{StatusCode, header, request::Parts};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -21,9 +21,11 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 
 mod monitors;
+mod regions;
 mod team;
 
 use monitors::*;
+use regions::*;
 use team::*;
 
 pub fn router() -> Router<AppState> {
@@ -40,6 +42,11 @@ pub fn router() -> Router<AppState> {
         .route("/monitors/{id}/resume", axum::routing::post(resume_monitor))
         .route("/monitors/{id}/check", axum::routing::post(check_monitor))
         .route("/monitors/{id}/checks", get(list_checks))
+        .route("/regions", get(list_regions).post(create_region))
+        .route("/regions/{id}", axum::routing::delete(delete_region))
+        .route("/regions/{id}/token", axum::routing::post(rotate_region_token))
+        .route("/agent/monitors", get(agent_monitors))
+        .route("/agent/results", axum::routing::post(agent_results))
         .fallback(not_found)
 }
 
@@ -120,11 +127,32 @@ where
     }
 }
 
-pub(crate) fn parse_id(raw: &str) -> Result<i64, ApiError> {
-    raw.parse().map_err(|_| ApiError(AppError::validation("id", "Must be a whole number.")))
+/// The `{id}` of a route, answered with the API's error shape when it is not
+/// a whole number.
+pub struct ApiId(pub i64);
+
+impl<S: Send + Sync> FromRequestParts<S> for ApiId {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let invalid = || ApiError(AppError::validation("id", "Must be a whole number."));
+        let Path(raw) = Path::<String>::from_request_parts(parts, state).await.map_err(|_| invalid())?;
+        raw.parse().map(Self).map_err(|_| invalid())
+    }
 }
 
 // ---- authentication -------------------------------------------------------------
+
+/// The token of an `Authorization: Bearer` header.
+fn bearer_token(parts: &Parts) -> Option<String> {
+    parts
+        .headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty())
+}
 
 /// The user behind the request's bearer token.
 pub struct ApiUser(pub TokenUser);
@@ -133,14 +161,7 @@ impl FromRequestParts<AppState> for ApiUser {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let token = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(|t| t.trim().to_owned())
-            .filter(|t| !t.is_empty())
-            .ok_or(ApiError(AppError::Unauthorized))?;
+        let token = bearer_token(parts).ok_or(ApiError(AppError::Unauthorized))?;
         let now = chrono::Utc::now();
         let user = state.db.run(move |conn| Ok(resolve_api_token(conn, &token, now)?)).await?;
         user.map(ApiUser).ok_or(ApiError(AppError::Unauthorized))
@@ -160,14 +181,16 @@ impl ApiUser {
     info(title = "Vigie API", description = "Uptime monitoring, incidents and status pages."),
     paths(me, list_users, create_user, update_user, delete_user, list_tokens, create_token, revoke_token,
           list_monitors, create_monitor, get_monitor, update_monitor, delete_monitor, pause_monitor, resume_monitor,
-          check_monitor, list_checks),
+          check_monitor, list_checks, list_regions, create_region, rotate_region_token, delete_region),
     components(schemas(ErrorBody, ErrorDetail, User, Role, ApiToken, CreatedToken,
                        NewUserRequest, UpdateUserRequest, NewTokenRequest,
-                       Monitor, MonitorInput, MonitorKind, KeywordMode, MonitorStatus, Check, CheckOutcome, FailureKind)),
+                       Monitor, MonitorInput, MonitorKind, KeywordMode, MonitorStatus, Check, CheckOutcome, FailureKind,
+                       Region, CreatedRegion, NewRegionRequest)),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
     tags((name = "team", description = "Team members"), (name = "tokens", description = "API tokens"),
-         (name = "monitors", description = "What is probed"))
+         (name = "monitors", description = "What is probed"),
+         (name = "regions", description = "Where probes run from"))
 )]
 pub struct ApiDoc;
 

@@ -1,10 +1,10 @@
 //! `/api/v1/monitors`: define what is probed. Any team member.
 
-use super::{ApiJson, ApiResult, ApiUser, ErrorBody, parse_id};
+use super::{ApiId, ApiJson, ApiResult, ApiUser, ErrorBody};
 use app::model::{Check, Monitor, MonitorInput};
 use app::ssr::{AppState, monitors};
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 
 /// Every monitor, by name.
@@ -40,9 +40,8 @@ pub(super) async fn create_monitor(
 pub(super) async fn get_monitor(
     State(state): State<AppState>,
     _auth: ApiUser,
-    Path(id): Path<String>,
+    ApiId(id): ApiId,
 ) -> ApiResult<Json<Monitor>> {
-    let id = parse_id(&id)?;
     Ok(Json(state.db.run(move |conn| monitors::get(conn, id)).await?))
 }
 
@@ -53,10 +52,9 @@ pub(super) async fn get_monitor(
 pub(super) async fn update_monitor(
     State(state): State<AppState>,
     _auth: ApiUser,
-    Path(id): Path<String>,
+    ApiId(id): ApiId,
     ApiJson(input): ApiJson<MonitorInput>,
 ) -> ApiResult<Json<Monitor>> {
-    let id = parse_id(&id)?;
     let settings = state.monitor_settings.clone();
     let monitor = state
         .db
@@ -74,9 +72,8 @@ pub(super) async fn update_monitor(
 pub(super) async fn delete_monitor(
     State(state): State<AppState>,
     _auth: ApiUser,
-    Path(id): Path<String>,
+    ApiId(id): ApiId,
 ) -> ApiResult<StatusCode> {
-    let id = parse_id(&id)?;
     state.db.run(move |conn| monitors::delete(conn, id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -88,9 +85,8 @@ pub(super) async fn delete_monitor(
 pub(super) async fn pause_monitor(
     State(state): State<AppState>,
     _auth: ApiUser,
-    Path(id): Path<String>,
+    ApiId(id): ApiId,
 ) -> ApiResult<Json<Monitor>> {
-    let id = parse_id(&id)?;
     Ok(Json(state.db.run(move |conn| monitors::set_paused(conn, id, true)).await?))
 }
 
@@ -100,9 +96,8 @@ pub(super) async fn pause_monitor(
 pub(super) async fn resume_monitor(
     State(state): State<AppState>,
     _auth: ApiUser,
-    Path(id): Path<String>,
+    ApiId(id): ApiId,
 ) -> ApiResult<Json<Monitor>> {
-    let id = parse_id(&id)?;
     Ok(Json(state.db.run(move |conn| monitors::set_paused(conn, id, false)).await?))
 }
 
@@ -114,9 +109,8 @@ pub(super) async fn resume_monitor(
 pub(super) async fn check_monitor(
     State(state): State<AppState>,
     _auth: ApiUser,
-    Path(id): Path<String>,
+    ApiId(id): ApiId,
 ) -> ApiResult<Json<Check>> {
-    let id = parse_id(&id)?;
     Ok(Json(monitors::check_now(&state, id).await?))
 }
 
@@ -133,10 +127,9 @@ pub(super) struct ChecksQuery {
 pub(super) async fn list_checks(
     State(state): State<AppState>,
     _auth: ApiUser,
-    Path(id): Path<String>,
+    ApiId(id): ApiId,
     Query(query): Query<ChecksQuery>,
 ) -> ApiResult<Json<Vec<Check>>> {
-    let id = parse_id(&id)?;
     let limit = query.limit.unwrap_or(50);
     if !(1..=1000).contains(&limit) {
         return Err(app::error::AppError::validation("limit", "Use 1 to 1000.").into());

@@ -1,11 +1,11 @@
 //! `/api/v1/me`, `/users` and `/tokens`.
 
-use super::{ApiJson, ApiResult, ApiUser, ErrorBody, parse_id};
+use super::{ApiId, ApiJson, ApiResult, ApiUser, ErrorBody};
 use app::model::{ApiToken, CreatedToken, Role, User};
 use app::ssr::AppState;
 use app::ssr::team;
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 use utoipa::ToSchema;
@@ -68,11 +68,10 @@ pub struct UpdateUserRequest {
 pub(super) async fn update_user(
     State(state): State<AppState>,
     auth: ApiUser,
-    Path(id): Path<String>,
+    ApiId(id): ApiId,
     ApiJson(body): ApiJson<UpdateUserRequest>,
 ) -> ApiResult<Json<User>> {
     auth.require_admin()?;
-    let id = parse_id(&id)?;
     Ok(Json(state.db.run(move |conn| team::change_role(conn, id, body.role)).await?))
 }
 
@@ -84,10 +83,9 @@ pub(super) async fn update_user(
 pub(super) async fn delete_user(
     State(state): State<AppState>,
     auth: ApiUser,
-    Path(id): Path<String>,
+    ApiId(id): ApiId,
 ) -> ApiResult<StatusCode> {
     auth.require_admin()?;
-    let id = parse_id(&id)?;
     let actor = auth.0.user.id;
     state.db.run(move |conn| team::remove_user(conn, actor, id)).await?;
     Ok(StatusCode::NO_CONTENT)
@@ -128,10 +126,9 @@ pub(super) async fn create_token(
 pub(super) async fn revoke_token(
     State(state): State<AppState>,
     auth: ApiUser,
-    Path(id): Path<String>,
+    ApiId(id): ApiId,
 ) -> ApiResult<StatusCode> {
     auth.require_admin()?;
-    let id = parse_id(&id)?;
     let now = chrono::Utc::now();
     state.db.run(move |conn| team::revoke_token(conn, id, now)).await?;
     Ok(StatusCode::NO_CONTENT)

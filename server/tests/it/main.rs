@@ -5,6 +5,7 @@
 
 mod common;
 
+mod agent;
 mod api;
 mod cli;
 mod monitors;

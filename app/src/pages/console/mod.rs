@@ -2,11 +2,13 @@
 
 mod monitor_page;
 mod monitors;
+mod regions;
 mod team;
 mod tokens;
 
 pub use monitor_page::MonitorPage;
 pub use monitors::{EditMonitorPage, MonitorsPage, NewMonitorPage};
+pub use regions::RegionsPage;
 pub use team::TeamPage;
 pub use tokens::TokensPage;
 
@@ -53,6 +55,7 @@ pub fn ConsoleLayout() -> impl IntoView {
                     <A href="/console/team">"Team"</A>
                     <Transition fallback=|| ()>
                         <Show when=is_admin>
+                            <A href="/console/regions">"Regions"</A>
                             <A href="/console/tokens">"API tokens"</A>
                         </Show>
                     </Transition>

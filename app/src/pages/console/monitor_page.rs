@@ -63,6 +63,15 @@ fn Details(details: MonitorDetails) -> impl IntoView {
             <a class="button" href=format!("/console/monitors/{id}/edit")>"Edit"</a>
         </div>
         <p class="muted"><code>{monitor.target()}</code> {format!(" · every {} s", monitor.interval_seconds)}</p>
+        {details.certificate_expires_at.map(|at| {
+            let class = if details.certificate_expiring { "cert cert-expiring" } else { "cert muted" };
+            view! {
+                <p class=class data-testid="certificate">
+                    {if details.certificate_expiring { "Certificate expiring soon: " } else { "Certificate valid until " }}
+                    <Time at />
+                </p>
+            }
+        })}
         <div class="cards stats">
             {["24 hours", "7 days", "30 days"].into_iter().zip(details.uptime).map(|(label, value)| view! {
                 <section class="card stat">

@@ -10,6 +10,7 @@ pub mod rollups;
 pub mod schedule;
 pub mod schema;
 pub mod sessions;
+pub mod ssl_expiry_events;
 pub mod users;
 
 use crate::error::AppError;

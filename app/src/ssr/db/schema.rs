@@ -111,6 +111,7 @@ diesel::table! {
         name -> Text,
         token_hash -> Nullable<Bytea>,
         created_at -> Timestamptz,
+        last_seen_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -122,6 +123,16 @@ diesel::table! {
         created_at -> Timestamptz,
         last_seen_at -> Timestamptz,
         expires_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    ssl_expiry_events (id) {
+        id -> Int8,
+        monitor_id -> Int8,
+        region_id -> Int8,
+        expires_at -> Timestamptz,
+        raised_at -> Timestamptz,
     }
 }
 
@@ -147,6 +158,8 @@ diesel::joinable!(monitor_status_changes -> monitors (monitor_id));
 diesel::joinable!(monitor_regions -> monitors (monitor_id));
 diesel::joinable!(monitor_regions -> regions (region_id));
 diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(ssl_expiry_events -> monitors (monitor_id));
+diesel::joinable!(ssl_expiry_events -> regions (region_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
@@ -159,5 +172,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     monitors,
     regions,
     sessions,
+    ssl_expiry_events,
     users,
 );

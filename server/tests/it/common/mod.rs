@@ -139,3 +139,50 @@ impl TestApp {
         team::create_token(&mut conn, user_id, "test").unwrap().secret
     }
 }
+
+/// The router served on a real port, in a runtime of its own so that
+/// stopping it also drops the connections it holds open.
+pub struct Listening {
+    pub port: u16,
+    stop: Option<std::sync::mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Listening {
+    pub fn url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for Listening {
+    fn drop(&mut self) {
+        drop(self.stop.take());
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl TestApp {
+    /// Serves the router on 127.0.0.1:`port` (0 picks a free one) until the
+    /// answer is dropped.
+    pub fn listen(&self, port: u16) -> Listening {
+        let router = self.router.clone();
+        let (ready, bound) = std::sync::mpsc::channel();
+        let (stop, stopped) = std::sync::mpsc::channel::<()>();
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await.unwrap();
+                ready.send(listener.local_addr().unwrap().port()).unwrap();
+                tokio::spawn(async move {
+                    let _ = axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>()).await;
+                });
+            });
+            let _ = stopped.recv();
+            runtime.shutdown_background();
+        });
+        let port = bound.recv().unwrap();
+        Listening { port, stop: Some(stop), thread: Some(thread) }
+    }
+}

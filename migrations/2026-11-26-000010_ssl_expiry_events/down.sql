@@ -1,0 +1,1 @@
+DROP TABLE ssl_expiry_events;
