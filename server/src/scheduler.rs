@@ -5,6 +5,7 @@
 
 use app::error::AppError;
 use app::ssr::db::{Db, regions, schedule as queries};
+use app::ssr::incidents;
 use app::ssr::probe::{ProbeTarget, Prober};
 use app::ssr::schedule::{load_monitors, record_results};
 use chrono::Utc;
@@ -98,9 +99,29 @@ impl Scheduler {
         Ok(changed.len())
     }
 
+    /// Starts and completes planned maintenance that is due, and repairs
+    /// incidents a crash left out of step with their monitors' statuses.
+    pub async fn upkeep_incidents(&self) -> Result<(usize, usize), AppError> {
+        self.db
+            .run(|conn| {
+                let now = Utc::now();
+                let steps = incidents::advance_maintenance(conn, now)?;
+                let repaired = incidents::reconcile(conn, now)?;
+                if repaired > 0 {
+                    tracing::warn!(repaired, "incidents repaired to match their monitors");
+                }
+                Ok((steps, repaired))
+            })
+            .await
+    }
+
     /// Runs until `shutdown` turns true. Batches overlap: a slow probe does
     /// not hold back checks that fall due meanwhile.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        // What happened while no server ran is settled first.
+        if let Err(error) = self.upkeep_incidents().await {
+            tracing::error!(%error, "incident upkeep failed");
+        }
         let mut ticks = 0u32;
         let mut tick = tokio::time::interval(TICK);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -119,10 +140,13 @@ impl Scheduler {
                 }
             });
             ticks = ticks.wrapping_add(1);
-            if ticks.is_multiple_of(SILENCE_EVERY)
-                && let Err(error) = self.refresh_silent().await
-            {
-                tracing::error!(%error, "refreshing statuses failed");
+            if ticks.is_multiple_of(SILENCE_EVERY) {
+                if let Err(error) = self.refresh_silent().await {
+                    tracing::error!(%error, "refreshing statuses failed");
+                }
+                if let Err(error) = self.upkeep_incidents().await {
+                    tracing::error!(%error, "incident upkeep failed");
+                }
             }
         }
     }

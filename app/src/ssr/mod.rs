@@ -4,6 +4,9 @@
 pub mod auth;
 pub mod confirmation;
 pub mod db;
+pub mod incidents;
+pub mod lifecycle;
+pub mod markdown;
 pub mod monitors;
 pub mod probe;
 pub mod regions;

@@ -3,7 +3,9 @@
 //! in one transaction per batch.
 
 use super::confirmation::{Confirmations, RegionVerdict, has_coverage, monitor_status, observe};
+use super::db::incidents as incident_rows;
 use super::db::{monitors as monitor_rows, schedule, ssl_expiry_events};
+use super::incidents;
 use super::probe::ProbeResult;
 use crate::model::{
     Check, CheckOutcome, FailureKind, LatencyPoint, Monitor, MonitorDetails, MonitorStatus, RegionReport,
@@ -42,6 +44,7 @@ pub fn record_results(
             .collect();
         schedule::insert_checks(conn, &rows)?;
 
+        let region = region_name(conn, region_id)?;
         let mut changed = Vec::new();
         for (monitor, result) in results {
             // The region may have been removed from the monitor meanwhile.
@@ -50,6 +53,10 @@ pub fn record_results(
                 Confirmations { incident: monitor.incident_confirmations, recovery: monitor.recovery_confirmations };
             let next = observe(state, result.up, policy);
             schedule::save_state(conn, monitor.id, region_id, next, result.checked_at)?;
+            if next.verdict != state.verdict && next.verdict != RegionVerdict::Unknown {
+                let down = next.verdict == RegionVerdict::Down;
+                incidents::on_region_verdict(conn, monitor.id, &region, down, result.checked_at, &result.message)?;
+            }
             if let Some(expires_at) = result.cert_expires_at
                 && certificate_expiring(expires_at, monitor.ssl_expiry_days, now)
                 && ssl_expiry_events::raise(conn, monitor.id, region_id, expires_at, now)?
@@ -57,7 +64,8 @@ pub fn record_results(
                 tracing::warn!(monitor_id = monitor.id, %expires_at, "certificate expiring soon");
             }
 
-            if let Some(status) = settle_status(conn, monitor, now, result.checked_at)? {
+            let cause = incidents::Cause { region: &region, failure: result.failure, message: &result.message };
+            if let Some(status) = settle_status(conn, monitor, now, result.checked_at, Some(cause))? {
                 changed.push((monitor.id, status));
             }
         }
@@ -71,24 +79,43 @@ pub fn certificate_expiring(expires_at: DateTime<Utc>, warning_days: u32, now: D
 }
 
 /// Derives a monitor's status from its regions' verdicts (a region silent for
-/// three intervals casts no vote) and stores it if it changed, as of `at`.
+/// three intervals casts no vote; an ongoing maintenance overrides them) and
+/// stores it if it changed, as of `at`, with what that does to its incident.
 fn settle_status(
     conn: &mut PgConnection,
     monitor: &Monitor,
     now: DateTime<Utc>,
     at: DateTime<Utc>,
+    cause: Option<incidents::Cause<'_>>,
 ) -> QueryResult<Option<MonitorStatus>> {
     let Some(stored) = schedule::lock_status(conn, monitor.id)? else { return Ok(None) };
     let votes: Vec<_> = schedule::verdicts(conn, monitor.id)?
         .into_iter()
         .map(|(verdict, last)| has_coverage(last, now, monitor.interval_seconds).then_some(verdict))
         .collect();
-    let status = monitor_status(false, false, &votes, monitor.region_threshold);
+    let maintenance = incident_rows::in_maintenance(conn, monitor.id)?;
+    let status = monitor_status(monitor.paused, maintenance, &votes, monitor.region_threshold);
     if stored == status.as_str() {
         return Ok(None);
     }
     schedule::change_status(conn, monitor.id, status.as_str(), at)?;
+    let from = MonitorStatus::parse(&stored).unwrap_or(MonitorStatus::Pending);
+    incidents::on_monitor_status(conn, monitor, from, status, at, cause)?;
     Ok(Some(status))
+}
+
+/// Derives the status of these monitors again now (after a maintenance
+/// started or ended), in the caller's transaction.
+pub fn resettle(conn: &mut PgConnection, monitor_ids: &[i64], now: DateTime<Utc>) -> QueryResult<()> {
+    for monitor in load_monitors(conn, monitor_ids)? {
+        settle_status(conn, &monitor, now, now, None)?;
+    }
+    Ok(())
+}
+
+fn region_name(conn: &mut PgConnection, region_id: i64) -> QueryResult<String> {
+    use super::db::schema::regions;
+    regions::table.find(region_id).select(regions::name).first(conn)
 }
 
 /// Re-derives the status of monitors whose regions fell silent, so that a
@@ -102,7 +129,7 @@ pub fn refresh_silent(conn: &mut PgConnection, now: DateTime<Utc>) -> QueryResul
     conn.transaction(|conn| {
         let mut changed = Vec::new();
         for monitor in monitors.iter().filter(|m| !m.paused) {
-            if let Some(status) = settle_status(conn, monitor, now, now)? {
+            if let Some(status) = settle_status(conn, monitor, now, now, None)? {
                 changed.push((monitor.id, status));
             }
         }

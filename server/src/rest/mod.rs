@@ -4,8 +4,10 @@
 
 use app::error::AppError;
 use app::model::{
-    ApiToken, Check, CheckOutcome, CreatedRegion, CreatedToken, FailureKind, KeywordMode, Monitor, MonitorInput,
-    MonitorKind, MonitorStatus, Region, Role, User,
+    Actor, AffectedMonitor, ApiToken, Check, CheckOutcome, Comment, CreatedRegion, CreatedToken, FailureKind, Impact,
+    Incident, IncidentChanges, IncidentDetails, IncidentEvent, IncidentKind, IncidentList, IncidentState,
+    IncidentUpdate, KeywordMode, Monitor, MonitorInput, MonitorKind, MonitorStatus, NewIncident, Region, Role,
+    UpdateStatus, User,
 };
 use app::ssr::AppState;
 use app::ssr::auth::{TokenUser, resolve_api_token};
@@ -20,10 +22,12 @@ use std::sync::OnceLock;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 
+mod incidents;
 mod monitors;
 mod regions;
 mod team;
 
+use incidents::*;
 use monitors::*;
 use regions::*;
 use team::*;
@@ -42,6 +46,14 @@ pub fn router() -> Router<AppState> {
         .route("/monitors/{id}/resume", axum::routing::post(resume_monitor))
         .route("/monitors/{id}/check", axum::routing::post(check_monitor))
         .route("/monitors/{id}/checks", get(list_checks))
+        .route("/incidents", get(list_incidents).post(create_incident))
+        .route("/incidents/{id}", get(get_incident).patch(change_incident))
+        .route("/incidents/{id}/resolve", axum::routing::post(resolve_incident))
+        .route("/incidents/{id}/reopen", axum::routing::post(reopen_incident))
+        .route("/incidents/{id}/cancel", axum::routing::post(cancel_incident))
+        .route("/incidents/{id}/comments", get(list_comments).post(add_comment))
+        .route("/incidents/{id}/comments/{comment_id}", axum::routing::patch(edit_comment).delete(delete_comment))
+        .route("/incidents/{id}/updates", get(list_updates).post(post_update))
         .route("/regions", get(list_regions).post(create_region))
         .route("/regions/{id}", axum::routing::delete(delete_region))
         .route("/regions/{id}/token", axum::routing::post(rotate_region_token))
@@ -181,16 +193,22 @@ impl ApiUser {
     info(title = "Vigie API", description = "Uptime monitoring, incidents and status pages."),
     paths(me, list_users, create_user, update_user, delete_user, list_tokens, create_token, revoke_token,
           list_monitors, create_monitor, get_monitor, update_monitor, delete_monitor, pause_monitor, resume_monitor,
-          check_monitor, list_checks, list_regions, create_region, rotate_region_token, delete_region),
+          check_monitor, list_checks, list_regions, create_region, rotate_region_token, delete_region,
+          list_incidents, create_incident, get_incident, change_incident, resolve_incident, reopen_incident,
+          cancel_incident, list_comments, add_comment, edit_comment, delete_comment, list_updates, post_update),
     components(schemas(ErrorBody, ErrorDetail, User, Role, ApiToken, CreatedToken,
                        NewUserRequest, UpdateUserRequest, NewTokenRequest,
                        Monitor, MonitorInput, MonitorKind, KeywordMode, MonitorStatus, Check, CheckOutcome, FailureKind,
-                       Region, CreatedRegion, NewRegionRequest)),
+                       Region, CreatedRegion, NewRegionRequest,
+                       Incident, IncidentKind, Impact, IncidentState, IncidentDetails, IncidentEvent, IncidentList,
+                       IncidentChanges, NewIncident, Actor, AffectedMonitor, Comment, IncidentUpdate, UpdateStatus,
+                       CommentRequest, UpdateRequest)),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
     tags((name = "team", description = "Team members"), (name = "tokens", description = "API tokens"),
          (name = "monitors", description = "What is probed"),
-         (name = "regions", description = "Where probes run from"))
+         (name = "regions", description = "Where probes run from"),
+         (name = "incidents", description = "Incidents, their timeline, comments and updates"))
 )]
 pub struct ApiDoc;
 

@@ -8,6 +8,7 @@ mod common;
 mod agent;
 mod api;
 mod cli;
+mod incidents;
 mod monitors;
 mod postgres;
 mod probe;

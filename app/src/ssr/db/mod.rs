@@ -3,6 +3,10 @@
 //! `QueryResult`; [`Db::run`] keeps them off the async executor.
 
 pub mod api_tokens;
+pub mod incident_comments;
+pub mod incident_events;
+pub mod incident_updates;
+pub mod incidents;
 pub mod login_failures;
 pub mod monitors;
 pub mod regions;

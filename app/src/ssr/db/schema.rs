@@ -41,6 +41,67 @@ diesel::table! {
 }
 
 diesel::table! {
+    incidents (id) {
+        id -> Int8,
+        kind -> Text,
+        title -> Text,
+        details -> Text,
+        impact -> Text,
+        state -> Text,
+        monitor_id -> Nullable<Int8>,
+        started_at -> Nullable<Timestamptz>,
+        resolved_at -> Nullable<Timestamptz>,
+        scheduled_start -> Nullable<Timestamptz>,
+        scheduled_end -> Nullable<Timestamptz>,
+        created_by -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    incident_monitors (incident_id, monitor_id) {
+        incident_id -> Int8,
+        monitor_id -> Int8,
+    }
+}
+
+diesel::table! {
+    incident_events (id) {
+        id -> Int8,
+        incident_id -> Int8,
+        at -> Timestamptz,
+        kind -> Text,
+        actor_id -> Nullable<Int8>,
+        details -> Jsonb,
+    }
+}
+
+diesel::table! {
+    incident_comments (id) {
+        id -> Int8,
+        incident_id -> Int8,
+        author_id -> Nullable<Int8>,
+        body -> Text,
+        body_html -> Text,
+        created_at -> Timestamptz,
+        edited_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    incident_updates (id) {
+        id -> Int8,
+        incident_id -> Int8,
+        status -> Text,
+        body -> Text,
+        body_html -> Text,
+        author_id -> Nullable<Int8>,
+        published_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     login_failures (id) {
         id -> Int8,
         scope -> Text,
@@ -149,6 +210,16 @@ diesel::table! {
 }
 
 diesel::joinable!(api_tokens -> users (user_id));
+diesel::joinable!(incident_comments -> incidents (incident_id));
+diesel::joinable!(incident_comments -> users (author_id));
+diesel::joinable!(incident_events -> incidents (incident_id));
+diesel::joinable!(incident_events -> users (actor_id));
+diesel::joinable!(incident_monitors -> incidents (incident_id));
+diesel::joinable!(incident_monitors -> monitors (monitor_id));
+diesel::joinable!(incident_updates -> incidents (incident_id));
+diesel::joinable!(incident_updates -> users (author_id));
+diesel::joinable!(incidents -> monitors (monitor_id));
+diesel::joinable!(incidents -> users (created_by));
 diesel::joinable!(checks -> monitors (monitor_id));
 diesel::joinable!(checks -> regions (region_id));
 diesel::joinable!(daily_rollups -> monitors (monitor_id));
@@ -165,6 +236,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_tokens,
     checks,
     daily_rollups,
+    incident_comments,
+    incident_events,
+    incident_monitors,
+    incident_updates,
+    incidents,
     login_failures,
     monitor_region_state,
     monitor_regions,

@@ -1,0 +1,3 @@
+DROP TABLE incident_events;
+DROP TABLE incident_monitors;
+DROP TABLE incidents;

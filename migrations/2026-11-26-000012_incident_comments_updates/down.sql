@@ -1,0 +1,2 @@
+DROP TABLE incident_updates;
+DROP TABLE incident_comments;
