@@ -1,8 +1,8 @@
 //! The HTML shell and the route tree: public pages, sign-in and the console.
 
 use crate::pages::console::{
-    ConsoleLayout, EditMonitorPage, MonitorPage, MonitorsPage, NewMonitorPage, Overview, RegionsPage, TeamPage,
-    TokensPage,
+    ConsoleLayout, EditMonitorPage, IncidentPage, IncidentsPage, MonitorPage, MonitorsPage, NewIncidentPage,
+    NewMonitorPage, Overview, RegionsPage, TeamPage, TokensPage,
 };
 use crate::pages::{HomePage, LoginPage, NotFound};
 use leptos::prelude::*;
@@ -53,6 +53,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("monitors/new") view=NewMonitorPage />
                     <Route path=path!("monitors/:id") view=MonitorPage />
                     <Route path=path!("monitors/:id/edit") view=EditMonitorPage />
+                    <Route path=path!("incidents") view=IncidentsPage />
+                    <Route path=path!("incidents/new") view=NewIncidentPage />
+                    <Route path=path!("incidents/:id") view=IncidentPage />
                     <Route path=path!("team") view=TeamPage />
                     <Route path=path!("regions") view=RegionsPage />
                     <Route path=path!("tokens") view=TokensPage />

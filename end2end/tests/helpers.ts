@@ -1,4 +1,6 @@
 import { expect, type Page } from '@playwright/test';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 
 export const ADMIN_EMAIL = 'admin@example.com';
 export const ADMIN_PASSWORD = process.env.E2E_ADMIN_PASSWORD ?? 'correct horse battery';
@@ -43,4 +45,38 @@ export async function addMember(page: Page, email: string, name: string, passwor
   await form.getByLabel('Initial password').fill(password);
   await form.getByRole('button', { name: 'Add member' }).click();
   await expect(form.getByRole('status')).toHaveText(`Added ${name}.`);
+}
+
+/** Creates a monitor of `url` checked every second from `regions` and waits for its row. */
+export async function createFastMonitor(page: Page, name: string, url: string, regions: string[] = ['local']) {
+  await page.goto('/console/monitors/new');
+  await hydrated(page);
+  await page.getByLabel('Name', { exact: true }).fill(name);
+  await page.getByLabel('URL').fill(url);
+  await page.getByLabel('Check every (seconds)').fill('1');
+  await page.getByLabel('Timeout (seconds)').fill('1');
+  await page.getByLabel('Failed checks before down').fill('1');
+  await page.getByLabel('Good checks before up again').fill('1');
+  const choices = page.locator('fieldset', { has: page.getByText('Regions', { exact: true }) });
+  for (const box of await choices.getByRole('checkbox').all()) {
+    const label = (await box.locator('xpath=..').innerText()).trim();
+    if (regions.includes(label)) await box.check();
+    else await box.uncheck();
+  }
+  await page.getByRole('button', { name: 'Create monitor' }).click();
+  await expect(page).toHaveURL(/\/console\/monitors$/);
+  await expect(page.locator(`tr[data-monitor="${name}"]`)).toBeVisible();
+}
+
+/** A local HTTP target that answers 200, or 500 while `failing` is set. */
+export async function startTarget(): Promise<{ url: string; failing: boolean; close: () => void }> {
+  const target = { url: '', failing: false, close: () => {} };
+  const server = http.createServer((_request, response) => {
+    response.statusCode = target.failing ? 500 : 200;
+    response.end(target.failing ? 'broken' : 'fine');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  target.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  target.close = () => server.close();
+  return target;
 }

@@ -3,7 +3,7 @@ import { hydrated, signIn } from './helpers';
 
 // Every page, light and dark, narrow and wide: nothing overflows sideways,
 // and a screenshot of each is kept in test-results/screens for review.
-const pages = ['/', '/login', '/console', '/console/monitors', '/console/monitors/new', '/console/team', '/console/regions', '/console/tokens'];
+const pages = ['/', '/login', '/console', '/console/monitors', '/console/monitors/new', '/console/incidents', '/console/incidents/new', '/console/incidents/new?kind=maintenance', '/console/team', '/console/regions', '/console/tokens'];
 const sizes = [
   { name: 'narrow', width: 390, height: 844 },
   { name: 'wide', width: 1280, height: 800 },
@@ -20,9 +20,23 @@ for (const colorScheme of ['light', 'dark'] as const) {
         await hydrated(page);
         const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
         expect(overflow, `${path} overflows by ${overflow}px`).toBeLessThanOrEqual(0);
-        const name = `${path === '/' ? 'home' : path.slice(1).replaceAll('/', '-')}-${size.name}-${colorScheme}.png`;
+        const slug = path === '/' ? 'home' : path.slice(1).replaceAll('/', '-').replace('?kind=', '-');
+        const name = `${slug}-${size.name}-${colorScheme}.png`;
         await page.screenshot({ path: `${testInfo.project.outputDir}/screens/${name}`, fullPage: true });
       }
+      // An incident's page (the incident tests, run before these, leave some).
+      await page.goto('/console/incidents');
+      await hydrated(page);
+      await page.locator('.incidents-table tbody a').first().click();
+      await expect(page).toHaveURL(/\/console\/incidents\/\d+$/);
+      await hydrated(page);
+      await expect(page.getByRole('heading', { name: 'Timeline' })).toBeVisible();
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow, `the incident page overflows by ${overflow}px`).toBeLessThanOrEqual(0);
+      await page.screenshot({
+        path: `${testInfo.project.outputDir}/screens/incident-${size.name}-${colorScheme}.png`,
+        fullPage: true,
+      });
     });
   }
 }

@@ -1,51 +1,22 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { spawn } from 'node:child_process';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { hydrated, signIn, watchConsole } from './helpers';
+import { createFastMonitor, hydrated, signIn, startTarget, watchConsole } from './helpers';
 
 const VIGIE = process.env.E2E_VIGIE_BIN ?? '../target/release/vigie';
 
-/** Creates a monitor of `url` checked every second from `regions` and waits for its row. */
-async function createFastMonitor(page: Page, name: string, url: string, regions: string[] = ['local']) {
-  await page.goto('/console/monitors/new');
-  await hydrated(page);
-  await page.getByLabel('Name', { exact: true }).fill(name);
-  await page.getByLabel('URL').fill(url);
-  await page.getByLabel('Check every (seconds)').fill('1');
-  await page.getByLabel('Timeout (seconds)').fill('1');
-  await page.getByLabel('Failed checks before down').fill('1');
-  await page.getByLabel('Good checks before up again').fill('1');
-  const choices = page.locator('fieldset', { has: page.getByText('Regions', { exact: true }) });
-  for (const box of await choices.getByRole('checkbox').all()) {
-    const label = (await box.locator('xpath=..').innerText()).trim();
-    if (regions.includes(label)) await box.check();
-    else await box.uncheck();
-  }
-  await page.getByRole('button', { name: 'Create monitor' }).click();
-  await expect(page).toHaveURL(/\/console\/monitors$/);
-  await expect(page.locator(`tr[data-monitor="${name}"]`)).toBeVisible();
-}
-
 test('a failing target turns its monitor down, then up, without a reload', async ({ page }) => {
   const problems = watchConsole(page);
-  let failing = false;
-  const target = http.createServer((_request, response) => {
-    response.statusCode = failing ? 500 : 200;
-    response.end(failing ? 'broken' : 'fine');
-  });
-  await new Promise<void>((resolve) => target.listen(0, '127.0.0.1', resolve));
-  const port = (target.address() as AddressInfo).port;
+  const target = await startTarget();
   try {
     await signIn(page);
     const name = `Flaky ${Date.now()}`;
-    await createFastMonitor(page, name, `http://127.0.0.1:${port}/`);
+    await createFastMonitor(page, name, target.url);
     await hydrated(page);
     const status = page.locator(`tr[data-monitor="${name}"] .status`);
     await expect(status).toHaveText('up', { timeout: 20_000 });
-    failing = true;
+    target.failing = true;
     await expect(status).toHaveText('down', { timeout: 20_000 });
-    failing = false;
+    target.failing = false;
     await expect(status).toHaveText('up', { timeout: 20_000 });
     await page.locator(`tr[data-monitor="${name}"]`).getByRole('button', { name: 'Pause' }).click();
     await expect(status).toHaveText('paused');

@@ -179,6 +179,13 @@ pub fn check_body(field: &str, body: &str, required: bool) -> Result<String, App
     Ok(body.to_owned())
 }
 
+/// A required Markdown body, checked, with its sanitized HTML.
+fn body_and_html(body: &str) -> Result<(String, String), AppError> {
+    let body = check_body("body", body, true)?;
+    let html = markdown::render(&body);
+    Ok((body, html))
+}
+
 /// A new incident, checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidIncident {
@@ -372,8 +379,7 @@ pub fn add_comment(
     body: &str,
     now: DateTime<Utc>,
 ) -> Result<Comment, AppError> {
-    let body = check_body("body", body, true)?;
-    let html = markdown::render(&body);
+    let (body, html) = body_and_html(body)?;
     conn.transaction(|conn| {
         db::lock(conn, incident_id)?.ok_or_else(|| AppError::not_found("incident"))?;
         let id = incident_comments::insert(conn, incident_id, actor_id, &body, &html, now)?;
@@ -400,8 +406,7 @@ pub fn edit_comment(
     body: &str,
     now: DateTime<Utc>,
 ) -> Result<Comment, AppError> {
-    let body = check_body("body", body, true)?;
-    let html = markdown::render(&body);
+    let (body, html) = body_and_html(body)?;
     conn.transaction(|conn| {
         let incident_id = lock_own_comment(conn, actor_id, comment_id)?;
         incident_comments::edit(conn, comment_id, &body, &html, now)?;
@@ -434,8 +439,7 @@ pub fn post_update(
     body: &str,
     now: DateTime<Utc>,
 ) -> Result<IncidentUpdate, AppError> {
-    let body = check_body("body", body, true)?;
-    let html = markdown::render(&body);
+    let (body, html) = body_and_html(body)?;
     conn.transaction(|conn| {
         let row = db::lock(conn, incident_id)?.ok_or_else(|| AppError::not_found("incident"))?;
         if row.state == IncidentState::Cancelled.as_str() {

@@ -452,3 +452,52 @@ async fn maintenance_is_scheduled_over_the_api() {
     let cancel = api.call(Method::POST, &format!("/api/v1/incidents/{id}/cancel"), None).await;
     assert_eq!(cancel.json()["state"], "cancelled");
 }
+
+/// Comments are private: no route that answers without a session or token
+/// may carry one. (Status pages and feeds will join this list.)
+#[tokio::test]
+async fn comments_never_reach_a_public_route() {
+    let api = Api::new().await;
+    let body = json!({ "title": "Private", "monitor_ids": [api.monitor] });
+    let id = api.call(Method::POST, "/api/v1/incidents", Some(body)).await.json()["id"].as_i64().unwrap();
+    let marker = format!("secret-marker-{}", Utc::now().timestamp_nanos_opt().unwrap());
+    let reply =
+        api.call(Method::POST, &format!("/api/v1/incidents/{id}/comments"), Some(json!({ "body": marker }))).await;
+    assert_eq!(reply.status, StatusCode::CREATED);
+
+    for path in ["/", "/login", "/healthz", "/metrics", "/api/v1/openapi.json", "/status", "/console/incidents"] {
+        let reply = api.app.get(path, None).await;
+        assert!(!reply.body.contains(&marker), "{path} shows a comment");
+    }
+    let path = format!("/console/incidents/{id}");
+    let reply = api.app.get(&path, None).await;
+    assert_eq!(reply.status, StatusCode::SEE_OTHER, "the console asks who is there first");
+    assert!(!reply.body.contains(&marker));
+    for (name, form) in [("get_incident", vec![("id", id.to_string())]), ("list_incidents", vec![("page", "1".into())])]
+    {
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let reply = api.app.rpc(name, &form, None).await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{name}");
+        assert!(!reply.body.contains(&marker));
+    }
+    let reply = api.app.api(Method::GET, &format!("/api/v1/incidents/{id}/comments"), None, None).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn a_restart_in_the_middle_of_an_outage_keeps_its_progress_and_opens_no_duplicate() {
+    let db = TestDb::new();
+    app::ssr::db::regions::ensure(&mut db.conn(), "local").unwrap();
+    let base = target::http_target().await;
+    let monitor = watch(&db, format!("{base}/fail"), 3, 1);
+    let mut runs = 0;
+    // Each check by a freshly started scheduler, as if the server restarted in between.
+    for expected in [0, 0, 1, 1, 1] {
+        let scheduler = scheduler(&db).await;
+        check(&db, &scheduler).await;
+        runs += 1;
+        assert_eq!(incidents_of(&db, monitor.id).len(), expected, "after {runs} failed checks");
+        assert_eq!(scheduler.upkeep_incidents().await.unwrap(), (0, 0), "nothing to repair");
+    }
+    assert_eq!(monitors::get(&mut db.conn(), monitor.id).unwrap().status, MonitorStatus::Down);
+}

@@ -1,17 +1,22 @@
 //! The console: the layout every console page shares, and its pages.
 
+mod incident_page;
+mod incidents;
 mod monitor_page;
 mod monitors;
 mod regions;
 mod team;
 mod tokens;
 
+pub use incident_page::IncidentPage;
+pub use incidents::{IncidentsPage, NewIncidentPage};
 pub use monitor_page::MonitorPage;
 pub use monitors::{EditMonitorPage, MonitorsPage, NewMonitorPage};
 pub use regions::RegionsPage;
 pub use team::TeamPage;
 pub use tokens::TokensPage;
 
+use crate::api::incidents::count_incidents;
 use crate::api::session::{SignOut, current_user};
 use crate::error::AppError;
 use crate::model::User;
@@ -19,6 +24,7 @@ use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::{A, Outlet};
+use std::time::Duration;
 
 /// The signed-in user, provided by [`ConsoleLayout`] to every console page.
 pub type Viewer = Resource<Result<User, AppError>>;
@@ -35,12 +41,38 @@ pub async fn viewer_user(viewer: Option<Viewer>) -> Option<User> {
     }
 }
 
+/// Shows `children` to admins, and `refusal` to everyone else.
+#[component]
+pub fn AdminOnly(refusal: &'static str, children: ChildrenFn) -> impl IntoView {
+    let viewer = use_viewer();
+    let children = StoredValue::new(children);
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                if viewer_user(viewer).await.is_some_and(|user| user.is_admin()) {
+                    children.read_value()().into_any()
+                } else {
+                    view! { <section class="card"><p>{refusal}</p></section> }.into_any()
+                }
+            })}
+        </Transition>
+    }
+}
+
 #[component]
 pub fn ConsoleLayout() -> impl IntoView {
     let viewer: Viewer = Resource::new(|| (), |_| current_user());
     provide_context(viewer);
     let sign_out = ServerAction::<SignOut>::new();
     let is_admin = move || viewer.get().and_then(Result::ok).is_some_and(|u| u.is_admin());
+    // The navigation shows how many incidents are ongoing.
+    let tick = RwSignal::new(0u64);
+    Effect::new(move |_| {
+        if let Ok(handle) = set_interval_with_handle(move || tick.update(|t| *t += 1), Duration::from_secs(10)) {
+            on_cleanup(move || handle.clear());
+        }
+    });
+    let counts = Resource::new(move || tick.get(), |_| count_incidents());
 
     view! {
         <div class="console">
@@ -52,6 +84,20 @@ pub fn ConsoleLayout() -> impl IntoView {
                 <nav aria-label="Console">
                     <A href="/console" exact=true>"Overview"</A>
                     <A href="/console/monitors">"Monitors"</A>
+                    <A href="/console/incidents">
+                        "Incidents"
+                        <Transition fallback=|| ()>
+                            {move || Suspend::new(async move {
+                                let counts = counts.await.unwrap_or_default();
+                                (counts.ongoing > 0).then(|| view! {
+                                    <span class="count" title=format!("{} ongoing, {} scheduled", counts.ongoing, counts.scheduled)>
+                                        {counts.ongoing}
+                                        <span class="sr-only">" ongoing"</span>
+                                    </span>
+                                })
+                            })}
+                        </Transition>
+                    </A>
                     <A href="/console/team">"Team"</A>
                     <Transition fallback=|| ()>
                         <Show when=is_admin>

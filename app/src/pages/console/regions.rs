@@ -2,7 +2,7 @@
 //! regions (the token is shown once, with the command that starts the agent),
 //! replace a token and delete unused regions.
 
-use super::{use_viewer, viewer_user};
+use super::AdminOnly;
 use crate::api::regions::{CreateRegion, DeleteRegion, RotateRegionToken, list_region_details};
 use crate::components::{ConfirmButton, FieldError, FormError, Time, general_error, last_error};
 use crate::model::{CreatedRegion, Region};
@@ -12,25 +12,12 @@ use leptos_meta::Title;
 
 #[component]
 pub fn RegionsPage() -> impl IntoView {
-    let viewer = use_viewer();
     view! {
         <Title text="Regions" />
         <h1>"Regions"</h1>
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                let is_admin = viewer_user(viewer).await.is_some_and(|user| user.is_admin());
-                if is_admin {
-                    view! { <RegionManager /> }.into_any()
-                } else {
-                    view! {
-                        <section class="card">
-                            <p>"Only admins manage regions. Ask an admin of your team to add one."</p>
-                        </section>
-                    }
-                    .into_any()
-                }
-            })}
-        </Transition>
+        <AdminOnly refusal="Only admins manage regions. Ask an admin of your team to add one.">
+            <RegionManager />
+        </AdminOnly>
     }
 }
 

@@ -1,6 +1,6 @@
 //! `/console/tokens`: admins create (shown once), list and revoke API tokens.
 
-use super::{use_viewer, viewer_user};
+use super::AdminOnly;
 use crate::api::tokens::{CreateToken, RevokeToken, list_tokens};
 use crate::components::{ConfirmButton, FieldError, FormError, Time, general_error, last_error};
 use crate::model::ApiToken;
@@ -10,25 +10,12 @@ use leptos_meta::Title;
 
 #[component]
 pub fn TokensPage() -> impl IntoView {
-    let viewer = use_viewer();
     view! {
         <Title text="API tokens" />
         <h1>"API tokens"</h1>
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                let is_admin = viewer_user(viewer).await.is_some_and(|user| user.is_admin());
-                if is_admin {
-                    view! { <TokenManager /> }.into_any()
-                } else {
-                    view! {
-                        <section class="card">
-                            <p>"Only admins manage API tokens. Ask an admin of your team for one."</p>
-                        </section>
-                    }
-                    .into_any()
-                }
-            })}
-        </Transition>
+        <AdminOnly refusal="Only admins manage API tokens. Ask an admin of your team for one.">
+            <TokenManager />
+        </AdminOnly>
     }
 }
 

@@ -1,0 +1,187 @@
+//! Incidents for the console: list, counts, details, create, change,
+//! resolve/reopen/cancel, comments, updates and a Markdown preview. Any
+//! signed-in team member.
+
+use crate::error::AppError;
+use crate::model::{
+    Comment, Incident, IncidentChanges, IncidentCounts, IncidentDetails, IncidentList, IncidentUpdate, NewIncident,
+    UpdateStatus,
+};
+use leptos::prelude::*;
+use server_fn::codec::Json;
+
+#[server(prefix = "/rpc", endpoint = "list_incidents")]
+pub async fn list_incidents(
+    state: Option<String>,
+    impact: Option<String>,
+    monitor_id: Option<i64>,
+    page: u32,
+) -> Result<IncidentList, AppError> {
+    use crate::model::{Impact, IncidentState};
+    use crate::ssr::{AppState, auth, incidents, reply};
+    let result = async {
+        auth::require_session()?;
+        let parse = |field: &str, value: Option<String>| value.filter(|v| !v.is_empty()).map(|v| (field.to_owned(), v));
+        let state = match parse("state", state) {
+            Some((field, v)) => Some(IncidentState::parse(&v).ok_or(AppError::validation(&field, "Not a state."))?),
+            None => None,
+        };
+        let impact = match parse("impact", impact) {
+            Some((field, v)) => Some(Impact::parse(&v).ok_or(AppError::validation(&field, "Not an impact."))?),
+            None => None,
+        };
+        let query = incidents::ListQuery { state, impact, monitor_id, page };
+        AppState::from_context()?.db.run(move |conn| incidents::list(conn, &query)).await
+    }
+    .await;
+    reply(result)
+}
+
+#[server(prefix = "/rpc", endpoint = "count_incidents")]
+pub async fn count_incidents() -> Result<IncidentCounts, AppError> {
+    use crate::ssr::{AppState, auth, incidents, reply};
+    let result = async {
+        auth::require_session()?;
+        AppState::from_context()?.db.run(incidents::counts).await
+    }
+    .await;
+    reply(result)
+}
+
+#[server(prefix = "/rpc", endpoint = "get_incident")]
+pub async fn get_incident(id: i64) -> Result<IncidentDetails, AppError> {
+    use crate::ssr::{AppState, auth, incidents, reply};
+    let result = async {
+        auth::require_session()?;
+        AppState::from_context()?.db.run(move |conn| incidents::details(conn, id)).await
+    }
+    .await;
+    reply(result)
+}
+
+#[server(prefix = "/rpc", endpoint = "create_incident", input = Json)]
+pub async fn create_incident(input: NewIncident) -> Result<Incident, AppError> {
+    use crate::ssr::{AppState, auth, incidents, reply};
+    let result = async {
+        let actor = auth::require_session()?.user.id;
+        let now = chrono::Utc::now();
+        AppState::from_context()?.db.run(move |conn| incidents::create(conn, actor, input, now)).await
+    }
+    .await;
+    reply(result)
+}
+
+#[server(prefix = "/rpc", endpoint = "change_incident", input = Json)]
+pub async fn change_incident(id: i64, changes: IncidentChanges) -> Result<Incident, AppError> {
+    use crate::ssr::{AppState, auth, incidents, reply};
+    let result = async {
+        let actor = auth::require_session()?.user.id;
+        let now = chrono::Utc::now();
+        AppState::from_context()?.db.run(move |conn| incidents::change(conn, actor, id, changes, now)).await
+    }
+    .await;
+    reply(result)
+}
+
+/// `action`: `resolve`, `reopen` or `cancel`.
+#[server(prefix = "/rpc", endpoint = "act_on_incident")]
+pub async fn act_on_incident(id: i64, action: String) -> Result<Incident, AppError> {
+    use crate::ssr::lifecycle::ManualAction;
+    use crate::ssr::{AppState, auth, incidents, reply};
+    let result = async {
+        let actor = auth::require_session()?.user.id;
+        let action = match action.as_str() {
+            "resolve" => ManualAction::Resolve,
+            "reopen" => ManualAction::Reopen,
+            "cancel" => ManualAction::Cancel,
+            _ => return Err(AppError::validation("action", "Use resolve, reopen or cancel.")),
+        };
+        let now = chrono::Utc::now();
+        AppState::from_context()?.db.run(move |conn| incidents::act(conn, actor, id, action, now)).await
+    }
+    .await;
+    reply(result)
+}
+
+#[server(prefix = "/rpc", endpoint = "add_comment")]
+pub async fn add_comment(incident_id: i64, body: String) -> Result<Comment, AppError> {
+    use crate::ssr::{AppState, auth, incidents, reply};
+    let result = async {
+        let actor = auth::require_session()?.user.id;
+        let now = chrono::Utc::now();
+        AppState::from_context()?.db.run(move |conn| incidents::add_comment(conn, actor, incident_id, &body, now)).await
+    }
+    .await;
+    reply(result)
+}
+
+#[server(prefix = "/rpc", endpoint = "edit_comment")]
+pub async fn edit_comment(id: i64, body: String) -> Result<Comment, AppError> {
+    use crate::ssr::{AppState, auth, incidents, reply};
+    let result = async {
+        let actor = auth::require_session()?.user.id;
+        let now = chrono::Utc::now();
+        AppState::from_context()?.db.run(move |conn| incidents::edit_comment(conn, actor, id, &body, now)).await
+    }
+    .await;
+    reply(result)
+}
+
+#[server(prefix = "/rpc", endpoint = "delete_comment")]
+pub async fn delete_comment(id: i64) -> Result<(), AppError> {
+    use crate::ssr::{AppState, auth, incidents, reply};
+    let result = async {
+        let actor = auth::require_session()?.user.id;
+        let now = chrono::Utc::now();
+        AppState::from_context()?.db.run(move |conn| incidents::delete_comment(conn, actor, id, now)).await
+    }
+    .await;
+    reply(result)
+}
+
+/// Publishes an update; with `resolve`, also resolves the incident.
+#[server(prefix = "/rpc", endpoint = "post_update")]
+pub async fn post_update(
+    incident_id: i64,
+    status: UpdateStatus,
+    body: String,
+    resolve: bool,
+) -> Result<IncidentUpdate, AppError> {
+    use crate::ssr::lifecycle::ManualAction;
+    use crate::ssr::{AppState, auth, incidents, reply};
+    let result = async {
+        let actor = auth::require_session()?.user.id;
+        let now = chrono::Utc::now();
+        AppState::from_context()?
+            .db
+            .run(move |conn| {
+                use diesel::Connection;
+                conn.transaction(|conn| {
+                    let update = incidents::post_update(conn, actor, incident_id, status, &body, now)?;
+                    if resolve {
+                        incidents::act(conn, actor, incident_id, ManualAction::Resolve, now)?;
+                    }
+                    Ok(update)
+                })
+            })
+            .await
+    }
+    .await;
+    reply(result)
+}
+
+/// Markdown as it will be shown (rendered and sanitized by the server).
+#[server(prefix = "/rpc", endpoint = "preview_markdown")]
+pub async fn preview_markdown(body: String) -> Result<String, AppError> {
+    use crate::model::incident_limits::BODY_MAX;
+    use crate::ssr::{auth, markdown, reply};
+    let result = async {
+        auth::require_session()?;
+        if body.chars().count() > BODY_MAX {
+            return Err(AppError::validation("body", format!("At most {BODY_MAX} characters.")));
+        }
+        Ok(markdown::render(&body))
+    }
+    .await;
+    reply(result)
+}
