@@ -1,7 +1,8 @@
-//! The scheduler of the built-in region: every half second it claims the
-//! checks that are due (skipping rows other server processes hold), probes
-//! them with bounded concurrency through one shared client, and records each
-//! batch's results in one transaction. No task sleeps per monitor.
+//! The scheduler of the built-in region: every half second (at once when the
+//! last batch used all the capacity) it claims the checks that are due
+//! (skipping rows other server processes hold), probes them with bounded
+//! concurrency through one shared client, and records each batch's results
+//! in one transaction. No task sleeps per monitor.
 
 use app::error::AppError;
 use app::ssr::db::{Db, regions, schedule as queries};
@@ -12,12 +13,13 @@ use chrono::Utc;
 use futures_util::StreamExt;
 use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::{Notify, Semaphore, watch};
 
 /// How often due checks are looked for.
 const TICK: Duration = Duration::from_millis(500);
-/// How often statuses are re-derived for regions that fell silent.
-const SILENCE_EVERY: u32 = 20;
+/// How often statuses are re-derived for regions that fell silent, and
+/// maintenance and incidents are brought up to date.
+const UPKEEP_EVERY: Duration = Duration::from_secs(10);
 
 #[derive(Clone)]
 pub struct Scheduler {
@@ -25,6 +27,9 @@ pub struct Scheduler {
     prober: Prober,
     region_id: i64,
     permits: Arc<Semaphore>,
+    /// Rung when a batch took all the capacity there was: more may be due
+    /// already, so the next batch starts without waiting for the tick.
+    backlog: Arc<Notify>,
 }
 
 impl Scheduler {
@@ -37,7 +42,13 @@ impl Scheduler {
                 regions::find_id(conn, &name)?.ok_or(AppError::Internal)
             })
             .await?;
-        Ok(Self { db, prober, region_id, permits: Arc::new(Semaphore::new(concurrency.max(1))) })
+        Ok(Self {
+            db,
+            prober,
+            region_id,
+            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            backlog: Arc::new(Notify::new()),
+        })
     }
 
     /// Claims what is due now (as much as free capacity allows), probes it and
@@ -60,6 +71,7 @@ impl Scheduler {
             metrics::histogram!("vigie_scheduler_lag_seconds").record(lag);
         }
         let ids: Vec<i64> = claimed.iter().map(|claim| claim.monitor_id).collect();
+        let full = claimed.len() == free;
         // Give back what this batch does not need.
         let mut permits = permits;
         drop(permits.split(free - ids.len()));
@@ -87,6 +99,9 @@ impl Scheduler {
             tracing::info!(monitor_id, status = status.as_str(), "monitor status changed");
         }
         drop(permits);
+        if full {
+            self.backlog.notify_one();
+        }
         Ok(count)
     }
 
@@ -122,12 +137,13 @@ impl Scheduler {
         if let Err(error) = self.upkeep_incidents().await {
             tracing::error!(%error, "incident upkeep failed");
         }
-        let mut ticks = 0u32;
+        let mut last_upkeep = tokio::time::Instant::now();
         let mut tick = tokio::time::interval(TICK);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
                 _ = tick.tick() => {}
+                () = self.backlog.notified() => {}
                 _ = shutdown.changed() => break,
             }
             if *shutdown.borrow() {
@@ -139,8 +155,8 @@ impl Scheduler {
                     tracing::error!(%error, "scheduling failed");
                 }
             });
-            ticks = ticks.wrapping_add(1);
-            if ticks.is_multiple_of(SILENCE_EVERY) {
+            if last_upkeep.elapsed() >= UPKEEP_EVERY {
+                last_upkeep = tokio::time::Instant::now();
                 if let Err(error) = self.refresh_silent().await {
                     tracing::error!(%error, "refreshing statuses failed");
                 }
