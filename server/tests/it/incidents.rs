@@ -501,3 +501,32 @@ async fn a_restart_in_the_middle_of_an_outage_keeps_its_progress_and_opens_no_du
     }
     assert_eq!(monitors::get(&mut db.conn(), monitor.id).unwrap().status, MonitorStatus::Down);
 }
+
+/// The console's server functions: a `resolved` update can resolve a manual
+/// incident in the same step, and the Markdown preview is the sanitizer's.
+#[tokio::test]
+async fn the_console_posts_a_resolving_update_and_previews_markdown() {
+    let api = Api::new().await;
+    let cookie = api.app.sign_in("member@example.com").await;
+    let body = json!({ "title": "Slow pages", "monitor_ids": [api.monitor] });
+    let id = api.call(Method::POST, "/api/v1/incidents", Some(body)).await.json()["id"].as_i64().unwrap();
+    let id_text = id.to_string();
+    let form = [("incident_id", id_text.as_str()), ("status", "resolved"), ("body", "All good."), ("resolve", "true")];
+    let reply = api.app.rpc("post_update", &form, Some(&cookie)).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let incident = api.call(Method::GET, &format!("/api/v1/incidents/{id}"), None).await.json();
+    assert_eq!(incident["state"], "resolved");
+    assert_eq!(incident["updates"][0]["status"], "resolved");
+
+    // Resolving twice fails as a whole: no update is published without it.
+    let reply = api.app.rpc("post_update", &form, Some(&cookie)).await;
+    assert_eq!(reply.status, StatusCode::CONFLICT);
+    let updates = api.call(Method::GET, &format!("/api/v1/incidents/{id}/updates"), None).await.json();
+    assert_eq!(updates.as_array().unwrap().len(), 1);
+
+    let reply = api.app.rpc("preview_markdown", &[("body", "**hi** <script>x</script>")], Some(&cookie)).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(reply.body.contains("<strong>hi</strong>") && !reply.body.contains("<script"), "{}", reply.body);
+    let reply = api.app.rpc("preview_markdown", &[("body", "x")], None).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+}

@@ -186,3 +186,50 @@ async fn a_region_that_falls_silent_stops_counting_as_up() {
     assert_eq!(status_history(&db, monitor.id), vec!["up", "pending"]);
     assert_eq!(scheduler.refresh_silent().await.unwrap(), 0, "nothing more to change");
 }
+
+/// Monitors created together are not probed together forever: after their
+/// first check they spread over the second half of their interval, then keep
+/// their phase; one that fell behind is spread again, not bunched.
+#[tokio::test]
+async fn checks_created_together_spread_out_and_keep_their_phase() {
+    use app::ssr::db::schema::monitor_region_state as state;
+    use diesel::prelude::*;
+    let db = TestDb::new();
+    app::ssr::db::regions::ensure(&mut db.conn(), "local").unwrap();
+    for n in 0..100 {
+        monitors::create(
+            &mut db.conn(),
+            &rules(),
+            MonitorInput {
+                name: Some(format!("m{n}")),
+                url: Some("http://127.0.0.1:9/".into()),
+                interval_seconds: Some(60),
+                ..Default::default()
+            },
+        )
+        .unwrap();
+    }
+    let region_id = app::ssr::db::regions::find_id(&mut db.conn(), "local").unwrap().unwrap();
+    let now = chrono::Utc::now();
+    let offsets = |conn: &mut diesel::PgConnection| -> Vec<f64> {
+        let due: Vec<chrono::DateTime<chrono::Utc>> =
+            state::table.order(state::monitor_id).select(state::next_due_at).load(conn).unwrap();
+        due.into_iter().map(|at| (at - now).num_milliseconds() as f64 / 1000.0).collect()
+    };
+    let claimed = claim_due(&mut db.conn(), region_id, now, 1000).unwrap();
+    assert_eq!(claimed.len(), 100);
+    let first = offsets(&mut db.conn());
+    assert!(first.iter().all(|s| (30.0..=60.0).contains(s)), "{first:?}");
+    let spread = first.iter().cloned().fold(f64::MIN, f64::max) - first.iter().cloned().fold(f64::MAX, f64::min);
+    assert!(spread > 20.0, "spread over the half interval, not bunched: {spread} s");
+
+    // Once checked, a monitor keeps its phase: due exactly one interval later.
+    diesel::update(state::table).set(state::last_result_at.eq(now)).execute(&mut db.conn()).unwrap();
+    let later = now + chrono::Duration::seconds(61);
+    claim_due(&mut db.conn(), region_id, later, 1000).unwrap();
+    let second = offsets(&mut db.conn());
+    let mut pairs: Vec<_> = first.iter().zip(&second).map(|(a, b)| b - a).collect();
+    pairs.dedup_by(|a, b| (*a - *b).abs() < 0.01);
+    assert_eq!(pairs.len(), 1, "every monitor moved by exactly its interval");
+    assert!((pairs[0] - 60.0).abs() < 0.01);
+}

@@ -19,7 +19,10 @@ pub struct Claimed {
 
 /// Claims up to `limit` checks due in a region and moves their due time one
 /// interval on, so no other process takes them. Rows another process holds
-/// are skipped, never waited for.
+/// are skipped, never waited for. A first check, or one that fell behind
+/// (after a restart), is followed by one due at a random point in the second
+/// half of the interval: monitors created or resumed together spread out
+/// instead of being probed in bursts, and keep that phase afterwards.
 pub fn claim_due(conn: &mut PgConnection, region_id: i64, now: DateTime<Utc>, limit: i64) -> QueryResult<Vec<Claimed>> {
     diesel::sql_query(
         "WITH due AS ( \
@@ -30,9 +33,10 @@ pub fn claim_due(conn: &mut PgConnection, region_id: i64, now: DateTime<Utc>, li
              FOR UPDATE OF d SKIP LOCKED) \
          UPDATE monitor_region_state s \
          SET next_due_at = CASE \
-             WHEN s.next_due_at + make_interval(secs => m.interval_seconds) > $2 \
+             WHEN s.last_result_at IS NOT NULL \
+                  AND s.next_due_at + make_interval(secs => m.interval_seconds) > $2 \
              THEN s.next_due_at + make_interval(secs => m.interval_seconds) \
-             ELSE $2 + make_interval(secs => m.interval_seconds) END \
+             ELSE $2 + make_interval(secs => m.interval_seconds * (0.5 + random() / 2)) END \
          FROM due, monitors m \
          WHERE s.monitor_id = due.monitor_id AND s.region_id = due.region_id AND m.id = s.monitor_id \
          RETURNING s.monitor_id, due.next_due_at AS due_at",
