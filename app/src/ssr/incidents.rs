@@ -558,6 +558,16 @@ fn resolve_automatically(conn: &mut PgConnection, id: i64, at: DateTime<Utc>) ->
     Ok(())
 }
 
+/// Resolves the ongoing programmatic incident of a monitor about to be
+/// deleted: nothing could ever resolve it afterwards.
+pub fn on_monitor_deleted(conn: &mut PgConnection, monitor_id: i64, now: DateTime<Utc>) -> QueryResult<()> {
+    if let Some(row) = db::lock_ongoing_for_monitor(conn, monitor_id)? {
+        db::set_state(conn, row.id, IncidentState::Resolved.as_str(), row.started_at, Some(now), now)?;
+        event(conn, row.id, now, "resolved", None, json!({ "automatically": true, "reason": "monitor_deleted" }))?;
+    }
+    Ok(())
+}
+
 /// Notes a region's verdict change on the monitor's ongoing incident, if any.
 pub fn on_region_verdict(
     conn: &mut PgConnection,

@@ -389,10 +389,13 @@ pub fn list(conn: &mut PgConnection) -> Result<Vec<Monitor>, AppError> {
 }
 
 pub fn delete(conn: &mut PgConnection, id: i64) -> Result<(), AppError> {
-    if db::delete(conn, id)? == 0 {
-        return Err(AppError::not_found("monitor"));
-    }
-    Ok(())
+    conn.transaction(|conn| {
+        super::incidents::on_monitor_deleted(conn, id, chrono::Utc::now())?;
+        if db::delete(conn, id)? == 0 {
+            return Err(AppError::not_found("monitor"));
+        }
+        Ok(())
+    })
 }
 
 pub fn set_paused(conn: &mut PgConnection, id: i64, paused: bool) -> Result<Monitor, AppError> {

@@ -94,7 +94,9 @@ fn settle_status(
         .map(|(verdict, last)| has_coverage(last, now, monitor.interval_seconds).then_some(verdict))
         .collect();
     let maintenance = incident_rows::in_maintenance(conn, monitor.id)?;
-    let status = monitor_status(monitor.paused, maintenance, &votes, monitor.region_threshold);
+    // Pausing is shown from the monitor's flag; the stored status stays the
+    // last one derived, so resuming picks up from there.
+    let status = monitor_status(false, maintenance, &votes, monitor.region_threshold);
     if stored == status.as_str() {
         return Ok(None);
     }

@@ -120,6 +120,12 @@ async fn an_outage_opens_one_incident_and_recovery_resolves_it_across_a_restart(
     let all = incidents_of(&db, monitor.id);
     assert_eq!(all.len(), 2);
     assert_eq!(all[1].1, "ongoing");
+
+    // Deleting the monitor resolves its open incident: nothing else could.
+    monitors::delete(&mut db.conn(), monitor.id).unwrap();
+    let last = lifecycle::details(&mut db.conn(), all[1].0).unwrap();
+    assert_eq!(last.incident.state, IncidentState::Resolved);
+    assert_eq!(last.events.last().unwrap().details["reason"], "monitor_deleted");
 }
 
 #[tokio::test]

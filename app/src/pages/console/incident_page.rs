@@ -61,6 +61,9 @@ pub fn describe(event: &IncidentEvent) -> String {
         "maintenance_started" => "Maintenance started".to_owned(),
         "maintenance_completed" => "Maintenance completed".to_owned(),
         "cancelled" => "Maintenance cancelled".to_owned(),
+        "resolved" if text("reason") == "monitor_deleted" => {
+            "Resolved automatically: the monitor was deleted".to_owned()
+        }
         "resolved" if d.get("automatically").and_then(|v| v.as_bool()) == Some(true) => {
             "Resolved automatically: the monitor is up again".to_owned()
         }
