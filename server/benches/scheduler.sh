@@ -8,7 +8,7 @@
 #
 # Figures: probes/s (from the checks written), rows/s, scheduling lag p50 /
 # p99 / max (due time to claim, from /metrics over the last minute), the
-# server's CPU (% of one core) and its resident memory.
+# server's CPU (% of one core) and its resident memory (median and peak).
 #
 # Uses DATABASE_URL's server when set (a scratch database is created and
 # dropped there); otherwise a private PostgreSQL in a temporary folder.
@@ -75,6 +75,7 @@ for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&
 checks() { psql "$url" -qAt -c "SELECT count(*) FROM checks"; }
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
 rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$server/status"; }
+peak_kib() { awk '/^VmHWM/ {print $2}' "/proc/$server/status"; }
 quantile() {
   curl -fs "http://127.0.0.1:$port/metrics" |
     awk -v q="$1" '$1 == "vigie_scheduler_lag_seconds{quantile=\"" q "\"}" {printf "%.3f", $2}'
@@ -97,10 +98,11 @@ print(round((c1 - c0) / secs, 1), round(100 * (u1 - u0) / hz / secs, 1))")
   results+=("$line")
   echo "window $run: $line  (probes/s, cpu %, lag p50 s, lag p99 s, lag max s, rss KiB)"
 done
-python3 - "$monitors" "$interval" "${results[@]}" <<'PY'
+peak=$(peak_kib)
+python3 - "$monitors" "$interval" "$peak" "${results[@]}" <<'PY'
 import statistics, sys
-monitors, interval = int(sys.argv[1]), int(sys.argv[2])
-rows = [list(map(float, r.split())) for r in sys.argv[3:]]
+monitors, interval, peak = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
+rows = [list(map(float, r.split())) for r in sys.argv[4:]]
 col = lambda i: statistics.median(r[i] for r in rows)
 demand = monitors / interval
 print()
@@ -109,5 +111,5 @@ print(f"probes per second (median): {col(0):.1f}  ({100 * col(0) / demand:.1f} %
 print(f"check rows written per s:   {col(0):.1f}  (one row per probe, batched per tick)")
 print(f"scheduling lag p50 / p99 / max (median of windows): {col(2):.3f} / {col(3):.3f} / {col(4):.3f} s")
 print(f"server CPU (median):        {col(1):.1f} % of one core")
-print(f"server resident memory:     {col(5) / 1024:.0f} MiB (median), {max(r[5] for r in rows) / 1024:.0f} MiB (max)")
+print(f"server resident memory:     {col(5) / 1024:.0f} MiB (median), {peak / 1024:.0f} MiB (peak)")
 PY
