@@ -63,7 +63,7 @@ pub fn rotate_region_token(conn: &mut PgConnection, id: i64) -> Result<CreatedRe
         }
         let token = new_secret(AGENT_TOKEN_PREFIX);
         let row = db::set_token_hash(conn, id, &secret_hash(&token))?.ok_or_else(|| AppError::not_found("region"))?;
-        let count = db::monitor_counts(conn)?.into_iter().find(|(region, _)| *region == id).map_or(0, |(_, n)| n);
+        let count = db::monitor_count(conn, id)?;
         Ok(CreatedRegion { region: to_model(row, u32::try_from(count).unwrap_or(u32::MAX)), token })
     })
 }
@@ -75,7 +75,7 @@ pub fn delete_region(conn: &mut PgConnection, id: i64) -> Result<(), AppError> {
         if row.token_hash.is_none() {
             return Err(AppError::conflict(None, "A built-in region cannot be deleted."));
         }
-        let used = db::monitor_counts(conn)?.into_iter().find(|(region, _)| *region == id).map_or(0, |(_, n)| n);
+        let used = db::monitor_count(conn, id)?;
         if used > 0 {
             return Err(AppError::conflict(
                 None,

@@ -54,6 +54,11 @@ pub fn monitor_counts(conn: &mut PgConnection) -> QueryResult<Vec<(i64, i64)>> {
         .load(conn)
 }
 
+/// How many monitors one region probes.
+pub fn monitor_count(conn: &mut PgConnection, region_id: i64) -> QueryResult<i64> {
+    monitor_regions::table.filter(monitor_regions::region_id.eq(region_id)).count().get_result(conn)
+}
+
 /// Inserts an agent region; `None` when the name is taken.
 pub fn insert_agent(conn: &mut PgConnection, name: &str, token_hash: &[u8]) -> QueryResult<Option<RegionRow>> {
     diesel::insert_into(regions::table)
