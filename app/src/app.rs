@@ -1,8 +1,8 @@
 //! The HTML shell and the route tree: public pages, sign-in and the console.
 
 use crate::pages::console::{
-    ConsoleLayout, EditMonitorPage, IncidentPage, IncidentsPage, MonitorPage, MonitorsPage, NewIncidentPage,
-    NewMonitorPage, Overview, RegionsPage, TeamPage, TokensPage,
+    AlertsPage, ChannelDeliveriesPage, ConsoleLayout, EditMonitorPage, IncidentPage, IncidentsPage, MonitorPage,
+    MonitorsPage, NewIncidentPage, NewMonitorPage, Overview, RegionsPage, TeamPage, TokensPage,
 };
 use crate::pages::{HomePage, LoginPage, NotFound};
 use leptos::prelude::*;
@@ -58,6 +58,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("incidents/:id") view=IncidentPage />
                     <Route path=path!("team") view=TeamPage />
                     <Route path=path!("regions") view=RegionsPage />
+                    <Route path=path!("alerts") view=AlertsPage />
+                    <Route path=path!("alerts/channels/:id") view=ChannelDeliveriesPage />
                     <Route path=path!("tokens") view=TokensPage />
                 </ParentRoute>
             </Routes>

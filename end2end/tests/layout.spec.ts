@@ -3,7 +3,7 @@ import { hydrated, signIn } from './helpers';
 
 // Every page, light and dark, narrow and wide: nothing overflows sideways,
 // and a screenshot of each is kept in test-results/screens for review.
-const pages = ['/', '/login', '/console', '/console/monitors', '/console/monitors/new', '/console/incidents', '/console/incidents/new', '/console/incidents/new?kind=maintenance', '/console/team', '/console/regions', '/console/tokens'];
+const pages = ['/', '/login', '/console', '/console/monitors', '/console/monitors/new', '/console/incidents', '/console/incidents/new', '/console/incidents/new?kind=maintenance', '/console/alerts', '/console/team', '/console/regions', '/console/tokens'];
 const sizes = [
   { name: 'narrow', width: 390, height: 844 },
   { name: 'wide', width: 1280, height: 800 },
@@ -24,6 +24,18 @@ for (const colorScheme of ['light', 'dark'] as const) {
         const name = `${slug}-${size.name}-${colorScheme}.png`;
         await page.screenshot({ path: `${testInfo.project.outputDir}/screens/${name}`, fullPage: true });
       }
+      // A channel's deliveries (the alert tests, run before these, leave one).
+      await page.goto('/console/alerts');
+      await hydrated(page);
+      await page.locator('tr[data-channel]').first().getByRole('link', { name: 'Deliveries' }).click();
+      await hydrated(page);
+      await expect(page.getByRole('heading', { name: /^Deliveries to / })).toBeVisible();
+      const deliveriesOverflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(deliveriesOverflow, `the deliveries page overflows by ${deliveriesOverflow}px`).toBeLessThanOrEqual(0);
+      await page.screenshot({
+        path: `${testInfo.project.outputDir}/screens/deliveries-${size.name}-${colorScheme}.png`,
+        fullPage: true,
+      });
       // An incident's page (the incident tests, run before these, leave some).
       await page.goto('/console/incidents');
       await hydrated(page);

@@ -50,6 +50,21 @@ pub struct Config {
     #[arg(long, env = "VIGIE_PROBE_CONCURRENCY", default_value_t = 256, global = true,
           value_parser = clap::value_parser!(u32).range(1..=4096))]
     pub probe_concurrency: u32,
+    /// The SMTP server alerts by email go through: `smtp://host:25`,
+    /// `smtps://user:password@host`, `smtp://host:587?tls=required`.
+    #[arg(long, env = "VIGIE_SMTP_URL", global = true, hide_env_values = true)]
+    pub smtp_url: Option<String>,
+    /// The sender of alert emails, e.g. `Vigie <vigie@example.com>`.
+    #[arg(long, env = "VIGIE_SMTP_FROM", global = true)]
+    pub smtp_from: Option<String>,
+    /// How long one attempt to deliver an alert may take, in seconds.
+    #[arg(long, env = "VIGIE_ALERT_TIMEOUT_SECONDS", default_value_t = 10, global = true,
+          value_parser = clap::value_parser!(u64).range(1..=120))]
+    pub alert_timeout_seconds: u64,
+    /// The most alerts being delivered at once.
+    #[arg(long, env = "VIGIE_ALERT_CONCURRENCY", default_value_t = 16, global = true,
+          value_parser = clap::value_parser!(u32).range(1..=512))]
+    pub alert_concurrency: u32,
     /// Log as JSON lines instead of text.
     #[arg(long, env = "VIGIE_LOG_JSON", global = true)]
     pub log_json: bool,

@@ -5,6 +5,7 @@
 
 pub mod agent;
 pub mod config;
+pub mod dispatcher;
 pub mod metrics;
 pub mod postgres;
 pub mod rest;

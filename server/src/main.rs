@@ -3,6 +3,7 @@
 //! the private PostgreSQL.
 
 use app::ssr::db::Db;
+use app::ssr::notify::{AlertSettings, Notifier};
 use app::ssr::{AppState, MonitorSettings, team};
 use clap::Parser;
 use server::config::{AgentArgs, Cli, Command, Config, PostgresCommand, TokenCommand, UserCommand};
@@ -203,7 +204,19 @@ async fn run_server(config: &Config, url: &str) -> Result<(), String> {
         check_retention_days: config.check_retention_days,
     };
     let prober = app::ssr::probe::Prober::new(&config.region)?;
-    let state = AppState { db: db.clone(), secure_cookies, monitor_settings, prober: prober.clone() };
+    let notifier = Notifier::new(&AlertSettings {
+        public_url: config.public_url.as_ref().map(ToString::to_string),
+        smtp_url: config.smtp_url.clone(),
+        smtp_from: config.smtp_from.clone(),
+        timeout: Duration::from_secs(config.alert_timeout_seconds),
+    })?;
+    let state = AppState {
+        db: db.clone(),
+        secure_cookies,
+        monitor_settings,
+        prober: prober.clone(),
+        notifier: notifier.clone(),
+    };
     let router = server::router::router(state, server::leptos_options(config.bind));
 
     let listener = tokio::net::TcpListener::bind(config.bind)
@@ -211,6 +224,9 @@ async fn run_server(config: &Config, url: &str) -> Result<(), String> {
         .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?;
     tracing::info!("listening on http://{}", config.bind);
     let housekeeping = tokio::spawn(housekeeping(db.clone(), config.check_retention_days));
+    let dispatcher = server::dispatcher::Dispatcher::new(db.clone(), notifier, config.alert_concurrency as usize);
+    let (stop_dispatcher, dispatcher_stopped) = tokio::sync::watch::channel(false);
+    let dispatcher = tokio::spawn(dispatcher.run(dispatcher_stopped));
     let scheduler = server::scheduler::Scheduler::new(db, prober, &config.region, config.probe_concurrency as usize)
         .await
         .map_err(|e| format!("cannot start the scheduler: {e}"))?;
@@ -223,6 +239,8 @@ async fn run_server(config: &Config, url: &str) -> Result<(), String> {
     housekeeping.abort();
     let _ = stop_scheduler.send(true);
     let _ = scheduler.await;
+    let _ = stop_dispatcher.send(true);
+    let _ = dispatcher.await;
     tracing::info!("server stopped");
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! who is asking before doing anything. They live under `/rpc`, away from the
 //! REST API's `/api/v1`.
 
+pub mod alerts;
 pub mod incidents;
 pub mod monitors;
 pub mod regions;

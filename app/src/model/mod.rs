@@ -38,11 +38,13 @@ macro_rules! text_enum {
     };
 }
 
+mod alert;
 mod incident;
 mod monitor;
 mod region;
 mod team;
 
+pub use alert::*;
 pub use incident::*;
 pub use monitor::*;
 pub use region::*;

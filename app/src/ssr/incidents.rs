@@ -4,6 +4,7 @@
 //! repair what a crash left half done). Every change writes its timeline
 //! event in the same transaction. The rules themselves are in `lifecycle`.
 
+use super::alerts::{self, Trigger};
 use super::db::incidents::{self as db, IncidentRow};
 use super::db::{incident_comments, incident_events, incident_updates, monitors as monitor_rows};
 use super::lifecycle::{self, MaintenanceStep, ManualAction, Transition};
@@ -11,9 +12,9 @@ use super::markdown;
 use crate::error::AppError;
 use crate::model::incident_limits::{BODY_MAX, MONITORS_MAX, PAGE_SIZE, TITLE_MAX};
 use crate::model::{
-    Actor, AffectedMonitor, Comment, FailureKind, Impact, Incident, IncidentChanges, IncidentCounts, IncidentDetails,
-    IncidentEvent, IncidentKind, IncidentList, IncidentState, IncidentUpdate, Monitor, MonitorStatus, NewIncident,
-    UpdateStatus,
+    Actor, AffectedMonitor, AlertEvent, Comment, FailureKind, Impact, Incident, IncidentChanges, IncidentCounts,
+    IncidentDetails, IncidentEvent, IncidentKind, IncidentList, IncidentState, IncidentUpdate, Monitor, MonitorStatus,
+    NewIncident, UpdateStatus,
 };
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
@@ -257,6 +258,20 @@ fn event(
     incident_events::insert(conn, incident_id, at, kind, actor, &details).map(drop)
 }
 
+/// Raises an alert event about an incident (its monitors are the scope), in
+/// the caller's transaction, after the change it reports is written.
+fn alert(
+    conn: &mut PgConnection,
+    event: AlertEvent,
+    incident_id: i64,
+    at: DateTime<Utc>,
+    extra: serde_json::Value,
+) -> QueryResult<()> {
+    let monitor_ids = db::monitor_ids(conn, &[incident_id])?.remove(&incident_id).unwrap_or_default();
+    alerts::raise(conn, Trigger { event, at, incident_id: Some(incident_id), monitor_ids: &monitor_ids, extra })
+        .map(drop)
+}
+
 /// Creates a manual incident (ongoing at once) or a planned maintenance
 /// (scheduled; started now if its window has begun).
 pub fn create(
@@ -299,6 +314,8 @@ pub fn create(
         event(conn, row.id, now, kind, Some(actor_id), details)?;
         if maintenance {
             advance_maintenance(conn, now)?;
+        } else {
+            alert(conn, AlertEvent::IncidentCreated, row.id, now, json!({}))?;
         }
         get(conn, row.id)
     })
@@ -332,6 +349,10 @@ pub fn change(
         if set.title.is_some() || set.details.is_some() || set.impact.is_some() {
             set.updated_at = Some(now);
             db::update(conn, id, &set)?;
+        }
+        if let Some(impact) = set.impact {
+            let change = json!({ "impact_change": { "from": row.impact, "to": impact } });
+            alert(conn, AlertEvent::ImpactChanged, id, now, change)?;
         }
         get(conn, id)
     })
@@ -367,6 +388,13 @@ pub fn act(
         if kind == IncidentKind::Maintenance {
             let monitor_ids = db::monitor_ids(conn, &[id])?.remove(&id).unwrap_or_default();
             super::schedule::resettle(conn, &monitor_ids, now)?;
+        }
+        match (action, kind) {
+            (ManualAction::Resolve, IncidentKind::Maintenance) => {
+                alert(conn, AlertEvent::MaintenanceCompleted, id, now, json!({}))?;
+            }
+            (ManualAction::Resolve, _) => alert(conn, AlertEvent::IncidentResolved, id, now, json!({}))?,
+            (ManualAction::Reopen | ManualAction::Cancel, _) => {}
         }
         get(conn, id)
     })
@@ -454,6 +482,8 @@ pub fn post_update(
             Some(actor_id),
             json!({ "update_id": id, "status": status }),
         )?;
+        let update = json!({ "update": { "id": id, "status": status, "body": body, "published_at": now } });
+        alert(conn, AlertEvent::IncidentUpdatePublished, incident_id, now, update)?;
         updates(conn, incident_id)?.into_iter().find(|u| u.id == id).ok_or(AppError::Internal)
     })
 }
@@ -545,6 +575,7 @@ fn open_for(
         }
         event(conn, row.id, at, "opened", None, details)?;
         tracing::info!(incident_id = row.id, monitor_id = monitor.id, "incident opened");
+        alert(conn, AlertEvent::IncidentCreated, row.id, at, json!({}))?;
     }
     Ok(())
 }
@@ -555,6 +586,7 @@ fn resolve_automatically(conn: &mut PgConnection, id: i64, at: DateTime<Utc>) ->
     db::set_state(conn, id, IncidentState::Resolved.as_str(), started, Some(at), at)?;
     event(conn, id, at, "resolved", None, json!({ "automatically": true }))?;
     tracing::info!(incident_id = id, "incident resolved automatically");
+    alert(conn, AlertEvent::IncidentResolved, id, at, json!({}))?;
     Ok(())
 }
 
@@ -564,6 +596,7 @@ pub fn on_monitor_deleted(conn: &mut PgConnection, monitor_id: i64, now: DateTim
     if let Some(row) = db::lock_ongoing_for_monitor(conn, monitor_id)? {
         db::set_state(conn, row.id, IncidentState::Resolved.as_str(), row.started_at, Some(now), now)?;
         event(conn, row.id, now, "resolved", None, json!({ "automatically": true, "reason": "monitor_deleted" }))?;
+        alert(conn, AlertEvent::IncidentResolved, row.id, now, json!({}))?;
     }
     Ok(())
 }
@@ -598,10 +631,12 @@ pub fn advance_maintenance(conn: &mut PgConnection, now: DateTime<Utc>) -> Query
             if matches!(step, MaintenanceStep::Start | MaintenanceStep::StartAndComplete) {
                 db::set_state(conn, row.id, IncidentState::Ongoing.as_str(), Some(start), None, now)?;
                 event(conn, row.id, start, "maintenance_started", None, json!({}))?;
+                alert(conn, AlertEvent::MaintenanceStarted, row.id, start, json!({}))?;
             }
             if matches!(step, MaintenanceStep::Complete | MaintenanceStep::StartAndComplete) {
                 db::set_state(conn, row.id, IncidentState::Resolved.as_str(), Some(start), Some(end), now)?;
                 event(conn, row.id, end, "maintenance_completed", None, json!({}))?;
+                alert(conn, AlertEvent::MaintenanceCompleted, row.id, end, json!({}))?;
             }
             let monitor_ids = db::monitor_ids(conn, &[row.id])?.remove(&row.id).unwrap_or_default();
             super::schedule::resettle(conn, &monitor_ids, now)?;

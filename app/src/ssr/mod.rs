@@ -1,6 +1,7 @@
 //! Everything that only runs on the server: the database, authentication and
 //! the state server functions read from their context.
 
+pub mod alerts;
 pub mod auth;
 pub mod confirmation;
 pub mod db;
@@ -8,6 +9,7 @@ pub mod incidents;
 pub mod lifecycle;
 pub mod markdown;
 pub mod monitors;
+pub mod notify;
 pub mod probe;
 pub mod regions;
 pub mod retention;

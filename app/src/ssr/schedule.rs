@@ -62,6 +62,17 @@ pub fn record_results(
                 && ssl_expiry_events::raise(conn, monitor.id, region_id, expires_at, now)?
             {
                 tracing::warn!(monitor_id = monitor.id, %expires_at, "certificate expiring soon");
+                let certificate = serde_json::json!({ "certificate": { "expires_at": expires_at, "region": region } });
+                super::alerts::raise(
+                    conn,
+                    super::alerts::Trigger {
+                        event: crate::model::AlertEvent::SslExpiring,
+                        at: now,
+                        incident_id: None,
+                        monitor_ids: &[monitor.id],
+                        extra: certificate,
+                    },
+                )?;
             }
 
             let cause = incidents::Cause { region: &region, failure: result.failure, message: &result.message };

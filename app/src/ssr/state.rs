@@ -12,6 +12,8 @@ pub struct AppState {
     pub monitor_settings: MonitorSettings,
     /// Probes from this server's region.
     pub prober: super::probe::Prober,
+    /// Sends alerts (the dispatcher's, and "send test" from the console).
+    pub notifier: super::notify::Notifier,
 }
 
 /// Settings monitors are checked against.

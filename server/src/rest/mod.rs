@@ -4,10 +4,11 @@
 
 use app::error::AppError;
 use app::model::{
-    Actor, AffectedMonitor, ApiToken, Check, CheckOutcome, Comment, CreatedRegion, CreatedToken, FailureKind, Impact,
+    Actor, AffectedMonitor, AlertEvent, AlertRule, AlertRuleInput, ApiToken, Channel, ChannelInput, ChannelKind, Check,
+    CheckOutcome, Comment, CreatedRegion, CreatedToken, Delivery, DeliveryAttempt, DeliveryList, FailureKind, Impact,
     Incident, IncidentChanges, IncidentDetails, IncidentEvent, IncidentKind, IncidentList, IncidentState,
-    IncidentUpdate, KeywordMode, Monitor, MonitorInput, MonitorKind, MonitorStatus, NewIncident, Region, Role,
-    UpdateStatus, User,
+    IncidentUpdate, KeywordMode, Monitor, MonitorInput, MonitorKind, MonitorStatus, NewIncident, NotificationState,
+    Recipients, Region, Role, UpdateStatus, User,
 };
 use app::ssr::AppState;
 use app::ssr::auth::{TokenUser, resolve_api_token};
@@ -22,11 +23,13 @@ use std::sync::OnceLock;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 
+mod alerts;
 mod incidents;
 mod monitors;
 mod regions;
 mod team;
 
+use alerts::*;
 use incidents::*;
 use monitors::*;
 use regions::*;
@@ -54,6 +57,12 @@ pub fn router() -> Router<AppState> {
         .route("/incidents/{id}/comments", get(list_comments).post(add_comment))
         .route("/incidents/{id}/comments/{comment_id}", axum::routing::patch(edit_comment).delete(delete_comment))
         .route("/incidents/{id}/updates", get(list_updates).post(post_update))
+        .route("/channels", get(list_channels).post(create_channel))
+        .route("/channels/{id}", get(get_channel).patch(update_channel).delete(delete_channel))
+        .route("/channels/{id}/test", axum::routing::post(test_channel))
+        .route("/channels/{id}/deliveries", get(list_deliveries))
+        .route("/alert-rules", get(list_rules).post(create_rule))
+        .route("/alert-rules/{id}", get(get_rule).patch(update_rule).delete(delete_rule))
         .route("/regions", get(list_regions).post(create_region))
         .route("/regions/{id}", axum::routing::delete(delete_region))
         .route("/regions/{id}/token", axum::routing::post(rotate_region_token))
@@ -195,20 +204,25 @@ impl ApiUser {
           list_monitors, create_monitor, get_monitor, update_monitor, delete_monitor, pause_monitor, resume_monitor,
           check_monitor, list_checks, list_regions, create_region, rotate_region_token, delete_region,
           list_incidents, create_incident, get_incident, change_incident, resolve_incident, reopen_incident,
-          cancel_incident, list_comments, add_comment, edit_comment, delete_comment, list_updates, post_update),
+          cancel_incident, list_comments, add_comment, edit_comment, delete_comment, list_updates, post_update,
+          list_channels, create_channel, get_channel, update_channel, delete_channel, test_channel,
+          list_deliveries, list_rules, create_rule, get_rule, update_rule, delete_rule),
     components(schemas(ErrorBody, ErrorDetail, User, Role, ApiToken, CreatedToken,
                        NewUserRequest, UpdateUserRequest, NewTokenRequest,
                        Monitor, MonitorInput, MonitorKind, KeywordMode, MonitorStatus, Check, CheckOutcome, FailureKind,
                        Region, CreatedRegion, NewRegionRequest,
                        Incident, IncidentKind, Impact, IncidentState, IncidentDetails, IncidentEvent, IncidentList,
                        IncidentChanges, NewIncident, Actor, AffectedMonitor, Comment, IncidentUpdate, UpdateStatus,
-                       CommentRequest, UpdateRequest)),
+                       CommentRequest, UpdateRequest,
+                       Channel, ChannelInput, ChannelKind, Recipients, AlertRule, AlertRuleInput, AlertEvent,
+                       Delivery, DeliveryAttempt, DeliveryList, NotificationState)),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
     tags((name = "team", description = "Team members"), (name = "tokens", description = "API tokens"),
          (name = "monitors", description = "What is probed"),
          (name = "regions", description = "Where probes run from"),
-         (name = "incidents", description = "Incidents, their timeline, comments and updates"))
+         (name = "incidents", description = "Incidents, their timeline, comments and updates"),
+         (name = "alerts", description = "Alert channels, rules and deliveries"))
 )]
 pub struct ApiDoc;
 

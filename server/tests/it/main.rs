@@ -6,6 +6,7 @@
 mod common;
 
 mod agent;
+mod alerts;
 mod api;
 mod cli;
 mod incidents;

@@ -58,6 +58,8 @@ pub fn describe(event: &IncidentEvent) -> String {
         "update_published" => format!("Update published ({})", text("status")),
         "alert_delivered" => format!("Alert delivered: {}", text("summary")),
         "alert_failed" => format!("Alert failed: {}", text("summary")),
+        "alert_suppressed" => format!("Alert suppressed: {}", text("summary")),
+        "alert_muted" => format!("Alert muted: {}", text("summary")),
         "maintenance_started" => "Maintenance started".to_owned(),
         "maintenance_completed" => "Maintenance completed".to_owned(),
         "cancelled" => "Maintenance cancelled".to_owned(),

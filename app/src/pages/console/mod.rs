@@ -1,5 +1,6 @@
 //! The console: the layout every console page shares, and its pages.
 
+mod alerts;
 mod incident_page;
 mod incidents;
 mod monitor_page;
@@ -8,6 +9,7 @@ mod regions;
 mod team;
 mod tokens;
 
+pub use alerts::{AlertsPage, ChannelDeliveriesPage};
 pub use incident_page::IncidentPage;
 pub use incidents::{IncidentsPage, NewIncidentPage};
 pub use monitor_page::MonitorPage;
@@ -98,6 +100,7 @@ pub fn ConsoleLayout() -> impl IntoView {
                             })}
                         </Transition>
                     </A>
+                    <A href="/console/alerts">"Alerts"</A>
                     <A href="/console/team">"Team"</A>
                     <Transition fallback=|| ()>
                         <Show when=is_admin>

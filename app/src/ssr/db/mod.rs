@@ -2,13 +2,17 @@
 //! queries per table. Query functions take the connection and return
 //! `QueryResult`; [`Db::run`] keeps them off the async executor.
 
+pub mod alert_rules;
 pub mod api_tokens;
+pub mod channels;
+pub mod delivery_attempts;
 pub mod incident_comments;
 pub mod incident_events;
 pub mod incident_updates;
 pub mod incidents;
 pub mod login_failures;
 pub mod monitors;
+pub mod notifications;
 pub mod regions;
 pub mod rollups;
 pub mod schedule;

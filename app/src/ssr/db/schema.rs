@@ -1,6 +1,65 @@
 // The database schema, as `diesel print-schema` writes it for `migrations/`.
 
 diesel::table! {
+    alert_rules (id) {
+        id -> Int8,
+        name -> Text,
+        events -> Array<Text>,
+        channel_id -> Int8,
+        monitor_ids -> Nullable<Array<Int8>>,
+        enabled -> Bool,
+        max_per_hour -> Nullable<Int4>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    channels (id) {
+        id -> Int8,
+        kind -> Text,
+        name -> Text,
+        url -> Nullable<Text>,
+        secret -> Nullable<Text>,
+        recipients -> Array<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    delivery_attempts (id) {
+        id -> Int8,
+        notification_id -> Int8,
+        at -> Timestamptz,
+        duration_ms -> Int4,
+        ok -> Bool,
+        status_code -> Nullable<Int4>,
+        reply -> Text,
+        error -> Nullable<Text>,
+        retry_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> Int8,
+        delivery_id -> Text,
+        rule_id -> Nullable<Int8>,
+        rule_name -> Text,
+        channel_id -> Int8,
+        event -> Text,
+        incident_id -> Nullable<Int8>,
+        payload -> Jsonb,
+        state -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        created_at -> Timestamptz,
+        finished_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     api_tokens (id) {
         id -> Int8,
         user_id -> Int8,
@@ -221,6 +280,10 @@ diesel::joinable!(incident_updates -> users (author_id));
 diesel::joinable!(incidents -> monitors (monitor_id));
 diesel::joinable!(incidents -> users (created_by));
 diesel::joinable!(checks -> monitors (monitor_id));
+diesel::joinable!(alert_rules -> channels (channel_id));
+diesel::joinable!(delivery_attempts -> notifications (notification_id));
+diesel::joinable!(notifications -> channels (channel_id));
+diesel::joinable!(notifications -> incidents (incident_id));
 diesel::joinable!(checks -> regions (region_id));
 diesel::joinable!(daily_rollups -> monitors (monitor_id));
 diesel::joinable!(monitor_region_state -> monitors (monitor_id));
@@ -233,9 +296,12 @@ diesel::joinable!(ssl_expiry_events -> monitors (monitor_id));
 diesel::joinable!(ssl_expiry_events -> regions (region_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    alert_rules,
     api_tokens,
+    channels,
     checks,
     daily_rollups,
+    delivery_attempts,
     incident_comments,
     incident_events,
     incident_monitors,
@@ -246,6 +312,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     monitor_regions,
     monitor_status_changes,
     monitors,
+    notifications,
     regions,
     sessions,
     ssl_expiry_events,

@@ -2,6 +2,7 @@
 //! helpers to call it like a browser or an API client would.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod receiver;
 pub mod target;
 
 use app::model::{Role, User};
@@ -62,6 +63,7 @@ impl TestApp {
             secure_cookies: secure,
             monitor_settings: Default::default(),
             prober: app::ssr::probe::Prober::new("local").unwrap(),
+            notifier: test_notifier(None),
         };
         let router = server::router::router(state, server::leptos_options("127.0.0.1:3000".parse().unwrap()));
         Self { db, router }
@@ -185,4 +187,16 @@ impl TestApp {
         let port = bound.recv().unwrap();
         Listening { port, stop: Some(stop), thread: Some(thread) }
     }
+}
+
+/// A notifier with a short attempt time limit, sending email through
+/// `smtp_url` when given.
+pub fn test_notifier(smtp_url: Option<String>) -> app::ssr::notify::Notifier {
+    app::ssr::notify::Notifier::new(&app::ssr::notify::AlertSettings {
+        public_url: Some("http://vigie.test".to_owned()),
+        smtp_url,
+        smtp_from: Some("Vigie <vigie@vigie.test>".to_owned()),
+        timeout: std::time::Duration::from_secs(2),
+    })
+    .unwrap()
 }

@@ -1,0 +1,4 @@
+DROP TABLE delivery_attempts;
+DROP TABLE notifications;
+DROP TABLE alert_rules;
+DROP TABLE channels;

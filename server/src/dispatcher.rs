@@ -1,0 +1,196 @@
+//! The alert dispatcher: claims due notifications from the outbox (skipping
+//! rows other server processes hold), sends each with bounded concurrency
+//! and a time limit per attempt, and records what came back. It wakes when
+//! PostgreSQL says notifications were written (`LISTEN vigie_alerts`, sent
+//! by the transaction that wrote them, from any process), when a retry falls
+//! due, and at least every second.
+
+use app::error::AppError;
+use app::ssr::alerts::{WAKE_CHANNEL, record_attempt};
+use app::ssr::db::notifications::NotificationRow;
+use app::ssr::db::{Db, channels, notifications};
+use app::ssr::notify::Notifier;
+use chrono::Utc;
+use diesel::RunQueryDsl;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+use tokio::sync::{Notify, Semaphore, watch};
+
+/// The longest wait between two looks at the outbox.
+const IDLE: Duration = Duration::from_secs(1);
+/// How often the listening connection is read for wake-ups.
+const LISTEN_POLL: Duration = Duration::from_millis(20);
+/// Beyond the attempt's time limit, how long a claim holds before another
+/// process (or this one, restarted) may take the notification again.
+const LEASE_MARGIN: Duration = Duration::from_secs(30);
+
+#[derive(Clone)]
+pub struct Dispatcher {
+    db: Db,
+    notifier: Notifier,
+    permits: Arc<Semaphore>,
+    concurrency: usize,
+    wake: Arc<Notify>,
+}
+
+impl Dispatcher {
+    /// A dispatcher sending at most `concurrency` notifications at once.
+    pub fn new(db: Db, notifier: Notifier, concurrency: usize) -> Self {
+        let concurrency = concurrency.max(1);
+        Self {
+            db,
+            notifier,
+            permits: Arc::new(Semaphore::new(concurrency)),
+            concurrency,
+            wake: Arc::new(Notify::new()),
+        }
+    }
+
+    /// Claims what is due now, as much as free capacity allows.
+    async fn claim(&self) -> Result<Vec<NotificationRow>, AppError> {
+        let free = self.permits.available_permits();
+        if free == 0 {
+            return Ok(Vec::new());
+        }
+        let now = Utc::now();
+        let lease = chrono::Duration::from_std(self.notifier.timeout() + LEASE_MARGIN).unwrap_or_default();
+        self.db.run(move |conn| Ok(notifications::claim_due(conn, now, now + lease, free as i64)?)).await
+    }
+
+    /// Sends one claimed notification and records the attempt.
+    async fn deliver(&self, row: NotificationRow) {
+        let Ok(permit) = self.permits.clone().acquire_owned().await else { return };
+        let channel_id = row.channel_id;
+        let channel = match self.db.run(move |conn| Ok(channels::find(conn, channel_id)?)).await {
+            Ok(Some(channel)) => channel,
+            // Deleted meanwhile: its notifications went with it.
+            Ok(None) => return,
+            Err(error) => {
+                tracing::error!(%error, notification_id = row.id, "cannot load the channel");
+                return;
+            }
+        };
+        let outcome = self.notifier.send(&channel, &row.delivery_id, &row.payload).await;
+        drop(permit);
+        let label = if outcome.ok { "delivered" } else { "failed" };
+        metrics::counter!("vigie_alert_attempts_total", "outcome" => label).increment(1);
+        metrics::histogram!("vigie_alert_attempt_seconds").record(f64::from(outcome.duration_ms) / 1000.0);
+        let id = row.id;
+        let recorded =
+            self.db.run(move |conn| Ok(record_attempt(conn, id, &channel.name, &outcome, Utc::now())?)).await;
+        match recorded {
+            Ok(Some(state)) => tracing::info!(notification_id = id, state = state.as_str(), "alert attempt"),
+            Ok(None) => {}
+            Err(error) => tracing::error!(%error, notification_id = id, "cannot record an alert attempt"),
+        }
+    }
+
+    /// Claims what is due and sends it all, returning when every attempt is
+    /// recorded. Returns how many were sent.
+    pub async fn deliver_due(&self) -> Result<usize, AppError> {
+        let rows = self.claim().await?;
+        let count = rows.len();
+        futures_util::future::join_all(rows.into_iter().map(|row| self.deliver(row))).await;
+        Ok(count)
+    }
+
+    /// Claims what is due and sends each in its own task.
+    async fn dispatch(&self) -> Result<usize, AppError> {
+        let rows = self.claim().await?;
+        let count = rows.len();
+        for row in rows {
+            let dispatcher = self.clone();
+            tokio::spawn(async move { dispatcher.deliver(row).await });
+        }
+        Ok(count)
+    }
+
+    /// How long to wait before looking again: until the next retry is due,
+    /// at most [`IDLE`].
+    async fn idle_time(&self) -> Duration {
+        let next = self.db.run(|conn| Ok(notifications::next_due(conn)?)).await.ok().flatten();
+        match next {
+            Some(at) => (at - Utc::now()).to_std().unwrap_or(Duration::ZERO).min(IDLE),
+            None => IDLE,
+        }
+    }
+
+    /// Runs until `shutdown` turns true, then waits (within the attempt
+    /// time limit) for the attempts in flight.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let stop = Arc::new(AtomicBool::new(false));
+        let listener = {
+            let (db, wake, stop) = (self.db.clone(), self.wake.clone(), stop.clone());
+            std::thread::Builder::new().name("alert-listener".to_owned()).spawn(move || listen(&db, &wake, &stop))
+        };
+        if let Err(error) = &listener {
+            tracing::error!(%error, "cannot start the alert listener: alerts wait up to a second");
+        }
+        loop {
+            let full = match self.dispatch().await {
+                Ok(count) => count > 0 && self.permits.available_permits() == 0,
+                Err(error) => {
+                    tracing::error!(%error, "alert dispatch failed");
+                    false
+                }
+            };
+            let wait = if full { Duration::from_millis(50) } else { self.idle_time().await };
+            tokio::select! {
+                () = self.wake.notified() => {}
+                () = tokio::time::sleep(wait) => {}
+                _ = shutdown.changed() => {}
+            }
+            if *shutdown.borrow() {
+                break;
+            }
+        }
+        stop.store(true, Ordering::Relaxed);
+        let all = u32::try_from(self.concurrency).unwrap_or(u32::MAX);
+        let _ = tokio::time::timeout(self.notifier.timeout() + Duration::from_secs(1), self.permits.acquire_many(all))
+            .await;
+    }
+}
+
+/// Holds one connection listening on [`WAKE_CHANNEL`] and wakes the
+/// dispatcher when a notification arrives; reconnects after failures.
+fn listen(db: &Db, wake: &Notify, stop: &AtomicBool) {
+    while !stop.load(Ordering::Relaxed) {
+        let mut conn = match db.pool().get() {
+            Ok(conn) => conn,
+            Err(_) => {
+                std::thread::sleep(IDLE);
+                continue;
+            }
+        };
+        if diesel::sql_query(format!("LISTEN {WAKE_CHANNEL}")).execute(&mut *conn).is_err() {
+            std::thread::sleep(IDLE);
+            continue;
+        }
+        loop {
+            if stop.load(Ordering::Relaxed) {
+                let _ = diesel::sql_query("UNLISTEN *").execute(&mut *conn);
+                return;
+            }
+            let mut woken = false;
+            let mut broken = false;
+            for notification in conn.notifications_iter() {
+                match notification {
+                    Ok(_) => woken = true,
+                    Err(_) => {
+                        broken = true;
+                        break;
+                    }
+                }
+            }
+            if woken {
+                wake.notify_one();
+            }
+            if broken {
+                tracing::warn!("the alert listener lost its connection: reconnecting");
+                break;
+            }
+            std::thread::sleep(LISTEN_POLL);
+        }
+    }
+}
