@@ -20,7 +20,7 @@ APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 SERVER_ONLY_CRATES := diesel|pq-sys|r2d2|tokio|reqwest|ammonia|pulldown-cmark|axum|argon2|lettre
 
 .PHONY: run build test tools rust-tools wasm-opt system-packages postgres-server e2e-tools \
-        check-wasm-deps fmt-check clippy rust-test e2e measure-storage bench-scheduler clean
+        check-wasm-deps fmt-check clippy rust-test e2e measure-storage bench-scheduler bench-alerts clean
 
 ## run: build the release and serve on http://127.0.0.1:3000 (VIGIE_BIND to change)
 run: build postgres-server
@@ -106,6 +106,10 @@ measure-storage: build postgres-server
 ## bench-scheduler: 10,000 monitors at 30 s against a local target (see BENCHMARKS.md)
 bench-scheduler: build postgres-server
 	server/benches/scheduler.sh
+
+## bench-alerts: event-to-delivery latency and deliveries/s to a local webhook (see BENCHMARKS.md)
+bench-alerts: build postgres-server
+	server/benches/alerts.sh
 
 clean:
 	cargo clean

@@ -31,7 +31,7 @@ function signed(delivery: Delivery, secret: string): boolean {
   return crypto.timingSafeEqual(Buffer.from(expected), Buffer.from(match[2]));
 }
 
-test('a webhook channel and a rule alert on an outage, shown on the incident timeline', async ({ page }) => {
+test('a webhook channel and a rule alert on an outage, shown on the incident timeline', async ({ page }, testInfo) => {
   test.setTimeout(90_000);
   const problems = watchConsole(page);
   const target = await startTarget();
@@ -58,6 +58,7 @@ test('a webhook channel and a rule alert on an outage, shown on the incident tim
     await form.getByRole('button', { name: 'Add channel' }).click();
     await expect(form.locator('.field-error')).toHaveText('Use 16 to 256 characters.');
     await form.getByLabel('Signing secret').fill(secret);
+    await page.screenshot({ path: `${testInfo.project.outputDir}/screens/alert-channel-form.png`, fullPage: true });
     await form.getByRole('button', { name: 'Add channel' }).click();
     const row = page.locator(`tr[data-channel="${channel}"]`);
     await expect(row).toBeVisible();
@@ -78,6 +79,7 @@ test('a webhook channel and a rule alert on an outage, shown on the incident tim
     await expect(ruleForm.getByLabel('Incident created')).toBeChecked();
     await ruleForm.getByLabel('Only these:').check();
     await ruleForm.locator('label.check', { hasText: monitor }).getByRole('checkbox').check();
+    await page.screenshot({ path: `${testInfo.project.outputDir}/screens/alert-rule-form.png`, fullPage: true });
     await ruleForm.getByRole('button', { name: 'Add rule' }).click();
     const ruleRow = page.locator(`tr[data-rule="${rule}"]`);
     await expect(ruleRow).toContainText('Incident created, Incident resolved');

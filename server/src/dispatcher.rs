@@ -15,7 +15,7 @@ use diesel::RunQueryDsl;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
-use tokio::sync::{Notify, Semaphore, watch};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, watch};
 
 /// The longest wait between two looks at the outbox.
 const IDLE: Duration = Duration::from_secs(1);
@@ -47,20 +47,23 @@ impl Dispatcher {
         }
     }
 
-    /// Claims what is due now, as much as free capacity allows.
-    async fn claim(&self) -> Result<Vec<NotificationRow>, AppError> {
+    /// Claims what is due now, as much as free capacity allows, each with
+    /// the permit it is sent under: nothing claimed waits for capacity (its
+    /// lease runs from the claim).
+    async fn claim(&self) -> Result<Vec<(NotificationRow, OwnedSemaphorePermit)>, AppError> {
         let free = self.permits.available_permits();
         if free == 0 {
             return Ok(Vec::new());
         }
+        let Ok(mut permits) = self.permits.clone().try_acquire_many_owned(free as u32) else { return Ok(Vec::new()) };
         let now = Utc::now();
         let lease = chrono::Duration::from_std(self.notifier.timeout() + LEASE_MARGIN).unwrap_or_default();
-        self.db.run(move |conn| Ok(notifications::claim_due(conn, now, now + lease, free as i64)?)).await
+        let rows = self.db.run(move |conn| Ok(notifications::claim_due(conn, now, now + lease, free as i64)?)).await?;
+        Ok(rows.into_iter().filter_map(|row| permits.split(1).map(|permit| (row, permit))).collect())
     }
 
     /// Sends one claimed notification and records the attempt.
-    async fn deliver(&self, row: NotificationRow) {
-        let Ok(permit) = self.permits.clone().acquire_owned().await else { return };
+    async fn deliver(&self, row: NotificationRow, permit: OwnedSemaphorePermit) {
         let channel_id = row.channel_id;
         let channel = match self.db.run(move |conn| Ok(channels::find(conn, channel_id)?)).await {
             Ok(Some(channel)) => channel,
@@ -91,19 +94,21 @@ impl Dispatcher {
     pub async fn deliver_due(&self) -> Result<usize, AppError> {
         let rows = self.claim().await?;
         let count = rows.len();
-        futures_util::future::join_all(rows.into_iter().map(|row| self.deliver(row))).await;
+        futures_util::future::join_all(rows.into_iter().map(|(row, permit)| self.deliver(row, permit))).await;
         Ok(count)
     }
 
-    /// Claims what is due and sends each in its own task.
-    async fn dispatch(&self) -> Result<usize, AppError> {
+    /// Claims what is due and sends each in its own task. Returns whether
+    /// it took all the capacity there was (more may be due already).
+    async fn dispatch(&self) -> Result<bool, AppError> {
+        let free = self.permits.available_permits();
         let rows = self.claim().await?;
-        let count = rows.len();
-        for row in rows {
+        let full = free > 0 && rows.len() == free;
+        for (row, permit) in rows {
             let dispatcher = self.clone();
-            tokio::spawn(async move { dispatcher.deliver(row).await });
+            tokio::spawn(async move { dispatcher.deliver(row, permit).await });
         }
-        Ok(count)
+        Ok(full)
     }
 
     /// How long to wait before looking again: until the next retry is due,
@@ -128,18 +133,31 @@ impl Dispatcher {
             tracing::error!(%error, "cannot start the alert listener: alerts wait up to a second");
         }
         loop {
+            // Wait for capacity to send anything at all.
+            tokio::select! {
+                permit = self.permits.acquire() => drop(permit),
+                _ = shutdown.changed() => {}
+            }
+            if *shutdown.borrow() {
+                break;
+            }
             let full = match self.dispatch().await {
-                Ok(count) => count > 0 && self.permits.available_permits() == 0,
+                Ok(full) => full,
                 Err(error) => {
                     tracing::error!(%error, "alert dispatch failed");
                     false
                 }
             };
-            let wait = if full { Duration::from_millis(50) } else { self.idle_time().await };
-            tokio::select! {
-                () = self.wake.notified() => {}
-                () = tokio::time::sleep(wait) => {}
-                _ = shutdown.changed() => {}
+            // At full capacity, go again as soon as a permit is free.
+            // Otherwise until the next retry is due; rows another server
+            // holds are not spun on.
+            let wait = if full { Duration::ZERO } else { self.idle_time().await.max(Duration::from_millis(10)) };
+            if !wait.is_zero() {
+                tokio::select! {
+                    () = self.wake.notified() => {}
+                    () = tokio::time::sleep(wait) => {}
+                    _ = shutdown.changed() => {}
+                }
             }
             if *shutdown.borrow() {
                 break;

@@ -458,7 +458,7 @@ fn RuleForm(
                 </label>
                 <label>
                     "At most per hour"
-                    <input type="number" min="1" max=PER_HOUR_MAX.to_string() bind:value=limit placeholder="no limit" />
+                    <input type="text" inputmode="numeric" bind:value=limit placeholder="no limit" />
                     <span class="hint">"Beyond it, notifications are recorded as suppressed."</span>
                     <FieldError error field="max_per_hour" />
                 </label>
@@ -567,6 +567,7 @@ pub fn ChannelDeliveriesPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or_default();
     let page = RwSignal::new(1u32);
+    let opened = RwSignal::new(Vec::<i64>::new());
     let tick = RwSignal::new(0u64);
     Effect::new(move |_| {
         if let Ok(handle) = set_interval_with_handle(move || tick.update(|t| *t += 1), Duration::from_secs(5)) {
@@ -604,14 +605,16 @@ pub fn ChannelDeliveriesPage() -> impl IntoView {
                             let next = list.next;
                             view! {
                                 <ol class="deliveries">
-                                    {list.items.into_iter().map(|d| view! { <DeliveryItem delivery=d /> }).collect_view()}
+                                    {list.items.into_iter().map(|d| view! { <DeliveryItem delivery=d opened /> }).collect_view()}
                                 </ol>
-                                <nav class="pager" aria-label="Pages">
-                                    <button type="button" class="ghost" disabled=move || page.get() <= 1
-                                        on:click=move |_| page.update(|p| *p = p.saturating_sub(1).max(1))>"Newer"</button>
-                                    <button type="button" class="ghost" disabled=next.is_none()
-                                        on:click=move |_| if let Some(n) = next { page.set(n) }>"Older"</button>
-                                </nav>
+                                <Show when=move || { page.get() > 1 || next.is_some() }>
+                                    <nav class="pager" aria-label="Pages">
+                                        <button type="button" class="ghost" disabled=move || page.get() <= 1
+                                            on:click=move |_| page.update(|p| *p = p.saturating_sub(1).max(1))>"Newer"</button>
+                                        <button type="button" class="ghost" disabled=next.is_none()
+                                            on:click=move |_| if let Some(n) = next { page.set(n) }>"Older"</button>
+                                    </nav>
+                                </Show>
                             }.into_any()
                         }
                         Err(error) => view! { <p class="form-error" role="alert">{error.to_string()}</p> }.into_any(),
@@ -623,7 +626,8 @@ pub fn ChannelDeliveriesPage() -> impl IntoView {
 }
 
 #[component]
-fn DeliveryItem(delivery: Delivery) -> impl IntoView {
+fn DeliveryItem(delivery: Delivery, opened: RwSignal<Vec<i64>>) -> impl IntoView {
+    let id = delivery.id;
     let state = delivery.state;
     let tries = delivery.attempts.len();
     let summary = match (state, &delivery.next_attempt_at) {
@@ -631,20 +635,34 @@ fn DeliveryItem(delivery: Delivery) -> impl IntoView {
         (NotificationState::Pending, _) => "sending".to_owned(),
         _ => format!("{tries} attempt{}", if tries == 1 { "" } else { "s" }),
     };
+    // Open items stay open when the list refreshes.
+    let toggle = move |ev: leptos::ev::MouseEvent| {
+        ev.prevent_default();
+        opened.update(|ids| {
+            if ids.contains(&id) {
+                ids.retain(|x| *x != id);
+            } else {
+                ids.push(id);
+            }
+        });
+    };
     view! {
         <li class="delivery" data-state=state.as_str()>
-            <details>
-                <summary>
+            <details prop:open=move || opened.get().contains(&id)>
+                <summary on:click=toggle>
                     <span class=format!("badge delivery-{}", state.as_str())>{state_label(state)}</span>
                     <span class="delivery-event">{event_label(&delivery.event)}</span>
-                    <span class="muted">{delivery.rule_name.clone()}</span>
-                    {delivery.incident_id.map(|id| view! {
-                        <a href=format!("/console/incidents/{id}")>{format!("incident #{id}")}</a>
-                    })}
+                    {(delivery.rule_id.is_some()).then(|| view! { <span class="muted">{delivery.rule_name.clone()}</span> })}
                     <span class="muted small">{summary}</span>
                     <Time at=delivery.created_at />
                 </summary>
-                <p class="muted small">"Delivery id " <code>{delivery.delivery_id.clone()}</code></p>
+                <p class="muted small">
+                    {delivery.incident_id.map(|incident| view! {
+                        <a href=format!("/console/incidents/{incident}")>{format!("Incident #{incident}")}</a>
+                        " · "
+                    })}
+                    "delivery id " <code>{delivery.delivery_id.clone()}</code>
+                </p>
                 <ol class="attempts">
                     {delivery.attempts.into_iter().map(|a| {
                         let outcome = match (a.ok, a.status_code) {
