@@ -8,6 +8,7 @@ pub mod config;
 pub mod dispatcher;
 pub mod metrics;
 pub mod postgres;
+pub mod public;
 pub mod rest;
 pub mod router;
 pub mod scheduler;

@@ -35,6 +35,7 @@ pub fn router(state: AppState, options: LeptosOptions) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics::render))
+        .route("/status/{slug}", get(crate::public::status_page))
         .nest("/api/v1", rest::router())
         .with_state(state.clone())
         .merge(pages)

@@ -42,10 +42,12 @@ mod alert;
 mod incident;
 mod monitor;
 mod region;
+mod status_page;
 mod team;
 
 pub use alert::*;
 pub use incident::*;
 pub use monitor::*;
 pub use region::*;
+pub use status_page::*;
 pub use team::*;

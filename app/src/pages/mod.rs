@@ -4,6 +4,8 @@ pub mod console;
 mod home;
 mod login;
 mod not_found;
+#[cfg(feature = "ssr")]
+pub mod status;
 
 pub use home::HomePage;
 pub use login::LoginPage;

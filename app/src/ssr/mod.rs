@@ -11,10 +11,12 @@ pub mod markdown;
 pub mod monitors;
 pub mod notify;
 pub mod probe;
+pub mod public_status;
 pub mod regions;
 pub mod retention;
 pub mod schedule;
 pub mod state;
+pub mod status_pages;
 pub mod team;
 
 pub use state::{AppState, MonitorSettings, reply};

@@ -8,7 +8,7 @@ use app::model::{
     CheckOutcome, Comment, CreatedRegion, CreatedToken, Delivery, DeliveryAttempt, DeliveryList, FailureKind, Impact,
     Incident, IncidentChanges, IncidentDetails, IncidentEvent, IncidentKind, IncidentList, IncidentState,
     IncidentUpdate, KeywordMode, Monitor, MonitorInput, MonitorKind, MonitorStatus, NewIncident, NotificationState,
-    Recipients, Region, Role, UpdateStatus, User,
+    PageComponent, Recipients, Region, Role, StatusPage, StatusPageInput, UpdateStatus, User,
 };
 use app::ssr::AppState;
 use app::ssr::auth::{TokenUser, resolve_api_token};
@@ -27,12 +27,14 @@ mod alerts;
 mod incidents;
 mod monitors;
 mod regions;
+mod status_pages;
 mod team;
 
 use alerts::*;
 use incidents::*;
 use monitors::*;
 use regions::*;
+use status_pages::*;
 use team::*;
 
 pub fn router() -> Router<AppState> {
@@ -63,6 +65,8 @@ pub fn router() -> Router<AppState> {
         .route("/channels/{id}/deliveries", get(list_deliveries))
         .route("/alert-rules", get(list_rules).post(create_rule))
         .route("/alert-rules/{id}", get(get_rule).patch(update_rule).delete(delete_rule))
+        .route("/status-pages", get(list_status_pages).post(create_status_page))
+        .route("/status-pages/{id}", get(get_status_page).patch(update_status_page).delete(delete_status_page))
         .route("/regions", get(list_regions).post(create_region))
         .route("/regions/{id}", axum::routing::delete(delete_region))
         .route("/regions/{id}/token", axum::routing::post(rotate_region_token))
@@ -206,7 +210,8 @@ impl ApiUser {
           list_incidents, create_incident, get_incident, change_incident, resolve_incident, reopen_incident,
           cancel_incident, list_comments, add_comment, edit_comment, delete_comment, list_updates, post_update,
           list_channels, create_channel, get_channel, update_channel, delete_channel, test_channel,
-          list_deliveries, list_rules, create_rule, get_rule, update_rule, delete_rule),
+          list_deliveries, list_rules, create_rule, get_rule, update_rule, delete_rule,
+          list_status_pages, create_status_page, get_status_page, update_status_page, delete_status_page),
     components(schemas(ErrorBody, ErrorDetail, User, Role, ApiToken, CreatedToken,
                        NewUserRequest, UpdateUserRequest, NewTokenRequest,
                        Monitor, MonitorInput, MonitorKind, KeywordMode, MonitorStatus, Check, CheckOutcome, FailureKind,
@@ -215,14 +220,16 @@ impl ApiUser {
                        IncidentChanges, NewIncident, Actor, AffectedMonitor, Comment, IncidentUpdate, UpdateStatus,
                        CommentRequest, UpdateRequest,
                        Channel, ChannelInput, ChannelKind, Recipients, AlertRule, AlertRuleInput, AlertEvent,
-                       Delivery, DeliveryAttempt, DeliveryList, NotificationState)),
+                       Delivery, DeliveryAttempt, DeliveryList, NotificationState,
+                       StatusPage, StatusPageInput, PageComponent)),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
     tags((name = "team", description = "Team members"), (name = "tokens", description = "API tokens"),
          (name = "monitors", description = "What is probed"),
          (name = "regions", description = "Where probes run from"),
          (name = "incidents", description = "Incidents, their timeline, comments and updates"),
-         (name = "alerts", description = "Alert channels, rules and deliveries"))
+         (name = "alerts", description = "Alert channels, rules and deliveries"),
+         (name = "status pages", description = "Public status pages' configuration"))
 )]
 pub struct ApiDoc;
 

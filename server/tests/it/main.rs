@@ -17,4 +17,5 @@ mod retention;
 mod scheduler;
 mod serve;
 mod sign_in;
+mod status_pages;
 mod team;

@@ -19,6 +19,7 @@ pub mod schedule;
 pub mod schema;
 pub mod sessions;
 pub mod ssl_expiry_events;
+pub mod status_pages;
 pub mod users;
 
 use crate::error::AppError;

@@ -257,6 +257,32 @@ diesel::table! {
 }
 
 diesel::table! {
+    status_page_components (page_id, position) {
+        page_id -> Int8,
+        position -> Int4,
+        monitor_id -> Int8,
+        name -> Text,
+        group_name -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    status_pages (id) {
+        id -> Int8,
+        slug -> Text,
+        title -> Text,
+        description -> Text,
+        is_default -> Bool,
+        published -> Bool,
+        custom_domain -> Nullable<Text>,
+        logo_url -> Nullable<Text>,
+        accent_color -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     users (id) {
         id -> Int8,
         email -> Text,
@@ -293,6 +319,8 @@ diesel::joinable!(monitor_regions -> monitors (monitor_id));
 diesel::joinable!(monitor_regions -> regions (region_id));
 diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(ssl_expiry_events -> monitors (monitor_id));
+diesel::joinable!(status_page_components -> monitors (monitor_id));
+diesel::joinable!(status_page_components -> status_pages (page_id));
 diesel::joinable!(ssl_expiry_events -> regions (region_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -316,5 +344,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     regions,
     sessions,
     ssl_expiry_events,
+    status_page_components,
+    status_pages,
     users,
 );

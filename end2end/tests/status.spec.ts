@@ -1,0 +1,61 @@
+import { expect, test, type APIRequestContext } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import { ADMIN_EMAIL } from './helpers';
+
+const VIGIE = process.env.E2E_VIGIE_BIN ?? '../target/release/vigie';
+
+/** An API token for the admin, from the command line (its last line). */
+function apiToken(): string {
+  const out = execFileSync(VIGIE, ['token', 'create', '--email', ADMIN_EMAIL, '--name', `status-${Date.now()}`], {
+    encoding: 'utf8',
+  });
+  return out.trim().split('\n').pop()!;
+}
+
+async function post(request: APIRequestContext, token: string, path: string, data: unknown) {
+  const reply = await request.post(path, { data, headers: { Authorization: `Bearer ${token}` } });
+  expect(reply.status(), await reply.text()).toBeLessThan(300);
+  return reply.json();
+}
+
+test('the public status page works without JavaScript, light and dark, narrow and wide', async ({ browser, request }, testInfo) => {
+  const token = apiToken();
+  const stamp = Date.now();
+  const monitor = await post(request, token, '/api/v1/monitors', {
+    name: `internal-${stamp}`, url: 'http://127.0.0.1:9/private-target', interval_seconds: 3600,
+  });
+  const slug = `acme-${stamp}`;
+  await post(request, token, '/api/v1/status-pages', {
+    slug, title: 'Acme status', description: 'Live status of Acme services.', published: true,
+    components: [{ monitor_id: monitor.id, name: 'Checkout', group: 'Shop' }],
+  });
+  const incident = await post(request, token, '/api/v1/incidents', {
+    title: 'Checkout is slow', impact: 'degraded_performance', monitor_ids: [monitor.id],
+  });
+  await post(request, token, `/api/v1/incidents/${incident.id}/updates`, {
+    status: 'identified', body: 'A slow database query; **a fix is rolling out**.',
+  });
+
+  for (const colorScheme of ['light', 'dark'] as const) {
+    for (const size of [{ name: 'narrow', width: 390, height: 844 }, { name: 'wide', width: 1280, height: 800 }]) {
+      const context = await browser.newContext({ javaScriptEnabled: false, colorScheme, viewport: size });
+      const page = await context.newPage();
+      const response = await page.goto(`/status/${slug}`);
+      expect(response?.status()).toBe(200);
+      await expect(page.getByRole('heading', { level: 1 })).toHaveText('Acme status');
+      await expect(page.getByRole('status')).toContainText('Degraded performance');
+      await expect(page.locator('.component', { hasText: 'Checkout' })).toContainText('Degraded performance');
+      await expect(page.getByRole('heading', { name: 'Checkout is slow' })).toBeVisible();
+      await expect(page.locator('.public-updates strong', { hasText: 'a fix is rolling out' })).toBeVisible();
+      await expect(page.locator('body')).not.toContainText(`internal-${stamp}`);
+      await expect(page.locator('script')).toHaveCount(0);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow, `the status page overflows by ${overflow}px`).toBeLessThanOrEqual(0);
+      await page.screenshot({
+        path: `${testInfo.project.outputDir}/screens/status-${size.name}-${colorScheme}.png`,
+        fullPage: true,
+      });
+      await context.close();
+    }
+  }
+});

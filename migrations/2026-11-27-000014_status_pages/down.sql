@@ -1,0 +1,2 @@
+DROP TABLE status_page_components;
+DROP TABLE status_pages;

@@ -1,0 +1,152 @@
+//! Status pages: their configuration over the API, and the public page:
+//! components under their public names with states from the incidents that
+//! cover them, public updates only (never comments, details, monitor names
+//! or targets), no scripts, 404 unless published, ETag and 304.
+
+use crate::common::TestApp;
+use app::model::Role;
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
+use chrono::Utc;
+use serde_json::json;
+
+struct Setup {
+    app: TestApp,
+    token: String,
+}
+
+impl Setup {
+    fn new() -> Self {
+        let app = TestApp::new();
+        let user = app.user("ops@example.com", Role::Member);
+        let token = app.token(user.id);
+        Self { app, token }
+    }
+
+    async fn call(&self, method: Method, path: &str, body: Option<serde_json::Value>) -> crate::common::Reply {
+        self.app.api(method, path, Some(&self.token), body).await
+    }
+
+    async fn monitor(&self, name: &str, url: &str) -> i64 {
+        let body = json!({ "name": name, "url": url, "interval_seconds": 60 });
+        let reply = self.call(Method::POST, "/api/v1/monitors", Some(body)).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{}", reply.body);
+        reply.json()["id"].as_i64().unwrap()
+    }
+}
+
+#[tokio::test]
+async fn pages_are_configured_over_the_api_with_field_errors() {
+    let setup = Setup::new();
+    let api = setup.monitor("internal-api", "https://10.0.0.7/health").await;
+    let db = setup.monitor("internal-db", "https://10.0.0.8/health").await;
+    let body = json!({
+        "slug": "acme", "title": "Acme status", "default": true,
+        "components": [{"monitor_id": api, "name": "API", "group": "Core"}, {"monitor_id": db, "name": "Database"}],
+    });
+    let created = setup.call(Method::POST, "/api/v1/status-pages", Some(body)).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let page = created.json();
+    assert_eq!((page["default"].clone(), page["published"].clone()), (json!(true), json!(false)));
+    assert_eq!(page["components"][0], json!({"monitor_id": api, "name": "API", "group": "Core"}));
+    let id = page["id"].as_i64().unwrap();
+
+    let taken = setup.call(Method::POST, "/api/v1/status-pages", Some(json!({"slug": "acme", "title": "Again"}))).await;
+    assert_eq!((taken.status, taken.json()["error"]["field"].clone()), (StatusCode::CONFLICT, json!("slug")));
+    // A second default takes over from the first.
+    let other = setup
+        .call(Method::POST, "/api/v1/status-pages", Some(json!({"slug": "beta", "title": "Beta", "default": true})))
+        .await;
+    assert_eq!(other.status, StatusCode::CREATED);
+    let first = setup.call(Method::GET, &format!("/api/v1/status-pages/{id}"), None).await.json();
+    assert_eq!(first["default"], false);
+
+    for (body, field) in [
+        (json!({"slug": "Not A Slug", "title": "x"}), "slug"),
+        (json!({"slug": "x", "title": ""}), "title"),
+        (json!({"slug": "x", "title": "x", "accent_color": "teal"}), "accent_color"),
+        (json!({"slug": "x", "title": "x", "logo_url": "javascript:alert(1)"}), "logo_url"),
+        (json!({"slug": "x", "title": "x", "components": [{"monitor_id": 999_999, "name": "Ghost"}]}), "components"),
+        (json!({"slug": "x", "title": "x", "components": [{"monitor_id": api, "name": ""}]}), "components"),
+    ] {
+        let reply = setup.call(Method::POST, "/api/v1/status-pages", Some(body)).await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.body);
+        assert_eq!(reply.json()["error"]["field"], field);
+    }
+
+    // Components are replaced as a whole, in the order given.
+    let changed = setup
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/status-pages/{id}"),
+            Some(json!({"components": [{"monitor_id": db, "name": "Storage"}], "custom_domain": "status.acme.test"})),
+        )
+        .await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
+    assert_eq!(changed.json()["components"], json!([{"monitor_id": db, "name": "Storage", "group": null}]));
+    assert_eq!(changed.json()["title"], "Acme status", "fields left out stay");
+    assert_eq!(setup.app.api(Method::GET, "/api/v1/status-pages", None, None).await.status, StatusCode::UNAUTHORIZED);
+    let deleted = setup.call(Method::DELETE, &format!("/api/v1/status-pages/{id}"), None).await;
+    assert_eq!(deleted.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        setup.call(Method::GET, &format!("/api/v1/status-pages/{id}"), None).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
+
+#[tokio::test]
+async fn the_public_page_shows_public_things_only() {
+    let setup = Setup::new();
+    let api = setup.monitor("internal-api-7", "https://10.0.0.7/secret-health").await;
+    let db = setup.monitor("internal-db-3", "https://10.0.0.8/health").await;
+    let body = json!({
+        "slug": "acme", "title": "Acme status", "description": "How Acme is doing.",
+        "components": [{"monitor_id": api, "name": "Public API", "group": "Core"}, {"monitor_id": db, "name": "Storage"}],
+    });
+    setup.call(Method::POST, "/api/v1/status-pages", Some(body)).await;
+    assert_eq!(setup.app.get("/status/acme", None).await.status, StatusCode::NOT_FOUND, "not published yet");
+    setup.call(Method::PATCH, "/api/v1/status-pages/1", Some(json!({"published": true}))).await;
+
+    let page = setup.app.get("/status/acme", None).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("All systems operational"), "{}", page.body);
+    assert_eq!(page.body.matches("class=\"component\"").count(), 2);
+    assert_eq!(page.body.matches("bar bar-none").count(), 180, "90 days without data, shown as such");
+
+    let marker = format!("private-{}", Utc::now().timestamp_nanos_opt().unwrap());
+    let incident = json!({"title": "Elevated API errors", "impact": "partial_outage", "monitor_ids": [api],
+                          "details": format!("details {marker}")});
+    let incident = setup.call(Method::POST, "/api/v1/incidents", Some(incident)).await.json();
+    let id = incident["id"].as_i64().unwrap();
+    setup.call(Method::POST, &format!("/api/v1/incidents/{id}/comments"), Some(json!({"body": marker}))).await;
+    let update = json!({"status": "identified", "body": "A bad deploy; **rolling back**."});
+    setup.call(Method::POST, &format!("/api/v1/incidents/{id}/updates"), Some(update)).await;
+    // An incident whose impact is unknown only turns its component down.
+    let unknown = json!({"title": format!("hidden {marker}"), "monitor_ids": [db]});
+    setup.call(Method::POST, "/api/v1/incidents", Some(unknown)).await;
+
+    let page = setup.app.get("/status/acme", None).await;
+    let html = &page.body;
+    assert!(html.contains("Major outage"), "the unknown incident shows Storage down: {html}");
+    assert!(html.contains("Elevated API errors") && html.contains("<strong>rolling back</strong>"), "{html}");
+    assert!(html.contains("Partial outage") && html.contains("Public API") && html.contains("Core"));
+    for secret in [marker.as_str(), "internal-api-7", "internal-db-3", "10.0.0.7", "secret-health"] {
+        assert!(!html.contains(secret), "the public page shows `{secret}`");
+    }
+    assert!(!html.contains("<script"), "no script on public pages");
+    assert_eq!(page.header("content-type"), Some("text/html; charset=utf-8"));
+    assert!(page.header("cache-control").unwrap().contains("stale-while-revalidate"));
+
+    // Conditional requests.
+    let tag = page.header("etag").unwrap().to_owned();
+    let request = Request::get("/status/acme").header(header::IF_NONE_MATCH, &tag).body(Body::empty()).unwrap();
+    let again = setup.app.send(request).await;
+    assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+    assert!(again.body.is_empty());
+    setup.call(Method::POST, &format!("/api/v1/incidents/{id}/resolve"), None).await;
+    let request = Request::get("/status/acme").header(header::IF_NONE_MATCH, &tag).body(Body::empty()).unwrap();
+    let changed = setup.app.send(request).await;
+    assert_eq!(changed.status, StatusCode::OK, "a change makes a new page");
+    assert!(changed.body.contains("Past incidents") && changed.body.contains("Resolved"));
+    assert_eq!(setup.app.get("/status/nope", None).await.status, StatusCode::NOT_FOUND);
+}
