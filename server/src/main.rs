@@ -215,6 +215,7 @@ async fn run_server(config: &Config, url: &str) -> Result<(), String> {
         secure_cookies,
         monitor_settings,
         prober: prober.clone(),
+        public_url: config.public_url.as_ref().map(|u| u.as_str().trim_end_matches('/').to_owned()),
         notifier: notifier.clone(),
     };
     let router = server::router::router(state, server::leptos_options(config.bind));

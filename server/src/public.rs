@@ -1,13 +1,19 @@
-//! Public status pages: `/status/{slug}`, server-rendered, without scripts.
-//! Answers carry an `ETag` (a hash of the page) and a short shared cache
-//! lifetime; a request with a matching `If-None-Match` gets 304.
+//! Public status pages: `/status/{slug}` and its incidents, and `/` for the
+//! default page (or the page whose custom domain the request is for),
+//! server-rendered without scripts. Answers carry an `ETag` (a hash of the
+//! page) and a short shared cache lifetime; a request with a matching
+//! `If-None-Match` gets 304. No session is looked up for them.
 
+use app::error::AppError;
 use app::ssr::AppState;
-use app::ssr::db::status_pages as pages;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use app::ssr::db::status_pages::{self as pages, PageRow};
+use app::ssr::public_status;
+use axum::extract::{Path, Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use chrono::Utc;
+use diesel::PgConnection;
 use sha2::{Digest, Sha256};
 
 /// How long browsers and proxies may reuse a page, then serve it stale
@@ -21,15 +27,16 @@ fn not_found() -> Response {
     (StatusCode::NOT_FOUND, Html(body)).into_response()
 }
 
-/// Answers `html` with its validator, or 304 when the client has it.
-fn cached(request: &HeaderMap, html: String) -> Response {
-    let tag = format!("\"{}\"", &hex::encode(Sha256::digest(html.as_bytes()))[..32]);
+/// Answers `body` with its validator, or 304 when the client has it.
+pub fn cached(request: &HeaderMap, content_type: &'static str, body: String) -> Response {
+    let tag = format!("\"{}\"", &hex::encode(Sha256::digest(body.as_bytes()))[..32]);
     let matches = request
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.split(',').any(|t| t.trim() == tag || t.trim() == "*"));
-    let mut response = if matches { StatusCode::NOT_MODIFIED.into_response() } else { Html(html).into_response() };
+    let mut response = if matches { StatusCode::NOT_MODIFIED.into_response() } else { body.into_response() };
     let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     if let Ok(value) = HeaderValue::from_str(&tag) {
         headers.insert(header::ETAG, value);
     }
@@ -37,18 +44,67 @@ fn cached(request: &HeaderMap, html: String) -> Response {
     response
 }
 
-/// `GET /status/{slug}`: the page, if it exists and is published.
-pub async fn status_page(State(state): State<AppState>, Path(slug): Path<String>, headers: HeaderMap) -> Response {
-    let loaded = state
-        .db
-        .run(move |conn| {
-            let Some(page) = pages::find_by_slug(conn, &slug)?.filter(|p| p.published) else { return Ok(None) };
-            Ok(Some(app::ssr::public_status::load(conn, page, Utc::now())?))
-        })
-        .await;
-    match loaded {
-        Ok(Some(page)) => cached(&headers, app::pages::status::render(page)),
+const HTML: &str = "text/html; charset=utf-8";
+
+/// Renders what `work` finds (`None`: 404) for a published page.
+async fn serve<F>(state: &AppState, headers: &HeaderMap, work: F) -> Response
+where
+    F: FnOnce(&mut PgConnection) -> Result<Option<String>, AppError> + Send + 'static,
+{
+    match state.db.run(work).await {
+        Ok(Some(html)) => cached(headers, HTML, html),
         Ok(None) => not_found(),
         Err(_) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+    }
+}
+
+/// A published page by slug.
+pub fn published(conn: &mut PgConnection, slug: &str) -> Result<Option<PageRow>, AppError> {
+    Ok(pages::find_by_slug(conn, slug)?.filter(|p| p.published))
+}
+
+fn render_page(conn: &mut PgConnection, page: PageRow) -> Result<String, AppError> {
+    Ok(app::pages::status::render(public_status::load(conn, page, Utc::now())?))
+}
+
+/// `GET /status/{slug}`: the page, if it exists and is published.
+pub async fn status_page(State(state): State<AppState>, Path(slug): Path<String>, headers: HeaderMap) -> Response {
+    serve(&state, &headers, move |conn| published(conn, &slug)?.map(|page| render_page(conn, page)).transpose()).await
+}
+
+/// `GET /status/{slug}/incidents/{id}`: one incident the page shows.
+pub async fn incident_page(
+    State(state): State<AppState>,
+    Path((slug, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
+    let Ok(id) = id.parse::<i64>() else { return not_found() };
+    serve(&state, &headers, move |conn| {
+        let Some(page) = published(conn, &slug)? else { return Ok(None) };
+        let incident = public_status::load_incident(conn, &page, id)?;
+        Ok(incident.map(|incident| app::pages::status::render_incident(&page, incident)))
+    })
+    .await
+}
+
+/// Serves `/` from the status page for the request's host (its custom
+/// domain) or the default page, when there is one; otherwise the request
+/// goes on to the home page.
+pub async fn root(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if request.uri().path() != "/" || !matches!(*request.method(), Method::GET | Method::HEAD) {
+        return next.run(request).await;
+    }
+    let host = request
+        .headers()
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .map(|h| h.split(':').next().unwrap_or(h).to_lowercase());
+    let found = state.db.run(move |conn| Ok(pages::find_for_root(conn, host.as_deref())?)).await;
+    match found {
+        Ok(Some(page)) => {
+            let headers = request.headers().clone();
+            serve(&state, &headers, move |conn| render_page(conn, page).map(Some)).await
+        }
+        _ => next.run(request).await,
     }
 }

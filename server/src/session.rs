@@ -19,6 +19,7 @@ fn is_console(path: &str) -> bool {
 fn skips_session(path: &str) -> bool {
     path.starts_with("/pkg/")
         || path.starts_with("/api/v1/")
+        || path.starts_with("/status/")
         || matches!(path, "/healthz" | "/metrics" | "/favicon.ico")
 }
 

@@ -4,6 +4,7 @@
 //! inserted as HTML; everything else is text.
 
 use crate::model::{ComponentStatus, Impact, IncidentKind, IncidentState};
+use crate::ssr::db::status_pages::PageRow;
 use crate::ssr::public_status::{Day, PublicComponent, PublicIncident, PublicPage};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
@@ -74,7 +75,7 @@ fn impact_text(impact: Impact) -> &'static str {
 }
 
 #[component]
-fn IncidentCard(incident: PublicIncident) -> impl IntoView {
+fn IncidentCard(incident: PublicIncident, slug: String) -> impl IntoView {
     let maintenance = incident.kind == IncidentKind::Maintenance;
     let schedule = match (maintenance, incident.scheduled_start, incident.scheduled_end) {
         (true, Some(start), Some(end)) => Some(format!("Scheduled {} – {}", when(start), when(end))),
@@ -91,7 +92,9 @@ fn IncidentCard(incident: PublicIncident) -> impl IntoView {
     view! {
         <article class=format!("incident incident-{}", incident.impact.as_str()) aria-labelledby=format!("incident-{}", incident.id)>
             <header>
-                <h3 id=format!("incident-{}", incident.id)>{incident.title.clone()}</h3>
+                <h3 id=format!("incident-{}", incident.id)>
+                    <a href=format!("/status/{slug}/incidents/{}", incident.id)>{incident.title.clone()}</a>
+                </h3>
                 <p class="muted small">
                     {state} " · " {impact_text(incident.impact)}
                     {(!incident.components.is_empty()).then(|| format!(" · {}", incident.components.join(", ")))}
@@ -128,76 +131,111 @@ fn grouped(components: Vec<PublicComponent>) -> Vec<(Option<String>, Vec<PublicC
     groups
 }
 
-/// The page as a complete HTML document.
-pub fn render(page: PublicPage) -> String {
-    let title = page.page.title.clone();
-    let accent = page.page.accent_color.clone().map(|c| format!("--accent: {c}; --accent-strong: {c};"));
-    let status = page.status;
-    let updated = when(page.generated_at);
-    let description = page.page.description.clone();
-    let logo = page.page.logo_url.clone();
-    let groups = grouped(page.components);
-    let (active, maintenance, recent) = (page.active, page.maintenance, page.recent);
-    let owner = Owner::new();
-    let body = owner.with(|| {
-        view! {
-            <body class="public-status" style=accent>
-                <a class="skip" href="#main">"Skip to content"</a>
-                <header class="status-header">
-                    {logo.map(|src| view! { <img class="status-logo" src=src alt="" /> })}
-                    <h1>{title.clone()}</h1>
-                </header>
-                <main id="main" class="status-main">
-                    {(!description.is_empty()).then(|| view! { <p class="lead">{description.clone()}</p> })}
-                    <div class=format!("banner banner-{}", status.as_str()) role="status">
-                        <strong>{status.label()}</strong>
-                        <span class="small">"Updated " {updated}</span>
-                    </div>
-                    {(!active.is_empty()).then(|| view! {
-                        <section aria-labelledby="active-heading">
-                            <h2 id="active-heading">"Active incidents"</h2>
-                            {active.into_iter().map(|incident| view! { <IncidentCard incident /> }).collect_view()}
-                        </section>
-                    })}
-                    {(!maintenance.is_empty()).then(|| view! {
-                        <section aria-labelledby="maintenance-heading">
-                            <h2 id="maintenance-heading">"Maintenance"</h2>
-                            {maintenance.into_iter().map(|incident| view! { <IncidentCard incident /> }).collect_view()}
-                        </section>
-                    })}
-                    <section aria-labelledby="components-heading">
-                        <h2 id="components-heading">"Components"</h2>
-                        {groups.into_iter().map(|(group, list)| view! {
-                            {group.map(|g| view! { <h3 class="group">{g}</h3> })}
-                            <ul class="components">
-                                {list.into_iter().map(|component| view! { <Component component /> }).collect_view()}
-                            </ul>
-                        }).collect_view()}
-                    </section>
-                    <section aria-labelledby="recent-heading">
-                        <h2 id="recent-heading">"Past incidents"</h2>
-                        {if recent.is_empty() {
-                            view! { <p class="muted">"No incidents in the last 14 days."</p> }.into_any()
-                        } else {
-                            recent.into_iter().map(|incident| view! { <IncidentCard incident /> }).collect_view().into_any()
-                        }}
-                    </section>
-                </main>
-                <footer class="status-footer muted small">"Powered by Vigie"</footer>
-            </body>
-        }
-        .to_html()
-    });
+/// A complete HTML document for one of `page`'s public views: its header,
+/// `main` (already rendered), its footer, and links to its feeds.
+fn document(page: &PageRow, title: String, main: String) -> String {
+    let slug = page.slug.clone();
+    let accent = page.accent_color.clone().map(|c| format!("--accent: {c}; --accent-strong: {c};"));
+    let logo = page.logo_url.clone();
+    let name = page.title.clone();
     let head = view! {
         <head>
             <meta charset="utf-8" />
             <meta name="viewport" content="width=device-width, initial-scale=1" />
             <meta name="color-scheme" content="light dark" />
-            <title>{format!("{} · {}", status.label(), page.page.title)}</title>
+            <title>{title}</title>
             <link rel="icon" href="/favicon.ico" />
             <link rel="stylesheet" href="/pkg/vigie.css" />
+            <link rel="alternate" type="application/rss+xml" title=format!("{name} (RSS)") href=format!("/status/{slug}/feed.rss") />
+            <link rel="alternate" type="application/atom+xml" title=format!("{name} (Atom)") href=format!("/status/{slug}/feed.atom") />
         </head>
     }
     .to_html();
-    format!("<!DOCTYPE html><html lang=\"en\">{head}{body}</html>")
+    let top = view! {
+        <a class="skip" href="#main">"Skip to content"</a>
+        <header class="status-header">
+            {logo.map(|src| view! { <img class="status-logo" src=src alt="" /> })}
+            <p class="status-name"><a href=format!("/status/{}", page.slug)>{page.title.clone()}</a></p>
+        </header>
+    }
+    .to_html();
+    let bottom = view! {
+        <footer class="status-footer muted small">
+            <a href=format!("/status/{}/feed.rss", page.slug)>"RSS"</a> " · "
+            <a href=format!("/status/{}/feed.atom", page.slug)>"Atom"</a> " · "
+            "Powered by Vigie"
+        </footer>
+    }
+    .to_html();
+    let style = accent.map(|a| format!(" style=\"{a}\"")).unwrap_or_default();
+    format!(
+        "<!DOCTYPE html><html lang=\"en\">{head}<body class=\"public-status\"{style}>{top}\
+         <main id=\"main\" class=\"status-main\">{main}</main>{bottom}</body></html>"
+    )
+}
+
+/// The page as a complete HTML document.
+pub fn render(page: PublicPage) -> String {
+    let slug = page.page.slug.clone();
+    let status = page.status;
+    let updated = when(page.generated_at);
+    let description = page.page.description.clone();
+    let groups = grouped(page.components);
+    let (active, maintenance, recent) = (page.active, page.maintenance, page.recent);
+    let main = Owner::new().with(|| {
+        view! {
+            <h1 class="sr-only">{page.page.title.clone()}</h1>
+            {(!description.is_empty()).then(|| view! { <p class="lead">{description.clone()}</p> })}
+            <div class=format!("banner banner-{}", status.as_str()) role="status">
+                <strong>{status.label()}</strong>
+                <span class="small">"Updated " {updated}</span>
+            </div>
+            {(!active.is_empty()).then(|| view! {
+                <section aria-labelledby="active-heading">
+                    <h2 id="active-heading">"Active incidents"</h2>
+                    {active.into_iter().map(|incident| view! { <IncidentCard incident slug=slug.clone() /> }).collect_view()}
+                </section>
+            })}
+            {(!maintenance.is_empty()).then(|| view! {
+                <section aria-labelledby="maintenance-heading">
+                    <h2 id="maintenance-heading">"Maintenance"</h2>
+                    {maintenance.into_iter().map(|incident| view! { <IncidentCard incident slug=slug.clone() /> }).collect_view()}
+                </section>
+            })}
+            <section aria-labelledby="components-heading">
+                <h2 id="components-heading">"Components"</h2>
+                {groups.into_iter().map(|(group, list)| view! {
+                    {group.map(|g| view! { <h3 class="group">{g}</h3> })}
+                    <ul class="components">
+                        {list.into_iter().map(|component| view! { <Component component /> }).collect_view()}
+                    </ul>
+                }).collect_view()}
+            </section>
+            <section aria-labelledby="recent-heading">
+                <h2 id="recent-heading">"Past incidents"</h2>
+                {if recent.is_empty() {
+                    view! { <p class="muted">"No incidents in the last 14 days."</p> }.into_any()
+                } else {
+                    recent.into_iter().map(|incident| view! { <IncidentCard incident slug=slug.clone() /> }).collect_view().into_any()
+                }}
+            </section>
+        }
+        .to_html()
+    });
+    document(&page.page, format!("{} · {}", status.label(), page.page.title), main)
+}
+
+/// One incident's public page.
+pub fn render_incident(page: &PageRow, incident: PublicIncident) -> String {
+    let title = format!("{} · {}", incident.title, page.title);
+    let slug = page.slug.clone();
+    let main = Owner::new().with(|| {
+        view! {
+            <p class="crumbs"><a href=format!("/status/{slug}")>"← Current status"</a></p>
+            <h1 class="incident-title">{incident.title.clone()}</h1>
+            <IncidentCard incident slug=slug.clone() />
+        }
+        .to_html()
+    });
+    document(page, title, main)
 }

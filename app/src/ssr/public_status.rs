@@ -207,6 +207,42 @@ fn to_incident(row: IncidentRow, names: Vec<String>, updates: Vec<PublicUpdate>)
     }
 }
 
+/// The incidents the public may read (not those whose impact is unknown),
+/// with the public names of the components they touch and their updates.
+fn readable(
+    conn: &mut PgConnection,
+    incidents: Vec<(IncidentRow, Vec<i64>)>,
+    name_of: &HashMap<i64, String>,
+) -> QueryResult<Vec<PublicIncident>> {
+    let shown: Vec<(IncidentRow, Vec<i64>)> =
+        incidents.into_iter().filter(|(row, _)| row.3 != Impact::Unknown.as_str()).collect();
+    let ids: Vec<i64> = shown.iter().map(|(row, _)| row.0).collect();
+    let mut updates = updates_of(conn, &ids)?;
+    Ok(shown
+        .into_iter()
+        .map(|(row, monitors)| {
+            let names = monitors.iter().filter_map(|m| name_of.get(m).cloned()).collect();
+            let id = row.0;
+            to_incident(row, names, updates.remove(&id).unwrap_or_default())
+        })
+        .collect())
+}
+
+/// The page's readable incidents ongoing, scheduled or resolved in the last
+/// `days` days, newest first: what its feeds are made of.
+pub fn feed_incidents(
+    conn: &mut PgConnection,
+    page: &PageRow,
+    now: DateTime<Utc>,
+    days: i64,
+) -> QueryResult<Vec<PublicIncident>> {
+    let components = super::db::status_pages::components_of(conn, &[page.id])?.remove(&page.id).unwrap_or_default();
+    let monitor_ids: Vec<i64> = components.iter().map(|(id, _, _)| *id).collect();
+    let name_of: HashMap<i64, String> = components.into_iter().map(|(id, name, _)| (id, name)).collect();
+    let incidents = incidents_of(conn, &monitor_ids, now - Duration::days(days))?;
+    readable(conn, incidents, &name_of)
+}
+
 /// Everything the page shows, as of `now`.
 pub fn load(conn: &mut PgConnection, page: PageRow, now: DateTime<Utc>) -> QueryResult<PublicPage> {
     let components = super::db::status_pages::components_of(conn, &[page.id])?.remove(&page.id).unwrap_or_default();
@@ -263,16 +299,8 @@ pub fn load(conn: &mut PgConnection, page: PageRow, now: DateTime<Utc>) -> Query
         .collect();
     let status = PageStatus::of_components(public_components.iter().map(|c| c.status));
 
-    // The incidents the public may read: not those whose impact is unknown.
-    let shown: Vec<(IncidentRow, Vec<i64>)> =
-        incidents.into_iter().filter(|(row, _)| row.3 != Impact::Unknown.as_str()).collect();
-    let ids: Vec<i64> = shown.iter().map(|(row, _)| row.0).collect();
-    let mut updates = updates_of(conn, &ids)?;
     let (mut active, mut maintenance, mut recent) = (Vec::new(), Vec::new(), Vec::new());
-    for (row, monitors) in shown {
-        let names = monitors.iter().filter_map(|m| name_of.get(m).cloned()).collect();
-        let id = row.0;
-        let incident = to_incident(row, names, updates.remove(&id).unwrap_or_default());
+    for incident in readable(conn, incidents, &name_of)? {
         match (incident.kind, incident.state) {
             (IncidentKind::Maintenance, IncidentState::Scheduled | IncidentState::Ongoing) => {
                 maintenance.push(incident)
@@ -285,4 +313,40 @@ pub fn load(conn: &mut PgConnection, page: PageRow, now: DateTime<Utc>) -> Query
     maintenance.sort_by_key(|i| i.scheduled_start);
     recent.sort_by_key(|i| std::cmp::Reverse(i.resolved_at));
     Ok(PublicPage { page, status, components: public_components, active, maintenance, recent, generated_at: now })
+}
+
+/// One incident of the page, if the public may see it: it touches one of the
+/// page's components and its impact is known.
+pub fn load_incident(conn: &mut PgConnection, page: &PageRow, id: i64) -> QueryResult<Option<PublicIncident>> {
+    let components = super::db::status_pages::components_of(conn, &[page.id])?.remove(&page.id).unwrap_or_default();
+    let row: Option<IncidentRow> = incidents::table
+        .find(id)
+        .filter(incidents::impact.ne(Impact::Unknown.as_str()))
+        .select((
+            incidents::id,
+            incidents::title,
+            incidents::kind,
+            incidents::impact,
+            incidents::state,
+            incidents::started_at,
+            incidents::resolved_at,
+            incidents::scheduled_start,
+            incidents::scheduled_end,
+            incidents::created_at,
+            incidents::updated_at,
+        ))
+        .first(conn)
+        .optional()?;
+    let Some(row) = row else { return Ok(None) };
+    let monitors = super::db::incidents::monitor_ids(conn, &[id])?.remove(&id).unwrap_or_default();
+    let names: Vec<String> = components
+        .iter()
+        .filter(|(monitor, _, _)| monitors.contains(monitor))
+        .map(|(_, name, _)| name.clone())
+        .collect();
+    if names.is_empty() {
+        return Ok(None);
+    }
+    let updates = updates_of(conn, &[id])?.remove(&id).unwrap_or_default();
+    Ok(Some(to_incident(row, names, updates)))
 }

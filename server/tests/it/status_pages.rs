@@ -150,3 +150,89 @@ async fn the_public_page_shows_public_things_only() {
     assert!(changed.body.contains("Past incidents") && changed.body.contains("Resolved"));
     assert_eq!(setup.app.get("/status/nope", None).await.status, StatusCode::NOT_FOUND);
 }
+
+/// A published page with one component, an incident with an update that
+/// was then resolved, and a planned maintenance; returns the incident id.
+async fn published_page_with_history(setup: &Setup) -> i64 {
+    let api = setup.monitor("internal-api-7", "https://10.0.0.7/secret-health").await;
+    let body = json!({"slug": "acme", "title": "Acme status", "published": true, "default": true,
+                      "custom_domain": "status.acme.test",
+                      "components": [{"monitor_id": api, "name": "Public API"}]});
+    assert_eq!(setup.call(Method::POST, "/api/v1/status-pages", Some(body)).await.status, StatusCode::CREATED);
+    let incident = json!({"title": "Login errors", "impact": "major_outage", "monitor_ids": [api]});
+    let id = setup.call(Method::POST, "/api/v1/incidents", Some(incident)).await.json()["id"].as_i64().unwrap();
+    let update = json!({"status": "monitoring", "body": "A fix is out; **watching**."});
+    setup.call(Method::POST, &format!("/api/v1/incidents/{id}/updates"), Some(update)).await;
+    setup
+        .call(Method::POST, &format!("/api/v1/incidents/{id}/comments"), Some(json!({"body": "comment-marker-42"})))
+        .await;
+    setup.call(Method::POST, &format!("/api/v1/incidents/{id}/resolve"), None).await;
+    let start = Utc::now() + chrono::Duration::days(2);
+    let maintenance = json!({"kind": "maintenance", "title": "Database upgrade", "monitor_ids": [api],
+                             "scheduled_start": start, "scheduled_end": start + chrono::Duration::hours(1)});
+    assert_eq!(setup.call(Method::POST, "/api/v1/incidents", Some(maintenance)).await.status, StatusCode::CREATED);
+    id
+}
+
+#[tokio::test]
+async fn feeds_list_public_events_with_stable_ids() {
+    let setup = Setup::new();
+    let id = published_page_with_history(&setup).await;
+
+    let rss = setup.app.get("/status/acme/feed.rss", None).await;
+    assert_eq!(rss.status, StatusCode::OK);
+    assert_eq!(rss.header("content-type"), Some("application/rss+xml; charset=utf-8"));
+    let feed = feed_rs::parser::parse(rss.body.as_bytes()).expect("valid RSS");
+    let titles: Vec<String> = feed.entries.iter().map(|e| e.title.as_ref().unwrap().content.clone()).collect();
+    assert_eq!(titles.len(), 4, "{titles:?}");
+    for expected in [
+        "Incident: Login errors",
+        "Monitoring: Login errors",
+        "Resolved: Login errors",
+        "Maintenance scheduled: Database upgrade",
+    ] {
+        assert!(titles.iter().any(|t| t == expected), "{expected} in {titles:?}");
+    }
+    let update =
+        feed.entries.iter().find(|e| e.id == format!("urn:vigie:incident:{id}:update:1")).expect("the update's item");
+    assert!(update.summary.as_ref().unwrap().content.contains("<strong>watching</strong>"));
+    assert!(update.published.is_some());
+    assert!(update.links[0].href.ends_with(&format!("/status/acme/incidents/{id}")));
+
+    let atom = setup.app.get("/status/acme/feed.atom", None).await;
+    assert_eq!(atom.header("content-type"), Some("application/atom+xml; charset=utf-8"));
+    let atom_feed = feed_rs::parser::parse(atom.body.as_bytes()).expect("valid Atom");
+    let ids = |f: &feed_rs::model::Feed| f.entries.iter().map(|e| e.id.clone()).collect::<Vec<_>>();
+    assert_eq!(ids(&atom_feed), ids(&feed), "the same items, the same ids");
+    let again = feed_rs::parser::parse(setup.app.get("/status/acme/feed.atom", None).await.body.as_bytes()).unwrap();
+    assert_eq!(ids(&again), ids(&atom_feed), "ids are stable");
+    for body in [&rss.body, &atom.body] {
+        assert!(!body.contains("comment-marker-42") && !body.contains("internal-api-7") && !body.contains("10.0.0.7"));
+    }
+    let page = setup.app.get("/status/acme", None).await;
+    assert!(page.body.contains(r#"type="application/rss+xml""#) && page.body.contains("/status/acme/feed.atom"));
+    assert_eq!(setup.app.get("/status/nope/feed.rss", None).await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_default_page_is_at_the_root_and_each_incident_has_a_page() {
+    let setup = Setup::new();
+    let id = published_page_with_history(&setup).await;
+    let root = setup.app.get("/", None).await;
+    assert_eq!(root.status, StatusCode::OK);
+    assert!(root.body.contains("Acme status") && !root.body.contains("<script"), "{}", root.body);
+    let request = Request::get("/").header(header::HOST, "status.acme.test").body(Body::empty()).unwrap();
+    assert!(setup.app.send(request).await.body.contains("Acme status"), "the custom domain's page");
+
+    let incident = setup.app.get(&format!("/status/acme/incidents/{id}"), None).await;
+    assert_eq!(incident.status, StatusCode::OK);
+    assert!(incident.body.contains("Login errors") && incident.body.contains("<strong>watching</strong>"));
+    assert!(!incident.body.contains("comment-marker-42"));
+    assert_eq!(setup.app.get("/status/acme/incidents/999999", None).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(setup.app.get("/status/acme/incidents/x", None).await.status, StatusCode::NOT_FOUND);
+
+    // Without a default page, the root is the home page again.
+    setup.call(Method::PATCH, "/api/v1/status-pages/1", Some(json!({"default": false, "custom_domain": null}))).await;
+    let home = setup.app.get("/", None).await;
+    assert!(!home.body.contains("Acme status"));
+}

@@ -125,3 +125,20 @@ pub fn replace_components(conn: &mut PgConnection, page_id: i64, list: &[Compone
         .collect();
     diesel::insert_into(components::table).values(rows).execute(conn).map(drop)
 }
+
+/// The published page to serve at `/` for a request to `host`: the one with
+/// that custom domain, else the default one.
+pub fn find_for_root(conn: &mut PgConnection, host: Option<&str>) -> QueryResult<Option<PageRow>> {
+    if let Some(host) = host {
+        let page = pages::table
+            .filter(pages::published)
+            .filter(pages::custom_domain.eq(host))
+            .select(PageRow::as_select())
+            .first(conn)
+            .optional()?;
+        if page.is_some() {
+            return Ok(page);
+        }
+    }
+    pages::table.filter(pages::published).filter(pages::is_default).select(PageRow::as_select()).first(conn).optional()
+}

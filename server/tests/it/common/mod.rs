@@ -63,6 +63,7 @@ impl TestApp {
             secure_cookies: secure,
             monitor_settings: Default::default(),
             prober: app::ssr::probe::Prober::new("local").unwrap(),
+            public_url: None,
             notifier: test_notifier(None),
         };
         let router = server::router::router(state, server::leptos_options("127.0.0.1:3000".parse().unwrap()));
