@@ -174,7 +174,7 @@ pub fn atom(page: &PageRow, items: &[Item], base: &str, now: DateTime<Utc>) -> S
 }
 
 /// Where links point: `VIGIE_PUBLIC_URL`, else the host asked for.
-fn base_url(state: &AppState, headers: &HeaderMap) -> String {
+pub fn base_url(state: &AppState, headers: &HeaderMap) -> String {
     if let Some(url) = &state.public_url {
         return url.trim_end_matches('/').to_owned();
     }

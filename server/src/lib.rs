@@ -14,6 +14,7 @@ pub mod rest;
 pub mod router;
 pub mod scheduler;
 pub mod session;
+pub mod statuspage;
 pub mod testing;
 
 use leptos::prelude::LeptosOptions;

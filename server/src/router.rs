@@ -39,6 +39,7 @@ pub fn router(state: AppState, options: LeptosOptions) -> Router {
         .route("/status/{slug}/incidents/{id}", get(crate::public::incident_page))
         .route("/status/{slug}/feed.rss", get(crate::feeds::rss_feed))
         .route("/status/{slug}/feed.atom", get(crate::feeds::atom_feed))
+        .route("/status/{slug}/api/v2/{*document}", get(crate::statuspage::api))
         .nest("/api/v1", rest::router())
         .with_state(state.clone())
         .merge(pages)

@@ -236,3 +236,71 @@ async fn the_default_page_is_at_the_root_and_each_incident_has_a_page() {
     let home = setup.app.get("/", None).await;
     assert!(!home.body.contains("Acme status"));
 }
+
+#[tokio::test]
+async fn the_statuspage_api_answers_in_its_shapes() {
+    let setup = Setup::new();
+    let api = setup.monitor("internal-api-7", "https://10.0.0.7/secret-health").await;
+    let db = setup.monitor("internal-db-3", "https://10.0.0.8/health").await;
+    let body = json!({"slug": "acme", "title": "Acme status", "published": true,
+                      "components": [{"monitor_id": api, "name": "API", "group": "Core"}, {"monitor_id": db, "name": "Storage"}]});
+    setup.call(Method::POST, "/api/v1/status-pages", Some(body)).await;
+    let get = |path: &'static str| {
+        let app = &setup.app;
+        async move {
+            let reply = app.get(&format!("/status/acme/api/v2/{path}"), None).await;
+            assert_eq!(reply.status, StatusCode::OK, "{path}: {}", reply.body);
+            assert_eq!(reply.header("access-control-allow-origin"), Some("*"));
+            reply.json()
+        }
+    };
+    let status = get("status.json").await;
+    assert_eq!(status["status"], json!({"indicator": "none", "description": "All Systems Operational"}));
+    assert_eq!(status["page"]["name"], "Acme status");
+    assert_eq!(status["page"]["time_zone"], "Etc/UTC");
+
+    let incident = json!({"title": "Slow API", "impact": "degraded_performance", "monitor_ids": [api]});
+    let id = setup.call(Method::POST, "/api/v1/incidents", Some(incident)).await.json()["id"].as_i64().unwrap();
+    setup
+        .call(
+            Method::POST,
+            &format!("/api/v1/incidents/{id}/updates"),
+            Some(json!({"status": "identified", "body": "Found it."})),
+        )
+        .await;
+    let start = Utc::now() + chrono::Duration::days(1);
+    let maintenance = json!({"kind": "maintenance", "title": "Upgrade", "monitor_ids": [db],
+                             "scheduled_start": start, "scheduled_end": start + chrono::Duration::hours(2)});
+    setup.call(Method::POST, "/api/v1/incidents", Some(maintenance)).await;
+
+    let summary = get("summary.json").await;
+    assert_eq!(summary["status"]["indicator"], "minor");
+    let components = summary["components"].as_array().unwrap();
+    let api_component = components.iter().find(|c| c["name"] == "API").unwrap();
+    assert_eq!(api_component["status"], "degraded_performance");
+    let group = components.iter().find(|c| c["group"] == true).unwrap();
+    assert_eq!((group["name"].clone(), group["status"].clone()), (json!("Core"), json!("degraded_performance")));
+    assert_eq!(api_component["group_id"], group["id"]);
+    let unresolved = &summary["incidents"][0];
+    assert_eq!(
+        (unresolved["name"].clone(), unresolved["status"].clone(), unresolved["impact"].clone()),
+        (json!("Slow API"), json!("identified"), json!("minor"))
+    );
+    assert_eq!(unresolved["incident_updates"][0]["body"], "Found it.");
+    assert_eq!(unresolved["components"][0]["name"], "API");
+    assert_eq!(summary["scheduled_maintenances"][0]["status"], "scheduled");
+    assert!(summary["scheduled_maintenances"][0]["scheduled_for"].is_string());
+
+    assert_eq!(get("components.json").await["components"].as_array().unwrap().len(), 3);
+    assert_eq!(get("incidents/unresolved.json").await["incidents"].as_array().unwrap().len(), 1);
+    assert_eq!(get("incidents.json").await["incidents"][0]["name"], "Slow API");
+    assert_eq!(get("scheduled-maintenances.json").await["scheduled_maintenances"][0]["name"], "Upgrade");
+    assert_eq!(
+        get("scheduled-maintenances/upcoming.json").await["scheduled_maintenances"].as_array().unwrap().len(),
+        1
+    );
+    assert_eq!(get("scheduled-maintenances/active.json").await["scheduled_maintenances"].as_array().unwrap().len(), 0);
+    let all = get("summary.json").await.to_string();
+    assert!(!all.contains("internal-api-7") && !all.contains("10.0.0."), "{all}");
+    assert_eq!(setup.app.get("/status/acme/api/v2/nothing.json", None).await.status, StatusCode::NOT_FOUND);
+}
