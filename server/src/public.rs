@@ -8,7 +8,7 @@ use app::error::AppError;
 use app::ssr::AppState;
 use app::ssr::db::status_pages::{self as pages, PageRow};
 use app::ssr::public_status;
-use axum::extract::{Path, Request, State};
+use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
@@ -107,4 +107,42 @@ pub async fn root(State(state): State<AppState>, request: Request, next: Next) -
         }
         _ => next.run(request).await,
     }
+}
+
+#[derive(Debug, serde::Deserialize)]
+pub struct HistoryQuery {
+    month: Option<String>,
+}
+
+/// `GET /status/{slug}/history?month=YYYY-MM` (default: this month).
+pub async fn history_page(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    Query(query): Query<HistoryQuery>,
+    headers: HeaderMap,
+) -> Response {
+    use chrono::{Datelike, Months, NaiveDate};
+    let today = Utc::now().date_naive();
+    let this_month = today.with_day(1).unwrap_or(today);
+    let month = match query.month.as_deref().filter(|m| !m.is_empty()) {
+        None => this_month,
+        Some(text) => match NaiveDate::parse_from_str(&format!("{text}-01"), "%Y-%m-%d") {
+            Ok(month) if month <= this_month && month.year() >= 2000 => month,
+            _ => return not_found(),
+        },
+    };
+    let (Some(previous), Some(following)) =
+        (month.checked_sub_months(Months::new(1)), month.checked_add_months(Months::new(1)))
+    else {
+        return not_found();
+    };
+    let next = (following <= this_month).then_some(following);
+    let start = month.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
+    let end = following.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
+    serve(&state, &headers, move |conn| {
+        let Some(page) = published(conn, &slug)? else { return Ok(None) };
+        let incidents = public_status::history(conn, &page, start, end)?;
+        Ok(Some(app::pages::status::render_history(&page, month, incidents, previous, next)))
+    })
+    .await
 }

@@ -37,6 +37,7 @@ pub fn router(state: AppState, options: LeptosOptions) -> Router {
         .route("/metrics", get(metrics::render))
         .route("/status/{slug}", get(crate::public::status_page))
         .route("/status/{slug}/incidents/{id}", get(crate::public::incident_page))
+        .route("/status/{slug}/history", get(crate::public::history_page))
         .route("/status/{slug}/feed.rss", get(crate::feeds::rss_feed))
         .route("/status/{slug}/feed.atom", get(crate::feeds::atom_feed))
         .route("/status/{slug}/api/v2/{*document}", get(crate::statuspage::api))

@@ -213,6 +213,7 @@ pub fn render(page: PublicPage) -> String {
             </section>
             <section aria-labelledby="recent-heading">
                 <h2 id="recent-heading">"Past incidents"</h2>
+                <p class="small"><a href=format!("/status/{}/history", page.page.slug)>"Incident history"</a></p>
                 {if recent.is_empty() {
                     view! { <p class="muted">"No incidents in the last 14 days."</p> }.into_any()
                 } else {
@@ -234,6 +235,41 @@ pub fn render_incident(page: &PageRow, incident: PublicIncident) -> String {
             <p class="crumbs"><a href=format!("/status/{slug}")>"← Current status"</a></p>
             <h1 class="incident-title">{incident.title.clone()}</h1>
             <IncidentCard incident slug=slug.clone() />
+        }
+        .to_html()
+    });
+    document(page, title, main)
+}
+
+/// One month of the page's history, with links to the months around it.
+pub fn render_history(
+    page: &PageRow,
+    month: chrono::NaiveDate,
+    incidents: Vec<PublicIncident>,
+    previous: chrono::NaiveDate,
+    next: Option<chrono::NaiveDate>,
+) -> String {
+    let slug = page.slug.clone();
+    let heading = month.format("%B %Y").to_string();
+    let title = format!("History, {heading} · {}", page.title);
+    let link = |m: chrono::NaiveDate| format!("/status/{slug}/history?month={}", m.format("%Y-%m"));
+    let main = Owner::new().with(|| {
+        view! {
+            <p class="crumbs"><a href=format!("/status/{slug}")>"← Current status"</a></p>
+            <h1 class="incident-title">"Incident history"</h1>
+            <nav class="month-nav" aria-label="Months">
+                <a href=link(previous) rel="prev">{format!("← {}", previous.format("%B %Y"))}</a>
+                <h2>{heading.clone()}</h2>
+                {match next {
+                    Some(n) => view! { <a href=link(n) rel="next">{format!("{} →", n.format("%B %Y"))}</a> }.into_any(),
+                    None => view! { <span></span> }.into_any(),
+                }}
+            </nav>
+            {if incidents.is_empty() {
+                view! { <p class="muted">"No incidents this month."</p> }.into_any()
+            } else {
+                incidents.into_iter().map(|incident| view! { <IncidentCard incident slug=slug.clone() /> }).collect_view().into_any()
+            }}
         }
         .to_html()
     });

@@ -350,3 +350,52 @@ pub fn load_incident(conn: &mut PgConnection, page: &PageRow, id: i64) -> QueryR
     let updates = updates_of(conn, &[id])?.remove(&id).unwrap_or_default();
     Ok(Some(to_incident(row, names, updates)))
 }
+
+/// The page's readable incidents that began in `[from, to)`, newest first:
+/// one month of its history.
+pub fn history(
+    conn: &mut PgConnection,
+    page: &PageRow,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> QueryResult<Vec<PublicIncident>> {
+    let components = super::db::status_pages::components_of(conn, &[page.id])?.remove(&page.id).unwrap_or_default();
+    let monitor_ids: Vec<i64> = components.iter().map(|(id, _, _)| *id).collect();
+    let name_of: HashMap<i64, String> = components.into_iter().map(|(id, name, _)| (id, name)).collect();
+    let ids = incident_monitors::table
+        .filter(incident_monitors::monitor_id.eq_any(&monitor_ids))
+        .select(incident_monitors::incident_id);
+    let rows: Vec<IncidentRow> =
+        incidents::table
+            .filter(incidents::id.eq_any(ids))
+            .filter(incidents::state.ne("cancelled"))
+            .filter(incidents::started_at.ge(from).and(incidents::started_at.lt(to)).or(
+                incidents::started_at.is_null().and(incidents::created_at.ge(from)).and(incidents::created_at.lt(to)),
+            ))
+            .order(incidents::id.desc())
+            .limit(500)
+            .select((
+                incidents::id,
+                incidents::title,
+                incidents::kind,
+                incidents::impact,
+                incidents::state,
+                incidents::started_at,
+                incidents::resolved_at,
+                incidents::scheduled_start,
+                incidents::scheduled_end,
+                incidents::created_at,
+                incidents::updated_at,
+            ))
+            .load(conn)?;
+    let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    let mut monitors = super::db::incidents::monitor_ids(conn, &ids)?;
+    let with_monitors = rows
+        .into_iter()
+        .map(|row| {
+            let list = monitors.remove(&row.0).unwrap_or_default();
+            (row, list)
+        })
+        .collect();
+    readable(conn, with_monitors, &name_of)
+}

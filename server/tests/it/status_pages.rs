@@ -231,6 +231,21 @@ async fn the_default_page_is_at_the_root_and_each_incident_has_a_page() {
     assert_eq!(setup.app.get("/status/acme/incidents/999999", None).await.status, StatusCode::NOT_FOUND);
     assert_eq!(setup.app.get("/status/acme/incidents/x", None).await.status, StatusCode::NOT_FOUND);
 
+    // History, by month.
+    let month = Utc::now().format("%Y-%m").to_string();
+    let history = setup.app.get(&format!("/status/acme/history?month={month}"), None).await;
+    assert_eq!(history.status, StatusCode::OK);
+    assert!(history.body.contains("Login errors") && history.body.contains("rel=\"prev\""), "{}", history.body);
+    assert!(!history.body.contains("rel=\"next\""), "no link to the future");
+    let last_year = (Utc::now() - chrono::Duration::days(400)).format("%Y-%m").to_string();
+    let old = setup.app.get(&format!("/status/acme/history?month={last_year}"), None).await;
+    assert!(old.body.contains("No incidents this month.") && old.body.contains("rel=\"next\""));
+    for bad in ["2999-01", "nope", "2026-13"] {
+        let reply = setup.app.get(&format!("/status/acme/history?month={bad}"), None).await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{bad}");
+    }
+    assert!(setup.app.get("/status/acme", None).await.body.contains("/status/acme/history"));
+
     // Without a default page, the root is the home page again.
     setup.call(Method::PATCH, "/api/v1/status-pages/1", Some(json!({"default": false, "custom_domain": null}))).await;
     let home = setup.app.get("/", None).await;
