@@ -11,7 +11,6 @@ use app::ssr::db::notifications::NotificationRow;
 use app::ssr::db::{Db, channels, notifications};
 use app::ssr::notify::Notifier;
 use chrono::Utc;
-use diesel::RunQueryDsl;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -19,8 +18,6 @@ use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, watch};
 
 /// The longest wait between two looks at the outbox.
 const IDLE: Duration = Duration::from_secs(1);
-/// How often the listening connection is read for wake-ups.
-const LISTEN_POLL: Duration = Duration::from_millis(20);
 /// Beyond the attempt's time limit, how long a claim holds before another
 /// process (or this one, restarted) may take the notification again.
 const LEASE_MARGIN: Duration = Duration::from_secs(30);
@@ -126,8 +123,8 @@ impl Dispatcher {
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         let stop = Arc::new(AtomicBool::new(false));
         let listener = {
-            let (db, wake, stop) = (self.db.clone(), self.wake.clone(), stop.clone());
-            std::thread::Builder::new().name("alert-listener".to_owned()).spawn(move || listen(&db, &wake, &stop))
+            let wake = self.wake.clone();
+            crate::listener::spawn(self.db.clone(), WAKE_CHANNEL, stop.clone(), move || wake.notify_one())
         };
         if let Err(error) = &listener {
             tracing::error!(%error, "cannot start the alert listener: alerts wait up to a second");
@@ -167,48 +164,5 @@ impl Dispatcher {
         let all = u32::try_from(self.concurrency).unwrap_or(u32::MAX);
         let _ = tokio::time::timeout(self.notifier.timeout() + Duration::from_secs(1), self.permits.acquire_many(all))
             .await;
-    }
-}
-
-/// Holds one connection listening on [`WAKE_CHANNEL`] and wakes the
-/// dispatcher when a notification arrives; reconnects after failures.
-fn listen(db: &Db, wake: &Notify, stop: &AtomicBool) {
-    while !stop.load(Ordering::Relaxed) {
-        let mut conn = match db.pool().get() {
-            Ok(conn) => conn,
-            Err(_) => {
-                std::thread::sleep(IDLE);
-                continue;
-            }
-        };
-        if diesel::sql_query(format!("LISTEN {WAKE_CHANNEL}")).execute(&mut *conn).is_err() {
-            std::thread::sleep(IDLE);
-            continue;
-        }
-        loop {
-            if stop.load(Ordering::Relaxed) {
-                let _ = diesel::sql_query("UNLISTEN *").execute(&mut *conn);
-                return;
-            }
-            let mut woken = false;
-            let mut broken = false;
-            for notification in conn.notifications_iter() {
-                match notification {
-                    Ok(_) => woken = true,
-                    Err(_) => {
-                        broken = true;
-                        break;
-                    }
-                }
-            }
-            if woken {
-                wake.notify_one();
-            }
-            if broken {
-                tracing::warn!("the alert listener lost its connection: reconnecting");
-                break;
-            }
-            std::thread::sleep(LISTEN_POLL);
-        }
     }
 }

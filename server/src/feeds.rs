@@ -3,14 +3,14 @@
 //! opened, each update, resolved; maintenance scheduled, started, completed
 //! — newest first, at most 50, with GUIDs that never change.
 
-use crate::public::{cached, published};
+use crate::public::{cache_key, published, serve};
 use app::model::{IncidentKind, IncidentState};
 use app::ssr::AppState;
 use app::ssr::db::status_pages::PageRow;
 use app::ssr::public_status::{PublicIncident, feed_incidents};
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, header};
+use axum::response::Response;
 use chrono::{DateTime, Utc};
 
 const DAYS: i64 = 90;
@@ -184,22 +184,20 @@ pub fn base_url(state: &AppState, headers: &HeaderMap) -> String {
 
 async fn feed(state: AppState, slug: String, headers: HeaderMap, atom_format: bool) -> Response {
     let base = base_url(&state, &headers);
-    let result = state
-        .db
-        .run(move |conn| {
-            let Some(page) = published(conn, &slug)? else { return Ok(None) };
-            let now = Utc::now();
-            let incidents = feed_incidents(conn, &page, now, DAYS)?;
-            let items = items(&incidents, &base, &page.slug);
-            Ok(Some(if atom_format { atom(&page, &items, &base, now) } else { rss(&page, &items, &base, now) }))
-        })
-        .await;
-    match result {
-        Ok(Some(body)) if atom_format => cached(&headers, "application/atom+xml; charset=utf-8", body),
-        Ok(Some(body)) => cached(&headers, "application/rss+xml; charset=utf-8", body),
-        Ok(None) => StatusCode::NOT_FOUND.into_response(),
-        Err(_) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
-    }
+    let (file, content_type) = if atom_format {
+        ("feed.atom", "application/atom+xml; charset=utf-8")
+    } else {
+        ("feed.rss", "application/rss+xml; charset=utf-8")
+    };
+    let key = cache_key(&headers, &format!("/status/{slug}/{file}"));
+    serve(&state, &headers, key, content_type, move |conn| {
+        let Some(page) = published(conn, &slug)? else { return Ok(None) };
+        let now = Utc::now();
+        let incidents = feed_incidents(conn, &page, now, DAYS)?;
+        let items = items(&incidents, &base, &page.slug);
+        Ok(Some(if atom_format { atom(&page, &items, &base, now) } else { rss(&page, &items, &base, now) }))
+    })
+    .await
 }
 
 /// `GET /status/{slug}/feed.rss`.

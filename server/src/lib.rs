@@ -7,6 +7,7 @@ pub mod agent;
 pub mod config;
 pub mod dispatcher;
 pub mod feeds;
+pub mod listener;
 pub mod metrics;
 pub mod postgres;
 pub mod public;

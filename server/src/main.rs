@@ -4,6 +4,7 @@
 
 use app::ssr::db::Db;
 use app::ssr::notify::{AlertSettings, Notifier};
+use app::ssr::page_cache::{CHANGE_CHANNEL, PageCache};
 use app::ssr::{AppState, MonitorSettings, team};
 use clap::Parser;
 use server::config::{AgentArgs, Cli, Command, Config, PostgresCommand, TokenCommand, UserCommand};
@@ -11,6 +12,8 @@ use server::postgres::{DATABASE, PrivatePostgres};
 use std::io::{BufRead, IsTerminal};
 use std::net::SocketAddr;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tracing_subscriber::EnvFilter;
 
@@ -210,11 +213,18 @@ async fn run_server(config: &Config, url: &str) -> Result<(), String> {
         smtp_from: config.smtp_from.clone(),
         timeout: Duration::from_secs(config.alert_timeout_seconds),
     })?;
+    // Rendered public pages, dropped when PostgreSQL says something they show changed.
+    let page_cache = Arc::new(PageCache::new(Duration::from_secs(60)));
+    let stop_listening = Arc::new(AtomicBool::new(false));
+    let cache = page_cache.clone();
+    server::listener::spawn(db.clone(), CHANGE_CHANNEL, stop_listening.clone(), move || cache.invalidate())
+        .map_err(|e| format!("cannot start the page cache's listener: {e}"))?;
     let state = AppState {
         db: db.clone(),
         secure_cookies,
         monitor_settings,
         prober: prober.clone(),
+        page_cache: Some(page_cache),
         public_url: config.public_url.as_ref().map(|u| u.as_str().trim_end_matches('/').to_owned()),
         notifier: notifier.clone(),
     };
@@ -242,6 +252,7 @@ async fn run_server(config: &Config, url: &str) -> Result<(), String> {
     let _ = scheduler.await;
     let _ = stop_dispatcher.send(true);
     let _ = dispatcher.await;
+    stop_listening.store(true, Ordering::Relaxed);
     tracing::info!("server stopped");
     Ok(())
 }

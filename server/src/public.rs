@@ -1,12 +1,14 @@
 //! Public status pages: `/status/{slug}` and its incidents, and `/` for the
 //! default page (or the page whose custom domain the request is for),
-//! server-rendered without scripts. Answers carry an `ETag` (a hash of the
-//! page) and a short shared cache lifetime; a request with a matching
-//! `If-None-Match` gets 304. No session is looked up for them.
+//! server-rendered without scripts, through the page cache (rendered once
+//! per change, gzipped once). Answers carry `ETag` and `Last-Modified` and a
+//! short shared lifetime with `stale-while-revalidate`; conditional
+//! requests get 304. No session is looked up for them.
 
 use app::error::AppError;
 use app::ssr::AppState;
 use app::ssr::db::status_pages::{self as pages, PageRow};
+use app::ssr::page_cache::Rendered;
 use app::ssr::public_status;
 use axum::extract::{Path, Query, Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
@@ -14,7 +16,7 @@ use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 use chrono::Utc;
 use diesel::PgConnection;
-use sha2::{Digest, Sha256};
+use std::sync::Arc;
 
 /// How long browsers and proxies may reuse a page, then serve it stale
 /// while they fetch a fresh one.
@@ -27,33 +29,88 @@ fn not_found() -> Response {
     (StatusCode::NOT_FOUND, Html(body)).into_response()
 }
 
-/// Answers `body` with its validator, or 304 when the client has it.
-pub fn cached(request: &HeaderMap, content_type: &'static str, body: String) -> Response {
-    let tag = format!("\"{}\"", &hex::encode(Sha256::digest(body.as_bytes()))[..32]);
-    let matches = request
-        .get(header::IF_NONE_MATCH)
+/// The HTTP date of `at` (`Last-Modified`).
+fn http_date(at: std::time::SystemTime) -> String {
+    chrono::DateTime::<Utc>::from(at).format("%a, %d %b %Y %H:%M:%S GMT").to_string()
+}
+
+/// Whether the client already has this answer (`If-None-Match`, else
+/// `If-Modified-Since`).
+fn unchanged(request: &HeaderMap, rendered: &Rendered) -> bool {
+    if let Some(tags) = request.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) {
+        return tags.split(',').any(|t| t.trim() == rendered.etag || t.trim() == "*");
+    }
+    let since = request
+        .get(header::IF_MODIFIED_SINCE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(',').any(|t| t.trim() == tag || t.trim() == "*"));
-    let mut response = if matches { StatusCode::NOT_MODIFIED.into_response() } else { body.into_response() };
+        .and_then(|v| chrono::DateTime::parse_from_rfc2822(v).ok());
+    let modified = chrono::DateTime::<Utc>::from(rendered.modified).timestamp();
+    since.is_some_and(|since| since.timestamp() >= modified)
+}
+
+/// Sends a rendered answer: 304 when the client has it, the gzipped bytes
+/// when it takes gzip, with its validators and a short shared lifetime.
+pub fn respond(request: &HeaderMap, rendered: &Rendered) -> Response {
+    let gzip = request
+        .get(header::ACCEPT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.split(',').any(|e| e.trim().starts_with("gzip")));
+    let mut response = if unchanged(request, rendered) {
+        StatusCode::NOT_MODIFIED.into_response()
+    } else if gzip {
+        let mut response = rendered.gzip.clone().into_response();
+        response.headers_mut().insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        response
+    } else {
+        rendered.body.clone().into_response()
+    };
     let headers = response.headers_mut();
-    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    if let Ok(value) = HeaderValue::from_str(&tag) {
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(rendered.content_type));
+    headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+    if let Ok(value) = HeaderValue::from_str(&rendered.etag) {
         headers.insert(header::ETAG, value);
+    }
+    if let Ok(value) = HeaderValue::from_str(&http_date(rendered.modified)) {
+        headers.insert(header::LAST_MODIFIED, value);
     }
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(CACHE_CONTROL));
     response
 }
 
-const HTML: &str = "text/html; charset=utf-8";
+pub const HTML: &str = "text/html; charset=utf-8";
 
-/// Renders what `work` finds (`None`: 404) for a published page.
-async fn serve<F>(state: &AppState, headers: &HeaderMap, work: F) -> Response
+/// What a public answer is cached under: the host (links and custom domains
+/// depend on it) and the path with its query.
+pub fn cache_key(headers: &HeaderMap, path_and_query: &str) -> String {
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
+    format!("{host}{path_and_query}")
+}
+
+/// Answers what `work` renders (`None`: 404), through the page cache when
+/// the server has one.
+pub async fn serve<F>(
+    state: &AppState,
+    headers: &HeaderMap,
+    key: String,
+    content_type: &'static str,
+    work: F,
+) -> Response
 where
     F: FnOnce(&mut PgConnection) -> Result<Option<String>, AppError> + Send + 'static,
 {
-    match state.db.run(work).await {
-        Ok(Some(html)) => cached(headers, HTML, html),
-        Ok(None) => not_found(),
+    let render = || async {
+        let body = state.db.run(work).await?;
+        metrics::counter!("vigie_status_renders_total").increment(1);
+        Ok::<_, AppError>(body.map(|body| Rendered::new(content_type, body)))
+    };
+    let rendered = match &state.page_cache {
+        Some(cache) => cache.get_or_render(&key, render).await,
+        None => render().await.map(|r| r.map(Arc::new)),
+    };
+    match rendered {
+        Ok(Some(rendered)) => respond(headers, &rendered),
+        Ok(None) if content_type == HTML => not_found(),
+        Ok(None) => StatusCode::NOT_FOUND.into_response(),
         Err(_) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
     }
 }
@@ -69,7 +126,11 @@ fn render_page(conn: &mut PgConnection, page: PageRow) -> Result<String, AppErro
 
 /// `GET /status/{slug}`: the page, if it exists and is published.
 pub async fn status_page(State(state): State<AppState>, Path(slug): Path<String>, headers: HeaderMap) -> Response {
-    serve(&state, &headers, move |conn| published(conn, &slug)?.map(|page| render_page(conn, page)).transpose()).await
+    let key = cache_key(&headers, &format!("/status/{slug}"));
+    serve(&state, &headers, key, HTML, move |conn| {
+        published(conn, &slug)?.map(|page| render_page(conn, page)).transpose()
+    })
+    .await
 }
 
 /// `GET /status/{slug}/incidents/{id}`: one incident the page shows.
@@ -79,7 +140,8 @@ pub async fn incident_page(
     headers: HeaderMap,
 ) -> Response {
     let Ok(id) = id.parse::<i64>() else { return not_found() };
-    serve(&state, &headers, move |conn| {
+    let key = cache_key(&headers, &format!("/status/{slug}/incidents/{id}"));
+    serve(&state, &headers, key, HTML, move |conn| {
         let Some(page) = published(conn, &slug)? else { return Ok(None) };
         let incident = public_status::load_incident(conn, &page, id)?;
         Ok(incident.map(|incident| app::pages::status::render_incident(&page, incident)))
@@ -103,7 +165,8 @@ pub async fn root(State(state): State<AppState>, request: Request, next: Next) -
     match found {
         Ok(Some(page)) => {
             let headers = request.headers().clone();
-            serve(&state, &headers, move |conn| render_page(conn, page).map(Some)).await
+            let key = cache_key(&headers, "/");
+            serve(&state, &headers, key, HTML, move |conn| render_page(conn, page).map(Some)).await
         }
         _ => next.run(request).await,
     }
@@ -139,7 +202,8 @@ pub async fn history_page(
     let next = (following <= this_month).then_some(following);
     let start = month.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
     let end = following.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
-    serve(&state, &headers, move |conn| {
+    let key = cache_key(&headers, &format!("/status/{slug}/history?month={}", month.format("%Y-%m")));
+    serve(&state, &headers, key, HTML, move |conn| {
         let Some(page) = published(conn, &slug)? else { return Ok(None) };
         let incidents = public_status::history(conn, &page, start, end)?;
         Ok(Some(app::pages::status::render_history(&page, month, incidents, previous, next)))

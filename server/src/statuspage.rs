@@ -4,7 +4,7 @@
 //! `scheduled-maintenances.json` and its `upcoming`/`active`), so existing
 //! Statuspage clients and aggregators read Vigie pages unchanged.
 
-use crate::public::{cached, published};
+use crate::public::{cache_key, published, serve};
 use app::model::{ComponentStatus, Impact, IncidentKind, IncidentState, PageStatus};
 use app::ssr::AppState;
 use app::ssr::db::status_pages::PageRow;
@@ -242,28 +242,20 @@ pub async fn api(
 ) -> Response {
     let Some(kind) = Document::of(&path) else { return StatusCode::NOT_FOUND.into_response() };
     let base = crate::feeds::base_url(&state, &headers);
-    let result = state
-        .db
-        .run(move |conn| {
-            let Some(row) = published(conn, &slug)? else { return Ok(None) };
-            let now = Utc::now();
-            let history = if matches!(kind, Document::Incidents | Document::Maintenances) {
-                public_status::feed_incidents(conn, &row, now, 90)?
-            } else {
-                Vec::new()
-            };
-            let page = public_status::load(conn, row, now)?;
-            Ok(Some(document(kind, &page, &history, &base).to_string()))
-        })
-        .await;
-    match result {
-        Ok(Some(body)) => {
-            let mut response = cached(&headers, "application/json", body);
-            // Aggregators read these from other origins.
-            response.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, header::HeaderValue::from_static("*"));
-            response
-        }
-        Ok(None) => StatusCode::NOT_FOUND.into_response(),
-        Err(_) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
-    }
+    let key = cache_key(&headers, &format!("/status/{slug}/api/v2/{path}"));
+    let mut response = serve(&state, &headers, key, "application/json", move |conn| {
+        let Some(row) = published(conn, &slug)? else { return Ok(None) };
+        let now = Utc::now();
+        let history = if matches!(kind, Document::Incidents | Document::Maintenances) {
+            public_status::feed_incidents(conn, &row, now, 90)?
+        } else {
+            Vec::new()
+        };
+        let page = public_status::load(conn, row, now)?;
+        Ok(Some(document(kind, &page, &history, &base).to_string()))
+    })
+    .await;
+    // Aggregators read these from other origins.
+    response.headers_mut().insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, header::HeaderValue::from_static("*"));
+    response
 }

@@ -10,6 +10,7 @@ pub mod lifecycle;
 pub mod markdown;
 pub mod monitors;
 pub mod notify;
+pub mod page_cache;
 pub mod probe;
 pub mod public_status;
 pub mod regions;

@@ -12,6 +12,8 @@ pub struct AppState {
     pub monitor_settings: MonitorSettings,
     /// Probes from this server's region.
     pub prober: super::probe::Prober,
+    /// Rendered public pages; `None` renders every request.
+    pub page_cache: Option<std::sync::Arc<super::page_cache::PageCache>>,
     /// `VIGIE_PUBLIC_URL` without a trailing slash: links in feeds.
     pub public_url: Option<String>,
     /// Sends alerts (the dispatcher's, and "send test" from the console).

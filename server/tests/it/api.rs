@@ -206,6 +206,7 @@ async fn health_says_unavailable_when_the_database_does_not_answer() {
         monitor_settings: Default::default(),
         prober: app::ssr::probe::Prober::new("local").unwrap(),
         public_url: None,
+        page_cache: None,
         notifier: crate::common::test_notifier(None),
     };
     let router = server::router::router(state, server::leptos_options("127.0.0.1:3000".parse().unwrap()));

@@ -17,7 +17,10 @@ struct Setup {
 
 impl Setup {
     fn new() -> Self {
-        let app = TestApp::new();
+        Self::with(TestApp::new())
+    }
+
+    fn with(app: TestApp) -> Self {
         let user = app.user("ops@example.com", Role::Member);
         let token = app.token(user.id);
         Self { app, token }
@@ -318,4 +321,52 @@ async fn the_statuspage_api_answers_in_its_shapes() {
     let all = get("summary.json").await.to_string();
     assert!(!all.contains("internal-api-7") && !all.contains("10.0.0."), "{all}");
     assert_eq!(setup.app.get("/status/acme/api/v2/nothing.json", None).await.status, StatusCode::NOT_FOUND);
+}
+
+/// Under a rush the page is rendered once per change: a change anywhere
+/// (here, an update published) reaches PostgreSQL's trigger, the listener
+/// drops the cached page, and the next request renders it again.
+#[tokio::test]
+async fn pages_are_rendered_once_per_change_and_served_compressed() {
+    use app::ssr::page_cache::{CHANGE_CHANNEL, PageCache};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let cache = Arc::new(PageCache::new(std::time::Duration::from_secs(600)));
+    let app = TestApp::with_page_cache(cache.clone());
+    let stop = Arc::new(AtomicBool::new(false));
+    let invalidate = cache.clone();
+    let listener =
+        server::listener::spawn(app.db.db.clone(), CHANGE_CHANNEL, stop.clone(), move || invalidate.invalidate())
+            .unwrap();
+    let setup = Setup::with(app);
+    let id = published_page_with_history(&setup).await;
+    // Let the listener take in the notifications of the setup.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+
+    let first = setup.app.get("/status/acme", None).await;
+    let renders = cache.renders();
+    for _ in 0..50 {
+        let again = setup.app.get("/status/acme", None).await;
+        assert_eq!(again.header("etag"), first.header("etag"));
+    }
+    assert_eq!(cache.renders(), renders, "50 visits, no render");
+    let request = Request::get("/status/acme").header(header::ACCEPT_ENCODING, "gzip, br").body(Body::empty()).unwrap();
+    let compressed = setup.app.send(request).await;
+    assert_eq!(compressed.header("content-encoding"), Some("gzip"));
+    assert!(compressed.header("last-modified").is_some());
+
+    let update = json!({"status": "resolved", "body": "Post-mortem: cache-change-marker."});
+    setup.call(Method::POST, &format!("/api/v1/incidents/{id}/updates"), Some(update)).await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    loop {
+        let page = setup.app.get("/status/acme", None).await;
+        if page.body.contains("cache-change-marker") {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "the change never reached the cached page");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(cache.renders(), renders + 1, "rendered again once");
+    stop.store(true, Ordering::Relaxed);
+    listener.join().unwrap();
 }

@@ -56,6 +56,15 @@ impl TestApp {
 
     /// As behind an https `VIGIE_PUBLIC_URL` when `secure` is true.
     pub fn with_secure_cookies(secure: bool) -> Self {
+        Self::build(secure, None)
+    }
+
+    /// With a page cache for public pages, as `vigie serve` has.
+    pub fn with_page_cache(cache: std::sync::Arc<app::ssr::page_cache::PageCache>) -> Self {
+        Self::build(false, Some(cache))
+    }
+
+    fn build(secure: bool, page_cache: Option<std::sync::Arc<app::ssr::page_cache::PageCache>>) -> Self {
         let db = TestDb::new();
         app::ssr::db::regions::ensure(&mut db.conn(), "local").unwrap();
         let state = AppState {
@@ -64,6 +73,7 @@ impl TestApp {
             monitor_settings: Default::default(),
             prober: app::ssr::probe::Prober::new("local").unwrap(),
             public_url: None,
+            page_cache,
             notifier: test_notifier(None),
         };
         let router = server::router::router(state, server::leptos_options("127.0.0.1:3000".parse().unwrap()));

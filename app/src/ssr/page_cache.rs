@@ -1,0 +1,155 @@
+//! Rendered public pages (status pages, feeds, the Statuspage API), kept
+//! until something they show changes: PostgreSQL triggers send
+//! `NOTIFY vigie_status` when incidents, updates, monitor statuses, rollups
+//! or page settings change, and the server's listener calls
+//! [`PageCache::invalidate`]. Under a rush every visitor gets the same
+//! bytes, rendered once (one request renders while the others wait for it)
+//! and gzipped once. Entries also expire after `max_age`, for what changes
+//! with time alone (today's uptime bar, "updated" times).
+
+use axum::body::Bytes;
+use std::collections::HashMap;
+use std::io::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant, SystemTime};
+
+/// The PostgreSQL channel the triggers notify.
+pub const CHANGE_CHANNEL: &str = "vigie_status";
+/// More entries than this and the cache starts over (many slugs or hosts).
+const ENTRIES_MAX: usize = 10_000;
+
+/// One rendered answer, ready to send.
+#[derive(Debug)]
+pub struct Rendered {
+    generation: u64,
+    created: Instant,
+    pub modified: SystemTime,
+    pub content_type: &'static str,
+    /// A strong validator: a hash of the body.
+    pub etag: String,
+    pub body: Bytes,
+    pub gzip: Bytes,
+}
+
+impl Rendered {
+    pub fn new(content_type: &'static str, body: String) -> Self {
+        use sha2::Digest;
+        let etag = format!("\"{}\"", &hex::encode(sha2::Sha256::digest(body.as_bytes()))[..32]);
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        let gzip = encoder.write_all(body.as_bytes()).and_then(|()| encoder.finish()).unwrap_or_default();
+        Self {
+            generation: 0,
+            created: Instant::now(),
+            modified: SystemTime::now(),
+            content_type,
+            etag,
+            body: Bytes::from(body),
+            gzip: Bytes::from(gzip),
+        }
+    }
+}
+
+pub struct PageCache {
+    generation: AtomicU64,
+    renders: AtomicU64,
+    max_age: Duration,
+    entries: RwLock<HashMap<String, Arc<Rendered>>>,
+    rendering: tokio::sync::Mutex<()>,
+}
+
+impl PageCache {
+    pub fn new(max_age: Duration) -> Self {
+        Self {
+            generation: AtomicU64::new(0),
+            renders: AtomicU64::new(0),
+            max_age,
+            entries: RwLock::default(),
+            rendering: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    /// Something public changed: every entry is stale.
+    pub fn invalidate(&self) {
+        self.generation.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// How many times something was rendered (not served from the cache).
+    pub fn renders(&self) -> u64 {
+        self.renders.load(Ordering::Relaxed)
+    }
+
+    fn fresh(&self, key: &str) -> Option<Arc<Rendered>> {
+        let generation = self.generation.load(Ordering::Acquire);
+        let entries = self.entries.read().ok()?;
+        entries
+            .get(key)
+            .filter(|entry| entry.generation == generation && entry.created.elapsed() < self.max_age)
+            .cloned()
+    }
+
+    /// The entry for `key`, rendered by `render` if it is missing or stale.
+    /// `Ok(None)` (nothing to show) is not kept.
+    pub async fn get_or_render<F, Fut, E>(&self, key: &str, render: F) -> Result<Option<Arc<Rendered>>, E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Option<Rendered>, E>>,
+    {
+        if let Some(entry) = self.fresh(key) {
+            return Ok(Some(entry));
+        }
+        let _turn = self.rendering.lock().await;
+        // Another request may have rendered it while this one waited.
+        if let Some(entry) = self.fresh(key) {
+            return Ok(Some(entry));
+        }
+        // Taken before reading the data: a change during the render makes
+        // the result stale at once.
+        let generation = self.generation.load(Ordering::Acquire);
+        self.renders.fetch_add(1, Ordering::Relaxed);
+        let Some(mut rendered) = render().await? else { return Ok(None) };
+        rendered.generation = generation;
+        let rendered = Arc::new(rendered);
+        if let Ok(mut entries) = self.entries.write() {
+            if entries.len() >= ENTRIES_MAX {
+                entries.clear();
+            }
+            entries.insert(key.to_owned(), rendered.clone());
+        }
+        Ok(Some(rendered))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn renders_once_per_change() {
+        let cache = PageCache::new(Duration::from_secs(60));
+        let render = || async { Ok::<_, ()>(Some(Rendered::new("text/plain", "hello".repeat(100)))) };
+        let first = cache.get_or_render("a", render).await.unwrap().unwrap();
+        for _ in 0..10 {
+            let again = cache.get_or_render("a", render).await.unwrap().unwrap();
+            assert!(Arc::ptr_eq(&first, &again));
+        }
+        assert_eq!(cache.renders(), 1);
+        cache.invalidate();
+        let fresh = cache.get_or_render("a", render).await.unwrap().unwrap();
+        assert!(!Arc::ptr_eq(&first, &fresh));
+        assert_eq!(cache.renders(), 2);
+        assert_eq!(fresh.etag, first.etag, "the same content, the same validator");
+        assert!(fresh.gzip.len() < fresh.body.len() / 5, "compressed once, kept");
+        let nothing = cache.get_or_render("missing", || async { Ok::<_, ()>(None) }).await.unwrap();
+        assert!(nothing.is_none());
+    }
+
+    #[tokio::test]
+    async fn entries_expire_with_their_age() {
+        let cache = PageCache::new(Duration::ZERO);
+        let render = || async { Ok::<_, ()>(Some(Rendered::new("text/plain", "x".into()))) };
+        cache.get_or_render("a", render).await.unwrap();
+        cache.get_or_render("a", render).await.unwrap();
+        assert_eq!(cache.renders(), 2, "older than the maximum age: rendered again");
+    }
+}
