@@ -20,7 +20,7 @@ APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 SERVER_ONLY_CRATES := diesel|pq-sys|r2d2|tokio|reqwest|ammonia|pulldown-cmark|axum|argon2|lettre
 
 .PHONY: run build test tools rust-tools wasm-opt system-packages postgres-server e2e-tools \
-        check-wasm-deps fmt-check clippy rust-test e2e measure-storage bench-scheduler bench-alerts clean
+        check-wasm-deps fmt-check clippy rust-test e2e measure-storage bench-scheduler bench-alerts bench-status clean
 
 ## run: build the release and serve on http://127.0.0.1:3000 (VIGIE_BIND to change)
 run: build postgres-server
@@ -110,6 +110,10 @@ bench-scheduler: build postgres-server
 ## bench-alerts: event-to-delivery latency and deliveries/s to a local webhook (see BENCHMARKS.md)
 bench-alerts: build postgres-server
 	server/benches/alerts.sh
+
+## bench-status: a status page at 1,000 connections, beside nginx serving the same page (see BENCHMARKS.md)
+bench-status: build postgres-server
+	server/benches/status.sh
 
 clean:
 	cargo clean

@@ -29,11 +29,6 @@ fn not_found() -> Response {
     (StatusCode::NOT_FOUND, Html(body)).into_response()
 }
 
-/// The HTTP date of `at` (`Last-Modified`).
-fn http_date(at: std::time::SystemTime) -> String {
-    chrono::DateTime::<Utc>::from(at).format("%a, %d %b %Y %H:%M:%S GMT").to_string()
-}
-
 /// Whether the client already has this answer (`If-None-Match`, else
 /// `If-Modified-Since`).
 fn unchanged(request: &HeaderMap, rendered: &Rendered) -> bool {
@@ -67,12 +62,8 @@ pub fn respond(request: &HeaderMap, rendered: &Rendered) -> Response {
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(rendered.content_type));
     headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
-    if let Ok(value) = HeaderValue::from_str(&rendered.etag) {
-        headers.insert(header::ETAG, value);
-    }
-    if let Ok(value) = HeaderValue::from_str(&http_date(rendered.modified)) {
-        headers.insert(header::LAST_MODIFIED, value);
-    }
+    headers.insert(header::ETAG, rendered.etag_header.clone());
+    headers.insert(header::LAST_MODIFIED, rendered.modified_header.clone());
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(CACHE_CONTROL));
     response
 }

@@ -32,15 +32,21 @@ pub fn router(state: AppState, options: LeptosOptions) -> Router {
         .fallback(leptos_axum::file_and_error_handler(shell))
         .with_state(options);
 
-    Router::new()
-        .route("/healthz", get(healthz))
-        .route("/metrics", get(metrics::render))
+    // Public status pages answer from their cache, already compressed: they
+    // skip the session, tracing, metrics and compression layers, which would
+    // cost more than the answer itself when everyone visits at once.
+    let public = Router::new()
         .route("/status/{slug}", get(crate::public::status_page))
         .route("/status/{slug}/incidents/{id}", get(crate::public::incident_page))
         .route("/status/{slug}/history", get(crate::public::history_page))
         .route("/status/{slug}/feed.rss", get(crate::feeds::rss_feed))
         .route("/status/{slug}/feed.atom", get(crate::feeds::atom_feed))
         .route("/status/{slug}/api/v2/{*document}", get(crate::statuspage::api))
+        .with_state(state.clone());
+
+    let app = Router::new()
+        .route("/healthz", get(healthz))
+        .route("/metrics", get(metrics::render))
         .nest("/api/v1", rest::router())
         .with_state(state.clone())
         .merge(pages)
@@ -50,7 +56,8 @@ pub fn router(state: AppState, options: LeptosOptions) -> Router {
         .layer(middleware::from_fn(metrics::track))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http())
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));
+    public.merge(app)
 }
 
 /// `GET /healthz`: 200 when the database answers, 503 otherwise.

@@ -8,6 +8,7 @@
 //! with time alone (today's uptime bar, "updated" times).
 
 use axum::body::Bytes;
+use axum::http::HeaderValue;
 use std::collections::HashMap;
 use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -28,6 +29,9 @@ pub struct Rendered {
     pub content_type: &'static str,
     /// A strong validator: a hash of the body.
     pub etag: String,
+    /// The `ETag` and `Last-Modified` headers, made once.
+    pub etag_header: HeaderValue,
+    pub modified_header: HeaderValue,
     pub body: Bytes,
     pub gzip: Bytes,
 }
@@ -38,11 +42,15 @@ impl Rendered {
         let etag = format!("\"{}\"", &hex::encode(sha2::Sha256::digest(body.as_bytes()))[..32]);
         let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
         let gzip = encoder.write_all(body.as_bytes()).and_then(|()| encoder.finish()).unwrap_or_default();
+        let modified = SystemTime::now();
+        let date = chrono::DateTime::<chrono::Utc>::from(modified).format("%a, %d %b %Y %H:%M:%S GMT").to_string();
         Self {
             generation: 0,
             created: Instant::now(),
-            modified: SystemTime::now(),
+            modified,
             content_type,
+            etag_header: HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"\"")),
+            modified_header: HeaderValue::from_str(&date).unwrap_or(HeaderValue::from_static("")),
             etag,
             body: Bytes::from(body),
             gzip: Bytes::from(gzip),
