@@ -2,7 +2,7 @@
 
 use crate::pages::console::{
     AlertsPage, ChannelDeliveriesPage, ConsoleLayout, EditMonitorPage, IncidentPage, IncidentsPage, MonitorPage,
-    MonitorsPage, NewIncidentPage, NewMonitorPage, Overview, RegionsPage, TeamPage, TokensPage,
+    MonitorsPage, NewIncidentPage, NewMonitorPage, Overview, RegionsPage, StatusPagesPage, TeamPage, TokensPage,
 };
 use crate::pages::{HomePage, LoginPage, NotFound};
 use leptos::prelude::*;
@@ -59,6 +59,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("team") view=TeamPage />
                     <Route path=path!("regions") view=RegionsPage />
                     <Route path=path!("alerts") view=AlertsPage />
+                    <Route path=path!("status-pages") view=StatusPagesPage />
                     <Route path=path!("alerts/channels/:id") view=ChannelDeliveriesPage />
                     <Route path=path!("tokens") view=TokensPage />
                 </ParentRoute>

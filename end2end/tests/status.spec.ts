@@ -1,6 +1,6 @@
 import { expect, test, type APIRequestContext } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
-import { ADMIN_EMAIL } from './helpers';
+import { ADMIN_EMAIL, hydrated, signIn, watchConsole } from './helpers';
 
 const VIGIE = process.env.E2E_VIGIE_BIN ?? '../target/release/vigie';
 
@@ -58,4 +58,53 @@ test('the public status page works without JavaScript, light and dark, narrow an
       await context.close();
     }
   }
+});
+
+test('the team sets up a status page in the console, previews it, then publishes it', async ({ page, request }) => {
+  const problems = watchConsole(page);
+  const token = apiToken();
+  const stamp = Date.now();
+  const internal = `db-primary-${stamp}`;
+  await post(request, token, '/api/v1/monitors', { name: internal, url: 'http://127.0.0.1:9/db', interval_seconds: 3600 });
+  const slug = `shop-${stamp}`;
+
+  await signIn(page);
+  await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Status pages' }).click();
+  await expect(page).toHaveURL(/\/console\/status-pages$/);
+  await hydrated(page);
+  await page.getByRole('button', { name: 'Add page' }).click();
+  const form = page.getByRole('form', { name: 'Add page' });
+  await form.getByLabel('Title').fill('Shop status');
+  await form.getByLabel('Slug').fill('Not A Slug');
+  await form.getByRole('button', { name: 'Add page' }).click();
+  await expect(form.locator('.field-error')).toContainText('lowercase letters');
+  await form.getByLabel('Slug').fill(slug);
+  const row = form.locator('.component-picker li', { hasText: internal });
+  await row.getByRole('checkbox').check();
+  await row.getByLabel(`Public name of ${internal}`).fill('Database');
+  await row.getByLabel(`Group of ${internal}`).fill('Storage');
+  await form.getByRole('button', { name: 'Add page' }).click();
+  const listed = page.locator(`tr[data-page="${slug}"]`);
+  await expect(listed).toContainText('draft');
+
+  // The preview shows the public view before anyone else can see it.
+  const preview = await listed.getByRole('link', { name: 'Preview' }).getAttribute('href');
+  expect((await request.get(`/status/${slug}`)).status()).toBe(404);
+  await page.goto(preview!);
+  await expect(page.getByRole('note')).toContainText('not published');
+  await expect(page.locator('.component h3')).toHaveText('Database');
+  await expect(page.locator('body')).not.toContainText(internal);
+
+  await page.goto('/console/status-pages');
+  await hydrated(page);
+  await page.locator(`tr[data-page="${slug}"]`).getByRole('button', { name: 'Edit' }).click();
+  const edit = page.getByRole('form', { name: 'Edit page' });
+  await expect(edit.getByLabel(`Public name of ${internal}`)).toHaveValue('Database');
+  await edit.getByLabel('Published').check();
+  await edit.getByRole('button', { name: 'Save page' }).click();
+  await expect(page.locator(`tr[data-page="${slug}"]`)).toContainText('published');
+  const published = await request.get(`/status/${slug}`);
+  expect(published.status()).toBe(200);
+  expect(await published.text()).toContain('Storage');
+  expect(problems).toEqual([]);
 });

@@ -201,3 +201,32 @@ pub async fn history_page(
     })
     .await
 }
+
+/// `GET /console/status-pages/{id}/preview`: a page as the public would see
+/// it, published or not, for the team only (never cached).
+pub async fn preview(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    session: Option<axum::Extension<app::ssr::auth::SessionUser>>,
+) -> Response {
+    if session.is_none() {
+        return StatusCode::UNAUTHORIZED.into_response();
+    }
+    let Ok(id) = id.parse::<i64>() else { return not_found() };
+    let rendered = state
+        .db
+        .run(move |conn| {
+            let Some(page) = pages::find(conn, id)? else { return Ok(None) };
+            Ok(Some(app::pages::status::render_preview(public_status::load(conn, page, Utc::now())?)))
+        })
+        .await;
+    match rendered {
+        Ok(Some(html)) => {
+            let mut response = Html(html).into_response();
+            response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            response
+        }
+        Ok(None) => not_found(),
+        Err(_) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
+    }
+}

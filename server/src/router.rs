@@ -47,6 +47,7 @@ pub fn router(state: AppState, options: LeptosOptions) -> Router {
     let app = Router::new()
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics::render))
+        .route("/console/status-pages/{id}/preview", get(crate::public::preview))
         .nest("/api/v1", rest::router())
         .with_state(state.clone())
         .merge(pages)

@@ -7,5 +7,6 @@ pub mod incidents;
 pub mod monitors;
 pub mod regions;
 pub mod session;
+pub mod status_pages;
 pub mod team;
 pub mod tokens;

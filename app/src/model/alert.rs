@@ -2,7 +2,7 @@
 //! and deliveries (the notifications and every attempt to send them).
 
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Deserializer, Serialize};
+use serde::{Deserialize, Serialize};
 
 text_enum! {
     /// How a channel delivers.
@@ -128,15 +128,6 @@ pub struct ChannelInput {
     pub to: Option<Recipients>,
 }
 
-/// Reads a field that may be absent (`None`), `null` (`Some(None)`) or set.
-fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
-where
-    D: Deserializer<'de>,
-    T: Deserialize<'de>,
-{
-    Option::<T>::deserialize(deserializer).map(Some)
-}
-
 /// An alert rule.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -164,11 +155,11 @@ pub struct AlertRuleInput {
     pub name: Option<String>,
     pub events: Option<Vec<AlertEvent>>,
     pub channel_id: Option<i64>,
-    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "super::present", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ssr", schema(value_type = Option<Vec<i64>>))]
     pub monitor_ids: Option<Option<Vec<i64>>>,
     pub enabled: Option<bool>,
-    #[serde(default, deserialize_with = "present", skip_serializing_if = "Option::is_none")]
+    #[serde(default, deserialize_with = "super::present", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ssr", schema(value_type = Option<u32>))]
     pub max_per_hour: Option<Option<u32>>,
 }

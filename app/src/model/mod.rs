@@ -38,6 +38,17 @@ macro_rules! text_enum {
     };
 }
 
+/// Reads a field that may be absent (`None`), `null` (`Some(None)`) or set,
+/// for changes where `null` clears a value and leaving it out keeps it.
+fn present<'de, D, T>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: serde::Deserialize<'de>,
+{
+    use serde::Deserialize;
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
 mod alert;
 mod incident;
 mod monitor;

@@ -134,6 +134,11 @@ fn grouped(components: Vec<PublicComponent>) -> Vec<(Option<String>, Vec<PublicC
 /// A complete HTML document for one of `page`'s public views: its header,
 /// `main` (already rendered), its footer, and links to its feeds.
 fn document(page: &PageRow, title: String, main: String) -> String {
+    document_with(page, title, main, "")
+}
+
+/// [`document`], with `before` (already rendered) at the top of the body.
+fn document_with(page: &PageRow, title: String, main: String, before: &str) -> String {
     let slug = page.slug.clone();
     let accent = page.accent_color.clone().map(|c| format!("--accent: {c}; --accent-strong: {c};"));
     let logo = page.logo_url.clone();
@@ -169,13 +174,31 @@ fn document(page: &PageRow, title: String, main: String) -> String {
     .to_html();
     let style = accent.map(|a| format!(" style=\"{a}\"")).unwrap_or_default();
     format!(
-        "<!DOCTYPE html><html lang=\"en\">{head}<body class=\"public-status\"{style}>{top}\
+        "<!DOCTYPE html><html lang=\"en\">{head}<body class=\"public-status\"{style}>{before}{top}\
          <main id=\"main\" class=\"status-main\">{main}</main>{bottom}</body></html>"
     )
 }
 
 /// The page as a complete HTML document.
 pub fn render(page: PublicPage) -> String {
+    let (row, title, main) = render_parts(page);
+    document(&row, title, main)
+}
+
+/// The page as the team previews it: the same, with a notice on top.
+pub fn render_preview(page: PublicPage) -> String {
+    let published = page.page.published;
+    let (row, title, main) = render_parts(page);
+    let notice = if published {
+        "Preview: this page is published."
+    } else {
+        "Preview: this page is not published; the public cannot see it."
+    };
+    let ribbon = format!("<div class=\"preview-ribbon\" role=\"note\">{notice}</div>");
+    document_with(&row, title, main, &ribbon)
+}
+
+fn render_parts(page: PublicPage) -> (PageRow, String, String) {
     let slug = page.page.slug.clone();
     let status = page.status;
     let updated = when(page.generated_at);
@@ -223,7 +246,8 @@ pub fn render(page: PublicPage) -> String {
         }
         .to_html()
     });
-    document(&page.page, format!("{} · {}", status.label(), page.page.title), main)
+    let title = format!("{} · {}", status.label(), page.page.title);
+    (page.page, title, main)
 }
 
 /// One incident's public page.

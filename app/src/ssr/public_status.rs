@@ -91,6 +91,33 @@ type IncidentRow = (
     DateTime<Utc>,
 );
 
+/// The columns of [`IncidentRow`]: never `details`.
+const COLUMNS: (
+    incidents::id,
+    incidents::title,
+    incidents::kind,
+    incidents::impact,
+    incidents::state,
+    incidents::started_at,
+    incidents::resolved_at,
+    incidents::scheduled_start,
+    incidents::scheduled_end,
+    incidents::created_at,
+    incidents::updated_at,
+) = (
+    incidents::id,
+    incidents::title,
+    incidents::kind,
+    incidents::impact,
+    incidents::state,
+    incidents::started_at,
+    incidents::resolved_at,
+    incidents::scheduled_start,
+    incidents::scheduled_end,
+    incidents::created_at,
+    incidents::updated_at,
+);
+
 /// The page's incidents that the public may see: those touching its
 /// monitors, ongoing, scheduled, or resolved since `since`.
 fn incidents_of(
@@ -110,19 +137,7 @@ fn incidents_of(
         )
         .order(incidents::id.desc())
         .limit(500)
-        .select((
-            incidents::id,
-            incidents::title,
-            incidents::kind,
-            incidents::impact,
-            incidents::state,
-            incidents::started_at,
-            incidents::resolved_at,
-            incidents::scheduled_start,
-            incidents::scheduled_end,
-            incidents::created_at,
-            incidents::updated_at,
-        ))
+        .select(COLUMNS)
         .load(conn)?;
     let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
     let mut monitors = super::db::incidents::monitor_ids(conn, &ids)?;
@@ -322,19 +337,7 @@ pub fn load_incident(conn: &mut PgConnection, page: &PageRow, id: i64) -> QueryR
     let row: Option<IncidentRow> = incidents::table
         .find(id)
         .filter(incidents::impact.ne(Impact::Unknown.as_str()))
-        .select((
-            incidents::id,
-            incidents::title,
-            incidents::kind,
-            incidents::impact,
-            incidents::state,
-            incidents::started_at,
-            incidents::resolved_at,
-            incidents::scheduled_start,
-            incidents::scheduled_end,
-            incidents::created_at,
-            incidents::updated_at,
-        ))
+        .select(COLUMNS)
         .first(conn)
         .optional()?;
     let Some(row) = row else { return Ok(None) };
@@ -374,19 +377,7 @@ pub fn history(
             ))
             .order(incidents::id.desc())
             .limit(500)
-            .select((
-                incidents::id,
-                incidents::title,
-                incidents::kind,
-                incidents::impact,
-                incidents::state,
-                incidents::started_at,
-                incidents::resolved_at,
-                incidents::scheduled_start,
-                incidents::scheduled_end,
-                incidents::created_at,
-                incidents::updated_at,
-            ))
+            .select(COLUMNS)
             .load(conn)?;
     let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
     let mut monitors = super::db::incidents::monitor_ids(conn, &ids)?;

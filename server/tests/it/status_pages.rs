@@ -370,3 +370,29 @@ async fn pages_are_rendered_once_per_change_and_served_compressed() {
     stop.store(true, Ordering::Relaxed);
     listener.join().unwrap();
 }
+
+#[tokio::test]
+async fn the_team_previews_a_page_before_publishing_it() {
+    let setup = Setup::new();
+    let api = setup.monitor("internal-api-7", "https://10.0.0.7/secret-health").await;
+    let body =
+        json!({"slug": "acme", "title": "Acme status", "components": [{"monitor_id": api, "name": "Public API"}]});
+    let id = setup.call(Method::POST, "/api/v1/status-pages", Some(body)).await.json()["id"].as_i64().unwrap();
+    let path = format!("/console/status-pages/{id}/preview");
+    assert_eq!(setup.app.get(&path, None).await.status, StatusCode::SEE_OTHER, "signed-in members only");
+    assert_eq!(setup.app.get("/status/acme", None).await.status, StatusCode::NOT_FOUND);
+    let cookie = setup.app.sign_in("ops@example.com").await;
+    let preview = setup.app.get(&path, Some(&cookie)).await;
+    assert_eq!(preview.status, StatusCode::OK);
+    assert!(preview.body.contains("not published") && preview.body.contains("Public API"), "{}", preview.body);
+    assert!(!preview.body.contains("internal-api-7"));
+    assert_eq!(preview.header("cache-control"), Some("no-store"));
+    let missing = setup.app.get("/console/status-pages/999999/preview", Some(&cookie)).await;
+    assert_eq!(missing.status, StatusCode::NOT_FOUND);
+
+    // The console's server functions ask who is there.
+    assert_eq!(setup.app.rpc("list_status_pages", &[], None).await.status, StatusCode::UNAUTHORIZED);
+    let listed = setup.app.rpc("list_status_pages", &[], Some(&cookie)).await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.body);
+    assert!(listed.body.contains("Acme status"));
+}

@@ -6,6 +6,7 @@ mod incidents;
 mod monitor_page;
 mod monitors;
 mod regions;
+mod status_pages;
 mod team;
 mod tokens;
 
@@ -15,6 +16,7 @@ pub use incidents::{IncidentsPage, NewIncidentPage};
 pub use monitor_page::MonitorPage;
 pub use monitors::{EditMonitorPage, MonitorsPage, NewMonitorPage};
 pub use regions::RegionsPage;
+pub use status_pages::StatusPagesPage;
 pub use team::TeamPage;
 pub use tokens::TokensPage;
 
@@ -101,6 +103,7 @@ pub fn ConsoleLayout() -> impl IntoView {
                         </Transition>
                     </A>
                     <A href="/console/alerts">"Alerts"</A>
+                    <A href="/console/status-pages">"Status pages"</A>
                     <A href="/console/team">"Team"</A>
                     <Transition fallback=|| ()>
                         <Show when=is_admin>

@@ -1,0 +1,48 @@
+//! Status pages for the console: list, create or change, delete. Any
+//! signed-in team member.
+
+use crate::error::AppError;
+use crate::model::{StatusPage, StatusPageInput};
+use leptos::prelude::*;
+use server_fn::codec::Json;
+
+#[server(prefix = "/rpc", endpoint = "list_status_pages")]
+pub async fn list_status_pages() -> Result<Vec<StatusPage>, AppError> {
+    use crate::ssr::{AppState, auth, reply, status_pages};
+    let result = async {
+        auth::require_session()?;
+        AppState::from_context()?.db.run(status_pages::list).await
+    }
+    .await;
+    reply(result)
+}
+
+/// Creates a page (`id` none) or changes one.
+#[server(prefix = "/rpc", endpoint = "save_status_page", input = Json)]
+pub async fn save_status_page(id: Option<i64>, input: StatusPageInput) -> Result<StatusPage, AppError> {
+    use crate::ssr::{AppState, auth, reply, status_pages};
+    let result = async {
+        auth::require_session()?;
+        let now = chrono::Utc::now();
+        AppState::from_context()?
+            .db
+            .run(move |conn| match id {
+                None => status_pages::create(conn, input, now),
+                Some(id) => status_pages::update(conn, id, input, now),
+            })
+            .await
+    }
+    .await;
+    reply(result)
+}
+
+#[server(prefix = "/rpc", endpoint = "delete_status_page")]
+pub async fn delete_status_page(id: i64) -> Result<(), AppError> {
+    use crate::ssr::{AppState, auth, reply, status_pages};
+    let result = async {
+        auth::require_session()?;
+        AppState::from_context()?.db.run(move |conn| status_pages::delete(conn, id)).await
+    }
+    .await;
+    reply(result)
+}
