@@ -3,6 +3,7 @@
 
 use super::db::monitors as monitor_rows;
 use super::db::status_pages::{self as db, ComponentRow, PageRow, PageValues};
+use super::db::violated_unique;
 use crate::error::AppError;
 use crate::model::status_page_limits::{COMPONENTS_MAX, DESCRIPTION_MAX, NAME_MAX, TITLE_MAX, URL_MAX};
 use crate::model::{PageComponent, SLUG_RULE, StatusPage, StatusPageInput, is_slug};
@@ -183,13 +184,21 @@ pub fn validate(input: StatusPageInput, current: Option<&PageRow>) -> Result<Val
     })
 }
 
+fn slug_conflict(slug: &str) -> AppError {
+    AppError::conflict(Some("slug"), format!("Another page uses the slug `{slug}`."))
+}
+
+fn domain_conflict() -> AppError {
+    AppError::conflict(Some("custom_domain"), "Another page uses this domain.")
+}
+
 fn store(conn: &mut PgConnection, id: Option<i64>, valid: &ValidPage, now: DateTime<Utc>) -> Result<i64, AppError> {
     let (slug_taken, domain_taken) = db::taken(conn, &valid.slug, valid.custom_domain.as_deref(), id)?;
     if slug_taken {
-        return Err(AppError::conflict(Some("slug"), format!("Another page uses the slug `{}`.", valid.slug)));
+        return Err(slug_conflict(&valid.slug));
     }
     if domain_taken {
-        return Err(AppError::conflict(Some("custom_domain"), "Another page uses this domain."));
+        return Err(domain_conflict());
     }
     if let Some(components) = &valid.components {
         let ids: Vec<i64> = components.iter().map(|(id, _, _)| *id).collect();
@@ -213,13 +222,19 @@ fn store(conn: &mut PgConnection, id: Option<i64>, valid: &ValidPage, now: DateT
     if valid.is_default {
         db::clear_default(conn, id.unwrap_or(-1))?;
     }
-    let id = match id {
-        Some(id) => {
-            db::update(conn, id, &values)?;
-            id
-        }
-        None => db::insert(conn, &values)?,
+    let stored = match id {
+        Some(id) => db::update(conn, id, &values).map(|()| id),
+        None => db::insert(conn, &values),
     };
+    // The checks above cover the usual case; these cover two saves racing each other.
+    let id = stored.map_err(|e| match violated_unique(&e) {
+        Some("status_pages_slug_key") => slug_conflict(&valid.slug),
+        Some("status_pages_custom_domain_key") => domain_conflict(),
+        Some("status_pages_one_default") => {
+            AppError::conflict(Some("default"), "Another page became the default at the same time; save again.")
+        }
+        _ => e.into(),
+    })?;
     if let Some(components) = &valid.components {
         db::replace_components(conn, id, components)?;
     }

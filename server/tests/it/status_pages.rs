@@ -97,6 +97,36 @@ async fn pages_are_configured_over_the_api_with_field_errors() {
     );
 }
 
+/// Two saves of one slug (or domain) at once: the second passes the
+/// pre-check, waits on the first's row and, once that commits, answers 409
+/// on the field, not 500.
+#[tokio::test]
+async fn racing_saves_of_one_slug_answer_conflict() {
+    use diesel::RunQueryDsl;
+    let setup = Setup::new();
+    let mut first = setup.app.db.conn();
+    for (held, body, field) in [
+        ("('race', NULL, 'First')", json!({"slug": "race", "title": "Second"}), "slug"),
+        (
+            "('race-2', 'status.race.test', 'First')",
+            json!({"slug": "other", "title": "Second", "custom_domain": "status.race.test"}),
+            "custom_domain",
+        ),
+    ] {
+        diesel::sql_query("BEGIN").execute(&mut first).unwrap();
+        diesel::sql_query(format!("INSERT INTO status_pages (slug, custom_domain, title) VALUES {held}"))
+            .execute(&mut first)
+            .map(|_| ())
+            .unwrap();
+        let (reply, ()) = tokio::join!(setup.call(Method::POST, "/api/v1/status-pages", Some(body)), async {
+            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            diesel::sql_query("COMMIT").execute(&mut first).map(|_| ()).unwrap();
+        });
+        assert_eq!(reply.status, StatusCode::CONFLICT, "{}", reply.body);
+        assert_eq!(reply.json()["error"]["field"], field);
+    }
+}
+
 #[tokio::test]
 async fn the_public_page_shows_public_things_only() {
     let setup = Setup::new();

@@ -102,3 +102,13 @@ pub fn run_migrations(conn: &mut PgConnection) -> Result<Vec<String>, String> {
 pub fn is_unique_violation(error: &diesel::result::Error) -> bool {
     matches!(error, diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _))
 }
+
+/// The constraint a unique violation broke (e.g. `status_pages_slug_key`), when it is one.
+pub fn violated_unique(error: &diesel::result::Error) -> Option<&str> {
+    match error {
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, info) => {
+            info.constraint_name()
+        }
+        _ => None,
+    }
+}
