@@ -77,6 +77,25 @@ pub fn cache_key(headers: &HeaderMap, path_and_query: &str) -> String {
     format!("{host}{path_and_query}")
 }
 
+/// What `work` renders for `key` (`None`: nothing to show), through the
+/// page cache when the server has one.
+async fn cached<F>(state: &AppState, key: String, content_type: &'static str, work: F) -> CacheResult
+where
+    F: FnOnce(&mut PgConnection) -> Result<Option<String>, AppError> + Send + 'static,
+{
+    let render = || async {
+        let body = state.db.run(work).await?;
+        metrics::counter!("vigie_status_renders_total").increment(1);
+        Ok::<_, AppError>(body.map(|body| Rendered::new(content_type, body)))
+    };
+    match &state.page_cache {
+        Some(cache) => cache.get_or_render(&key, render).await,
+        None => render().await.map(|r| r.map(Arc::new)),
+    }
+}
+
+type CacheResult = Result<Option<Arc<Rendered>>, AppError>;
+
 /// Answers what `work` renders (`None`: 404), through the page cache when
 /// the server has one.
 pub async fn serve<F>(
@@ -89,16 +108,7 @@ pub async fn serve<F>(
 where
     F: FnOnce(&mut PgConnection) -> Result<Option<String>, AppError> + Send + 'static,
 {
-    let render = || async {
-        let body = state.db.run(work).await?;
-        metrics::counter!("vigie_status_renders_total").increment(1);
-        Ok::<_, AppError>(body.map(|body| Rendered::new(content_type, body)))
-    };
-    let rendered = match &state.page_cache {
-        Some(cache) => cache.get_or_render(&key, render).await,
-        None => render().await.map(|r| r.map(Arc::new)),
-    };
-    match rendered {
+    match cached(state, key, content_type, work).await {
         Ok(Some(rendered)) => respond(headers, &rendered),
         Ok(None) if content_type == HTML => not_found(),
         Ok(None) => StatusCode::NOT_FOUND.into_response(),
@@ -142,23 +152,23 @@ pub async fn incident_page(
 
 /// Serves `/` from the status page for the request's host (its custom
 /// domain) or the default page, when there is one; otherwise the request
-/// goes on to the home page.
+/// goes on to the home page. Which it is is cached with the page.
 pub async fn root(State(state): State<AppState>, request: Request, next: Next) -> Response {
     if request.uri().path() != "/" || !matches!(*request.method(), Method::GET | Method::HEAD) {
         return next.run(request).await;
     }
-    let host = request
-        .headers()
+    let headers = request.headers();
+    let host = headers
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
         .map(|h| h.split(':').next().unwrap_or(h).to_lowercase());
-    let found = state.db.run(move |conn| Ok(pages::find_for_root(conn, host.as_deref())?)).await;
+    let key = cache_key(headers, "/");
+    let found = cached(&state, key, HTML, move |conn| {
+        pages::find_for_root(conn, host.as_deref())?.map(|page| render_page(conn, page)).transpose()
+    })
+    .await;
     match found {
-        Ok(Some(page)) => {
-            let headers = request.headers().clone();
-            let key = cache_key(&headers, "/");
-            serve(&state, &headers, key, HTML, move |conn| render_page(conn, page).map(Some)).await
-        }
+        Ok(Some(rendered)) => respond(request.headers(), &rendered),
         _ => next.run(request).await,
     }
 }

@@ -3,9 +3,10 @@
 //! `NOTIFY vigie_status` when incidents, updates, monitor statuses, rollups
 //! or page settings change, and the server's listener calls
 //! [`PageCache::invalidate`]. Under a rush every visitor gets the same
-//! bytes, rendered once (one request renders while the others wait for it)
-//! and gzipped once. Entries also expire after `max_age`, for what changes
-//! with time alone (today's uptime bar, "updated" times).
+//! bytes, rendered once (one request renders while the others get the
+//! previous copy, or wait for the first one) and gzipped once. Entries also
+//! expire after `max_age`, for what changes with time alone (today's uptime
+//! bar, "updated" times).
 
 use axum::body::Bytes;
 use axum::http::HeaderValue;
@@ -23,8 +24,6 @@ const ENTRIES_MAX: usize = 10_000;
 /// One rendered answer, ready to send.
 #[derive(Debug)]
 pub struct Rendered {
-    generation: u64,
-    created: Instant,
     pub modified: SystemTime,
     pub content_type: &'static str,
     /// A strong validator: a hash of the body.
@@ -45,8 +44,6 @@ impl Rendered {
         let modified = SystemTime::now();
         let date = chrono::DateTime::<chrono::Utc>::from(modified).format("%a, %d %b %Y %H:%M:%S GMT").to_string();
         Self {
-            generation: 0,
-            created: Instant::now(),
             modified,
             content_type,
             etag_header: HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"\"")),
@@ -58,11 +55,20 @@ impl Rendered {
     }
 }
 
+/// What a key holds: the rendered answer, or `None` when there was nothing
+/// to show (an unknown slug, no default page): those are kept too, so a
+/// rush on them does not reach the database either.
+struct Entry {
+    generation: u64,
+    created: Instant,
+    value: Option<Arc<Rendered>>,
+}
+
 pub struct PageCache {
     generation: AtomicU64,
     renders: AtomicU64,
     max_age: Duration,
-    entries: RwLock<HashMap<String, Arc<Rendered>>>,
+    entries: RwLock<HashMap<String, Entry>>,
     rendering: tokio::sync::Mutex<()>,
 }
 
@@ -87,44 +93,53 @@ impl PageCache {
         self.renders.load(Ordering::Relaxed)
     }
 
-    fn fresh(&self, key: &str) -> Option<Arc<Rendered>> {
+    /// The entry for `key`: `Ok` when it is fresh, `Err` with the stale
+    /// answer (if it had one) otherwise.
+    fn lookup(&self, key: &str) -> Result<Option<Arc<Rendered>>, Option<Arc<Rendered>>> {
         let generation = self.generation.load(Ordering::Acquire);
-        let entries = self.entries.read().ok()?;
-        entries
-            .get(key)
-            .filter(|entry| entry.generation == generation && entry.created.elapsed() < self.max_age)
-            .cloned()
+        let Ok(entries) = self.entries.read() else { return Err(None) };
+        match entries.get(key) {
+            Some(entry) if entry.generation == generation && entry.created.elapsed() < self.max_age => {
+                Ok(entry.value.clone())
+            }
+            Some(entry) => Err(entry.value.clone()),
+            None => Err(None),
+        }
     }
 
-    /// The entry for `key`, rendered by `render` if it is missing or stale.
-    /// `Ok(None)` (nothing to show) is not kept.
+    /// The answer for `key`, rendered by `render` if it is missing or stale.
+    /// One render at a time: while it runs, requests for a page the cache
+    /// has an older copy of get that copy (as `stale-while-revalidate`
+    /// would), the others wait for the render.
     pub async fn get_or_render<F, Fut, E>(&self, key: &str, render: F) -> Result<Option<Arc<Rendered>>, E>
     where
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<Option<Rendered>, E>>,
     {
-        if let Some(entry) = self.fresh(key) {
-            return Ok(Some(entry));
-        }
-        let _turn = self.rendering.lock().await;
+        let _turn = match self.lookup(key) {
+            Ok(fresh) => return Ok(fresh),
+            Err(Some(stale)) => match self.rendering.try_lock() {
+                Ok(turn) => turn,
+                Err(_) => return Ok(Some(stale)),
+            },
+            Err(None) => self.rendering.lock().await,
+        };
         // Another request may have rendered it while this one waited.
-        if let Some(entry) = self.fresh(key) {
-            return Ok(Some(entry));
+        if let Ok(fresh) = self.lookup(key) {
+            return Ok(fresh);
         }
         // Taken before reading the data: a change during the render makes
         // the result stale at once.
         let generation = self.generation.load(Ordering::Acquire);
         self.renders.fetch_add(1, Ordering::Relaxed);
-        let Some(mut rendered) = render().await? else { return Ok(None) };
-        rendered.generation = generation;
-        let rendered = Arc::new(rendered);
+        let value = render().await?.map(Arc::new);
         if let Ok(mut entries) = self.entries.write() {
             if entries.len() >= ENTRIES_MAX {
                 entries.clear();
             }
-            entries.insert(key.to_owned(), rendered.clone());
+            entries.insert(key.to_owned(), Entry { generation, created: Instant::now(), value: value.clone() });
         }
-        Ok(Some(rendered))
+        Ok(value)
     }
 }
 
@@ -150,6 +165,40 @@ mod tests {
         assert!(fresh.gzip.len() < fresh.body.len() / 5, "compressed once, kept");
         let nothing = cache.get_or_render("missing", || async { Ok::<_, ()>(None) }).await.unwrap();
         assert!(nothing.is_none());
+        let again = cache.get_or_render("missing", render).await.unwrap();
+        assert!(again.is_none(), "nothing to show is kept until a change");
+        assert_eq!(cache.renders(), 3);
+    }
+
+    #[tokio::test]
+    async fn a_stale_page_is_served_while_one_request_renders() {
+        let cache = Arc::new(PageCache::new(Duration::from_secs(60)));
+        let page =
+            |text: &'static str| move || async move { Ok::<_, ()>(Some(Rendered::new("text/plain", text.into()))) };
+        cache.get_or_render("a", page("old")).await.unwrap();
+        cache.invalidate();
+        let (started, start) = tokio::sync::oneshot::channel::<()>();
+        let (finish, finished) = tokio::sync::oneshot::channel::<()>();
+        let rendering = tokio::spawn({
+            let cache = cache.clone();
+            async move {
+                cache
+                    .get_or_render("a", || async move {
+                        let _ = started.send(());
+                        let _ = finished.await;
+                        Ok::<_, ()>(Some(Rendered::new("text/plain", "new".into())))
+                    })
+                    .await
+            }
+        });
+        start.await.unwrap();
+        let during = cache.get_or_render("a", page("unused")).await.unwrap().unwrap();
+        assert_eq!(during.body, "old", "the older copy, without waiting");
+        finish.send(()).unwrap();
+        assert_eq!(rendering.await.unwrap().unwrap().unwrap().body, "new");
+        let after = cache.get_or_render("a", page("unused")).await.unwrap().unwrap();
+        assert_eq!(after.body, "new");
+        assert_eq!(cache.renders(), 2);
     }
 
     #[tokio::test]
