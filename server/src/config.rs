@@ -65,6 +65,12 @@ pub struct Config {
     #[arg(long, env = "VIGIE_ALERT_CONCURRENCY", default_value_t = 16, global = true,
           value_parser = clap::value_parser!(u32).range(1..=512))]
     pub alert_concurrency: u32,
+    /// Threads serving requests and running the scheduler; 0: twice the
+    /// CPU cores. More threads than cores keep tail latency low when the
+    /// server shares its cores (with PostgreSQL, say).
+    #[arg(long, env = "VIGIE_WORKER_THREADS", default_value_t = 0, global = true,
+          value_parser = clap::value_parser!(u32).range(0..=256))]
+    pub worker_threads: u32,
     /// Log as JSON lines instead of text.
     #[arg(long, env = "VIGIE_LOG_JSON", global = true)]
     pub log_json: bool,
