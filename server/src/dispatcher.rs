@@ -7,10 +7,12 @@
 
 use app::error::AppError;
 use app::ssr::alerts::{WAKE_CHANNEL, record_attempt};
+use app::ssr::db::channels::ChannelRow;
 use app::ssr::db::notifications::NotificationRow;
 use app::ssr::db::{Db, channels, notifications};
 use app::ssr::notify::Notifier;
 use chrono::Utc;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -21,6 +23,9 @@ const IDLE: Duration = Duration::from_secs(1);
 /// Beyond the attempt's time limit, how long a claim holds before another
 /// process (or this one, restarted) may take the notification again.
 const LEASE_MARGIN: Duration = Duration::from_secs(30);
+
+/// A claimed notification, its channel, and the capacity to send it.
+type Claimed = (NotificationRow, Arc<ChannelRow>, OwnedSemaphorePermit);
 
 #[derive(Clone)]
 pub struct Dispatcher {
@@ -45,9 +50,9 @@ impl Dispatcher {
     }
 
     /// Claims what is due now, as much as free capacity allows, each with
-    /// the permit it is sent under: nothing claimed waits for capacity (its
-    /// lease runs from the claim).
-    async fn claim(&self) -> Result<Vec<(NotificationRow, OwnedSemaphorePermit)>, AppError> {
+    /// its channel and the permit it is sent under: nothing claimed waits
+    /// for capacity (its lease runs from the claim).
+    async fn claim(&self) -> Result<Vec<Claimed>, AppError> {
         let free = self.permits.available_permits();
         if free == 0 {
             return Ok(Vec::new());
@@ -55,22 +60,27 @@ impl Dispatcher {
         let Ok(mut permits) = self.permits.clone().try_acquire_many_owned(free as u32) else { return Ok(Vec::new()) };
         let now = Utc::now();
         let lease = chrono::Duration::from_std(self.notifier.timeout() + LEASE_MARGIN).unwrap_or_default();
-        let rows = self.db.run(move |conn| Ok(notifications::claim_due(conn, now, now + lease, free as i64)?)).await?;
-        Ok(rows.into_iter().filter_map(|row| permits.split(1).map(|permit| (row, permit))).collect())
+        let (rows, channels) = self
+            .db
+            .run(move |conn| {
+                let rows = notifications::claim_due(conn, now, now + lease, free as i64)?;
+                let mut ids: Vec<i64> = rows.iter().map(|row| row.channel_id).collect();
+                ids.sort_unstable();
+                ids.dedup();
+                Ok((rows, channels::find_many(conn, &ids)?))
+            })
+            .await?;
+        let channels: HashMap<i64, Arc<ChannelRow>> = channels.into_iter().map(|c| (c.id, Arc::new(c))).collect();
+        Ok(rows
+            .into_iter()
+            // A channel deleted meanwhile took its notifications with it.
+            .filter_map(|row| Some((channels.get(&row.channel_id)?.clone(), row)))
+            .filter_map(|(channel, row)| permits.split(1).map(|permit| (row, channel, permit)))
+            .collect())
     }
 
     /// Sends one claimed notification and records the attempt.
-    async fn deliver(&self, row: NotificationRow, permit: OwnedSemaphorePermit) {
-        let channel_id = row.channel_id;
-        let channel = match self.db.run(move |conn| Ok(channels::find(conn, channel_id)?)).await {
-            Ok(Some(channel)) => channel,
-            // Deleted meanwhile: its notifications went with it.
-            Ok(None) => return,
-            Err(error) => {
-                tracing::error!(%error, notification_id = row.id, "cannot load the channel");
-                return;
-            }
-        };
+    async fn deliver(&self, (row, channel, permit): Claimed) {
         let outcome = self.notifier.send(&channel, &row.delivery_id, &row.payload).await;
         drop(permit);
         let label = if outcome.ok { "delivered" } else { "failed" };
@@ -91,7 +101,7 @@ impl Dispatcher {
     pub async fn deliver_due(&self) -> Result<usize, AppError> {
         let rows = self.claim().await?;
         let count = rows.len();
-        futures_util::future::join_all(rows.into_iter().map(|(row, permit)| self.deliver(row, permit))).await;
+        futures_util::future::join_all(rows.into_iter().map(|claimed| self.deliver(claimed))).await;
         Ok(count)
     }
 
@@ -101,9 +111,9 @@ impl Dispatcher {
         let free = self.permits.available_permits();
         let rows = self.claim().await?;
         let full = free > 0 && rows.len() == free;
-        for (row, permit) in rows {
+        for claimed in rows {
             let dispatcher = self.clone();
-            tokio::spawn(async move { dispatcher.deliver(row, permit).await });
+            tokio::spawn(async move { dispatcher.deliver(claimed).await });
         }
         Ok(full)
     }
