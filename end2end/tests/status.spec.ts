@@ -1,4 +1,5 @@
-import { expect, test, type APIRequestContext } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
+import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
 import { execFileSync } from 'node:child_process';
 import { ADMIN_EMAIL, hydrated, signIn, watchConsole } from './helpers';
 
@@ -18,16 +19,31 @@ async function post(request: APIRequestContext, token: string, path: string, dat
   return reply.json();
 }
 
-test('the public status page works without JavaScript, light and dark, narrow and wide', async ({ browser, request }, testInfo) => {
+/** Serious and critical accessibility problems axe-core finds on the page, one line each. */
+async function accessibilityProblems(page: Page): Promise<string[]> {
+  const { violations, passes } = await new AxeBuilder({ page }).analyze();
+  expect(passes.length, 'axe-core checked the page').toBeGreaterThan(10);
+  return violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+test('the public status page works with and without JavaScript, light and dark, narrow and wide', async ({ browser, request }, testInfo) => {
   const token = apiToken();
   const stamp = Date.now();
   const monitor = await post(request, token, '/api/v1/monitors', {
     name: `internal-${stamp}`, url: 'http://127.0.0.1:9/private-target', interval_seconds: 3600,
   });
+  const other = await post(request, token, '/api/v1/monitors', {
+    name: `internal-search-${stamp}`, url: 'http://127.0.0.1:9/search', interval_seconds: 3600,
+  });
   const slug = `acme-${stamp}`;
   await post(request, token, '/api/v1/status-pages', {
     slug, title: 'Acme status', description: 'Live status of Acme services.', published: true,
-    components: [{ monitor_id: monitor.id, name: 'Checkout', group: 'Shop' }],
+    components: [
+      { monitor_id: monitor.id, name: 'Checkout', group: 'Shop' },
+      { monitor_id: other.id, name: 'Search', group: 'Shop' },
+    ],
   });
   const incident = await post(request, token, '/api/v1/incidents', {
     title: 'Checkout is slow', impact: 'degraded_performance', monitor_ids: [monitor.id],
@@ -35,32 +51,55 @@ test('the public status page works without JavaScript, light and dark, narrow an
   await post(request, token, `/api/v1/incidents/${incident.id}/updates`, {
     status: 'identified', body: 'A slow database query; **a fix is rolling out**.',
   });
+  const start = new Date(Date.now() + 86_400_000);
+  await post(request, token, '/api/v1/incidents', {
+    kind: 'maintenance', title: 'Search index upgrade', monitor_ids: [other.id],
+    scheduled_start: start.toISOString(), scheduled_end: new Date(start.getTime() + 3_600_000).toISOString(),
+  });
 
-  for (const colorScheme of ['light', 'dark'] as const) {
-    for (const size of [{ name: 'narrow', width: 390, height: 844 }, { name: 'wide', width: 1280, height: 800 }]) {
-      const context = await browser.newContext({ javaScriptEnabled: false, colorScheme, viewport: size });
-      const page = await context.newPage();
-      const response = await page.goto(`/status/${slug}`);
-      expect(response?.status()).toBe(200);
-      await expect(page.getByRole('heading', { level: 1 })).toHaveText('Acme status');
-      await expect(page.getByRole('status')).toContainText('Degraded performance');
-      await expect(page.locator('.component', { hasText: 'Checkout' })).toContainText('Degraded performance');
-      await expect(page.getByRole('heading', { name: 'Checkout is slow' })).toBeVisible();
-      await expect(page.locator('.public-updates strong', { hasText: 'a fix is rolling out' })).toBeVisible();
-      await expect(page.locator('body')).not.toContainText(`internal-${stamp}`);
-      await expect(page.locator('script')).toHaveCount(0);
-      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-      expect(overflow, `the status page overflows by ${overflow}px`).toBeLessThanOrEqual(0);
-      await page.screenshot({
-        path: `${testInfo.project.outputDir}/screens/status-${size.name}-${colorScheme}.png`,
-        fullPage: true,
-      });
-      await context.close();
+  for (const javaScriptEnabled of [false, true]) {
+    for (const colorScheme of ['light', 'dark'] as const) {
+      for (const size of [{ name: 'narrow', width: 390, height: 844 }, { name: 'wide', width: 1280, height: 800 }]) {
+        const mode = `${javaScriptEnabled ? 'with' : 'without'} JavaScript, ${colorScheme}, ${size.name}`;
+        const context = await browser.newContext({ javaScriptEnabled, colorScheme, viewport: size });
+        const page = await context.newPage();
+        const response = await page.goto(`/status/${slug}`);
+        expect(response?.status(), mode).toBe(200);
+        await expect(page.getByRole('heading', { level: 1 })).toHaveText('Acme status');
+        await expect(page.getByRole('status')).toContainText('Degraded performance');
+        await expect(page.locator('.component', { hasText: 'Checkout' })).toContainText('Degraded performance');
+        await expect(page.locator('.component', { hasText: 'Search' })).toContainText('Operational');
+        await expect(page.getByRole('heading', { name: 'Checkout is slow' })).toBeVisible();
+        await expect(page.locator('.public-updates strong', { hasText: 'a fix is rolling out' })).toBeVisible();
+        await expect(page.getByRole('heading', { name: 'Search index upgrade' })).toBeVisible();
+        await expect(page.locator('body')).not.toContainText(`internal-${stamp}`);
+        await expect(page.locator('body')).not.toContainText('127.0.0.1');
+        await expect(page.locator('script')).toHaveCount(0);
+        const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+        expect(overflow, `the status page overflows by ${overflow}px (${mode})`).toBeLessThanOrEqual(0);
+        if (javaScriptEnabled) {
+          // axe-core runs in the page, so only where scripts may run; the
+          // markup and colours are the same either way.
+          expect(await accessibilityProblems(page), mode).toEqual([]);
+          await page.getByRole('link', { name: 'Checkout is slow' }).first().click();
+          await expect(page.getByRole('heading', { level: 1 })).toHaveText('Checkout is slow');
+          expect(await accessibilityProblems(page), `incident page, ${mode}`).toEqual([]);
+          await page.goto(`/status/${slug}/history`);
+          await expect(page.getByRole('heading', { level: 1 })).toContainText('history');
+          expect(await accessibilityProblems(page), `history page, ${mode}`).toEqual([]);
+        } else {
+          await page.screenshot({
+            path: `${testInfo.project.outputDir}/screens/status-${size.name}-${colorScheme}.png`,
+            fullPage: true,
+          });
+        }
+        await context.close();
+      }
     }
   }
 });
 
-test('the team sets up a status page in the console, previews it, then publishes it', async ({ page, request }) => {
+test('the team sets up a status page in the console, previews it, then publishes it', async ({ page, request }, testInfo) => {
   const problems = watchConsole(page);
   const token = apiToken();
   const stamp = Date.now();
@@ -83,6 +122,20 @@ test('the team sets up a status page in the console, previews it, then publishes
   await row.getByRole('checkbox').check();
   await row.getByLabel(`Public name of ${internal}`).fill('Database');
   await row.getByLabel(`Group of ${internal}`).fill('Storage');
+  await form.getByLabel('Accent colour').fill('#0f766e');
+  // The form filled in, as the team sees it.
+  for (const colorScheme of ['light', 'dark'] as const) {
+    for (const size of [{ name: 'narrow', width: 390, height: 844 }, { name: 'wide', width: 1280, height: 800 }]) {
+      await page.emulateMedia({ colorScheme });
+      await page.setViewportSize(size);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow, `the form overflows by ${overflow}px (${colorScheme}, ${size.name})`).toBeLessThanOrEqual(0);
+      await page.screenshot({
+        path: `${testInfo.project.outputDir}/screens/status-page-form-${size.name}-${colorScheme}.png`,
+        fullPage: true,
+      });
+    }
+  }
   await form.getByRole('button', { name: 'Add page' }).click();
   const listed = page.locator(`tr[data-page="${slug}"]`);
   await expect(listed).toContainText('draft');

@@ -96,7 +96,7 @@ fn IncidentCard(incident: PublicIncident, slug: String) -> impl IntoView {
                     <a href=format!("/status/{slug}/incidents/{}", incident.id)>{incident.title.clone()}</a>
                 </h3>
                 <p class="muted small">
-                    {state} " · " {impact_text(incident.impact)}
+                    {state} " · " {if maintenance { "Planned maintenance" } else { impact_text(incident.impact) }}
                     {(!incident.components.is_empty()).then(|| format!(" · {}", incident.components.join(", ")))}
                 </p>
                 {schedule.map(|text| view! { <p class="small">{text}</p> })}
