@@ -128,6 +128,8 @@ test('the team sets up a status page in the console, previews it, then publishes
     for (const size of [{ name: 'narrow', width: 390, height: 844 }, { name: 'wide', width: 1280, height: 800 }]) {
       await page.emulateMedia({ colorScheme });
       await page.setViewportSize(size);
+      // Let the new layout paint before the capture.
+      await page.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
       const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       expect(overflow, `the form overflows by ${overflow}px (${colorScheme}, ${size.name})`).toBeLessThanOrEqual(0);
       await page.screenshot({

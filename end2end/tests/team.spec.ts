@@ -27,7 +27,10 @@ test('an admin adds a member, changes their role and removes them', async ({ pag
   await expect(row).toContainText('Grace Member');
   const role = row.getByRole('combobox', { name: 'Role of Grace Member' });
   await expect(role).toHaveValue('member');
+  // Reload once the change is saved (a reload cancels a request in flight).
+  const saved = page.waitForResponse((r) => r.url().endsWith('/rpc/change_role') && r.ok());
   await role.selectOption('admin');
+  await saved;
   await page.reload();
   await expect(page.locator(`tr[data-email="${email}"]`).getByRole('combobox')).toHaveValue('admin');
 
