@@ -113,8 +113,8 @@ fn Channels(
                                                             <div class="muted small">"secret " <code>{s}</code></div>
                                                         })}
                                                     </td>
-                                                    <td>{channel.kind.label()}</td>
-                                                    <td class="break">{destination(&channel)}</td>
+                                                    <td data-label="Kind">{channel.kind.label()}</td>
+                                                    <td data-label="Sends to" class="break">{destination(&channel)}</td>
                                                     <td class="actions">
                                                         <button type="button" class="ghost" disabled=move || test.pending().get()
                                                             on:click=move |_| {
@@ -339,11 +339,11 @@ fn Rules(
                                             view! {
                                                 <tr data-rule=rule.name.clone()>
                                                     <td><strong>{rule.name.clone()}</strong></td>
-                                                    <td>{events}</td>
-                                                    <td><a href=format!("/console/alerts/channels/{}", rule.channel_id)>{rule.channel_name.clone()}</a></td>
-                                                    <td>{scope}</td>
-                                                    <td>{limit}</td>
-                                                    <td>
+                                                    <td data-label="Events">{events}</td>
+                                                    <td data-label="Channel"><a href=format!("/console/alerts/channels/{}", rule.channel_id)>{rule.channel_name.clone()}</a></td>
+                                                    <td data-label="Monitors">{scope}</td>
+                                                    <td data-label="Limit">{limit}</td>
+                                                    <td data-label="Enabled">
                                                         <label class="switch">
                                                             <input type="checkbox" checked=enabled on:change=move |ev| {
                                                                 let input = AlertRuleInput { enabled: Some(event_target_checked(&ev)), ..Default::default() };

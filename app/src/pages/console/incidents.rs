@@ -130,8 +130,8 @@ pub fn IncidentsPage() -> impl IntoView {
                                                         </td>
                                                         <td><StateBadge state=incident.state /></td>
                                                         <td><ImpactBadge impact=incident.impact /></td>
-                                                        <td>{when.map(|at| view! { <Time at /> })}</td>
-                                                        <td>{duration}</td>
+                                                        <td data-label="Started">{when.map(|at| view! { <Time at /> })}</td>
+                                                        <td data-label="Duration">{duration}</td>
                                                     </tr>
                                                 }
                                             }).collect_view()}

@@ -131,10 +131,10 @@ fn Details(details: MonitorDetails) -> impl IntoView {
                                     view! {
                                         <tr class=if up { "check-up" } else { "check-down" }>
                                             <td><Time at=check.checked_at /></td>
-                                            <td>{check.region}</td>
+                                            <td data-label="Region">{check.region}</td>
                                             <td><span class=if up { "status status-up" } else { "status status-down" }>{result}</span></td>
-                                            <td>{format!("{} ms", check.duration_ms)}</td>
-                                            <td>{check.status_code.map(|c| c.to_string()).unwrap_or_default()}</td>
+                                            <td data-label="Duration">{format!("{} ms", check.duration_ms)}</td>
+                                            <td data-label="Status code">{check.status_code.map(|c| c.to_string()).unwrap_or_default()}</td>
                                             <td class="message">{check.message}</td>
                                         </tr>
                                     }

@@ -94,8 +94,8 @@ fn MonitorRow(
             <td><StatusBadge status=monitor.status /></td>
             <td><a href=format!("/console/monitors/{id}")>{monitor.name.clone()}</a></td>
             <td class="target"><code>{monitor.target()}</code></td>
-            <td>{format!("{} s", monitor.interval_seconds)}</td>
-            <td>{monitor.regions.join(", ")}</td>
+            <td data-label="Every">{format!("{} s", monitor.interval_seconds)}</td>
+            <td data-label="Regions">{monitor.regions.join(", ")}</td>
             <td class="actions">
                 <button type="button" class="ghost" on:click=move |_| {
                     pause.dispatch(SetMonitorPaused { id, paused: !paused });

@@ -133,9 +133,9 @@ fn RegionRow(
     view! {
         <tr data-region=region.name.clone()>
             <td><strong>{region.name.clone()}</strong></td>
-            <td>{if region.builtin { "this server" } else { "an agent" }}</td>
-            <td>{region.monitors}</td>
-            <td>{last_seen}</td>
+            <td data-label="Probed by">{if region.builtin { "this server" } else { "an agent" }}</td>
+            <td data-label="Monitors">{region.monitors}</td>
+            <td data-label="Last heard from">{last_seen}</td>
             <td class="actions">
                 {(!region.builtin).then(|| view! {
                     <ConfirmButton label="New token" confirm="Confirm new token" on_confirm=move || {

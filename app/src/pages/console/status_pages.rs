@@ -71,7 +71,7 @@ pub fn StatusPagesPage() -> impl IntoView {
                                                         {page.is_default.then(|| view! { " " <span class="badge">"default"</span> })}
                                                         {page.custom_domain.clone().map(|d| view! { <div class="muted small">{d}</div> })}
                                                     </td>
-                                                    <td>{page.components.len()}</td>
+                                                    <td data-label="Components">{page.components.len()}</td>
                                                     <td>
                                                         <span class=if page.published { "badge published" } else { "badge" }>
                                                             {if page.published { "published" } else { "draft" }}

@@ -97,8 +97,8 @@ fn MemberRow(
         <tr data-email=member.email.clone()>
             <td>{member.name.clone()} {is_me.then(|| view! { <span class="muted">" (you)"</span> })}</td>
             <td>{member.email.clone()}</td>
-            <td>{role_cell}</td>
-            <td><Time at=member.created_at /></td>
+            <td data-label="Role">{role_cell}</td>
+            <td data-label="Added"><Time at=member.created_at /></td>
             {is_admin.then(|| view! {
                 <td class="actions">
                     {(!is_me).then(|| view! {

@@ -93,10 +93,10 @@ fn TokenRow(token: ApiToken, revoke: ServerAction<RevokeToken>) -> impl IntoView
     view! {
         <tr data-token-name=token.name.clone()>
             <td>{token.name.clone()}</td>
-            <td><code>{format!("{}…", token.prefix)}</code></td>
-            <td>{token.owner_name.clone()}</td>
-            <td><Time at=token.created_at /></td>
-            <td>{match token.last_used_at {
+            <td data-label="Token"><code>{format!("{}…", token.prefix)}</code></td>
+            <td data-label="Owner">{token.owner_name.clone()}</td>
+            <td data-label="Created"><Time at=token.created_at /></td>
+            <td data-label="Last used">{match token.last_used_at {
                 Some(at) => view! { <Time at /> }.into_any(),
                 None => view! { <span class="muted">"never"</span> }.into_any(),
             }}</td>
