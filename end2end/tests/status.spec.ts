@@ -77,6 +77,21 @@ test('the public status page works with and without JavaScript, light and dark, 
         await expect(page.locator('script')).toHaveCount(0);
         const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
         expect(overflow, `the status page overflows by ${overflow}px (${mode})`).toBeLessThanOrEqual(0);
+        // Each day's label is read aloud, and shows as a tooltip on hover (or tap).
+        // (Scrolled first: a screenshot that scrolls would move the bar away from the pointer.)
+        await page.locator('.components').scrollIntoViewIfNeeded();
+        const today = page.locator('.component', { hasText: 'Checkout' }).locator('.bar').last();
+        const label = today.locator('.sr-only');
+        await expect(label).toHaveText(/^[A-Z][a-z]{2} \d{1,2}, \d{4}: (no data|[\d.]+ % uptime)/);
+        expect((await label.boundingBox())?.width ?? 0, 'hidden until hovered').toBeLessThanOrEqual(1);
+        await today.hover();
+        expect((await label.boundingBox())?.width ?? 0, `tooltip shown (${mode})`).toBeGreaterThan(40);
+        if (!javaScriptEnabled) {
+          await page.locator('.components').screenshot({
+            path: `${testInfo.project.outputDir}/screens/status-tooltip-${size.name}-${colorScheme}.png`,
+          });
+        }
+        await page.mouse.move(0, 0);
         if (javaScriptEnabled) {
           // axe-core runs in the page, so only where scripts may run; the
           // markup and colours are the same either way.

@@ -55,9 +55,8 @@ fn Component(component: PublicComponent) -> impl IntoView {
             </div>
             <ol class="bars" aria-label=format!("{}: uptime over the last 90 days", component.name)>
                 {component.days.iter().map(|day| {
-                    let label = day_label(day);
-                    let title = label.clone();
-                    view! { <li class=day_class(day) title=title><span class="sr-only">{label}</span></li> }
+                    // The label is read by screen readers and shown as a tooltip on hover or tap.
+                    view! { <li class=day_class(day)><span class="sr-only">{day_label(day)}</span></li> }
                 }).collect_view()}
             </ol>
             <div class="bars-legend muted small" aria-hidden="true">
