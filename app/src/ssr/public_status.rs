@@ -77,46 +77,35 @@ pub struct PublicPage {
     pub generated_at: DateTime<Utc>,
 }
 
-type IncidentRow = (
-    i64,
-    String,
-    String,
-    String,
-    String,
-    Option<DateTime<Utc>>,
-    Option<DateTime<Utc>>,
-    Option<DateTime<Utc>>,
-    Option<DateTime<Utc>>,
-    DateTime<Utc>,
-    DateTime<Utc>,
-);
+/// What the public may read of an incident: never `details`.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = incidents, check_for_backend(diesel::pg::Pg))]
+struct IncidentRow {
+    id: i64,
+    title: String,
+    kind: String,
+    impact: String,
+    state: String,
+    started_at: Option<DateTime<Utc>>,
+    resolved_at: Option<DateTime<Utc>>,
+    scheduled_start: Option<DateTime<Utc>>,
+    scheduled_end: Option<DateTime<Utc>>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
 
-/// The columns of [`IncidentRow`]: never `details`.
-const COLUMNS: (
-    incidents::id,
-    incidents::title,
-    incidents::kind,
-    incidents::impact,
-    incidents::state,
-    incidents::started_at,
-    incidents::resolved_at,
-    incidents::scheduled_start,
-    incidents::scheduled_end,
-    incidents::created_at,
-    incidents::updated_at,
-) = (
-    incidents::id,
-    incidents::title,
-    incidents::kind,
-    incidents::impact,
-    incidents::state,
-    incidents::started_at,
-    incidents::resolved_at,
-    incidents::scheduled_start,
-    incidents::scheduled_end,
-    incidents::created_at,
-    incidents::updated_at,
-);
+/// Each row with the monitors its incident covers.
+fn with_monitor_ids(conn: &mut PgConnection, rows: Vec<IncidentRow>) -> QueryResult<Vec<(IncidentRow, Vec<i64>)>> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut monitors = super::db::incidents::monitor_ids(conn, &ids)?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let list = monitors.remove(&row.id).unwrap_or_default();
+            (row, list)
+        })
+        .collect())
+}
 
 /// The page's incidents that the public may see: those touching its
 /// monitors, ongoing, scheduled, or resolved since `since`.
@@ -137,17 +126,9 @@ fn incidents_of(
         )
         .order(incidents::id.desc())
         .limit(500)
-        .select(COLUMNS)
+        .select(IncidentRow::as_select())
         .load(conn)?;
-    let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
-    let mut monitors = super::db::incidents::monitor_ids(conn, &ids)?;
-    Ok(rows
-        .into_iter()
-        .map(|row| {
-            let list = monitors.remove(&row.0).unwrap_or_default();
-            (row, list)
-        })
-        .collect())
+    with_monitor_ids(conn, rows)
 }
 
 fn updates_of(conn: &mut PgConnection, incident_ids: &[i64]) -> QueryResult<HashMap<i64, Vec<PublicUpdate>>> {
@@ -206,17 +187,17 @@ fn today_of(conn: &mut PgConnection, monitor_ids: &[i64], today: NaiveDate) -> Q
 
 fn to_incident(row: IncidentRow, names: Vec<String>, updates: Vec<PublicUpdate>) -> PublicIncident {
     PublicIncident {
-        id: row.0,
-        title: row.1,
-        kind: IncidentKind::parse(&row.2).unwrap_or(IncidentKind::Manual),
-        impact: Impact::parse(&row.3).unwrap_or(Impact::Unknown),
-        state: IncidentState::parse(&row.4).unwrap_or(IncidentState::Ongoing),
-        started_at: row.5,
-        resolved_at: row.6,
-        scheduled_start: row.7,
-        scheduled_end: row.8,
-        created_at: row.9,
-        updated_at: row.10,
+        id: row.id,
+        title: row.title,
+        kind: IncidentKind::parse(&row.kind).unwrap_or(IncidentKind::Manual),
+        impact: Impact::parse(&row.impact).unwrap_or(Impact::Unknown),
+        state: IncidentState::parse(&row.state).unwrap_or(IncidentState::Ongoing),
+        started_at: row.started_at,
+        resolved_at: row.resolved_at,
+        scheduled_start: row.scheduled_start,
+        scheduled_end: row.scheduled_end,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
         components: names,
         updates,
     }
@@ -230,14 +211,14 @@ fn readable(
     name_of: &HashMap<i64, String>,
 ) -> QueryResult<Vec<PublicIncident>> {
     let shown: Vec<(IncidentRow, Vec<i64>)> =
-        incidents.into_iter().filter(|(row, _)| row.3 != Impact::Unknown.as_str()).collect();
-    let ids: Vec<i64> = shown.iter().map(|(row, _)| row.0).collect();
+        incidents.into_iter().filter(|(row, _)| row.impact != Impact::Unknown.as_str()).collect();
+    let ids: Vec<i64> = shown.iter().map(|(row, _)| row.id).collect();
     let mut updates = updates_of(conn, &ids)?;
     Ok(shown
         .into_iter()
         .map(|(row, monitors)| {
             let names = monitors.iter().filter_map(|m| name_of.get(m).cloned()).collect();
-            let id = row.0;
+            let id = row.id;
             to_incident(row, names, updates.remove(&id).unwrap_or_default())
         })
         .collect())
@@ -268,8 +249,8 @@ pub fn load(conn: &mut PgConnection, page: PageRow, now: DateTime<Utc>) -> Query
     // Each component's state: the worst ongoing incident covering it.
     let mut impacts: HashMap<i64, Vec<Impact>> = HashMap::new();
     for (row, monitors) in &incidents {
-        if row.4 == IncidentState::Ongoing.as_str() {
-            let impact = Impact::parse(&row.3).unwrap_or(Impact::Unknown);
+        if row.state == IncidentState::Ongoing.as_str() {
+            let impact = Impact::parse(&row.impact).unwrap_or(Impact::Unknown);
             for monitor in monitors {
                 impacts.entry(*monitor).or_default().push(impact);
             }
@@ -283,8 +264,8 @@ pub fn load(conn: &mut PgConnection, page: PageRow, now: DateTime<Utc>) -> Query
     // Public incidents that started on each day, per monitor.
     let mut started: HashMap<(i64, NaiveDate), u32> = HashMap::new();
     for (row, monitors) in &incidents {
-        if row.3 != Impact::Unknown.as_str()
-            && let Some(at) = row.5
+        if row.impact != Impact::Unknown.as_str()
+            && let Some(at) = row.started_at
         {
             for monitor in monitors {
                 *started.entry((*monitor, at.date_naive())).or_default() += 1;
@@ -337,7 +318,7 @@ pub fn load_incident(conn: &mut PgConnection, page: &PageRow, id: i64) -> QueryR
     let row: Option<IncidentRow> = incidents::table
         .find(id)
         .filter(incidents::impact.ne(Impact::Unknown.as_str()))
-        .select(COLUMNS)
+        .select(IncidentRow::as_select())
         .first(conn)
         .optional()?;
     let Some(row) = row else { return Ok(None) };
@@ -377,16 +358,8 @@ pub fn history(
             ))
             .order(incidents::id.desc())
             .limit(500)
-            .select(COLUMNS)
+            .select(IncidentRow::as_select())
             .load(conn)?;
-    let ids: Vec<i64> = rows.iter().map(|r| r.0).collect();
-    let mut monitors = super::db::incidents::monitor_ids(conn, &ids)?;
-    let with_monitors = rows
-        .into_iter()
-        .map(|row| {
-            let list = monitors.remove(&row.0).unwrap_or_default();
-            (row, list)
-        })
-        .collect();
+    let with_monitors = with_monitor_ids(conn, rows)?;
     readable(conn, with_monitors, &name_of)
 }
