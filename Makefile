@@ -20,7 +20,7 @@ APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 SERVER_ONLY_CRATES := diesel|pq-sys|r2d2|tokio|reqwest|ammonia|pulldown-cmark|axum|argon2|lettre
 
 .PHONY: run build test tools rust-tools wasm-opt system-packages postgres-server e2e-tools \
-        check-wasm-deps fmt-check clippy rust-test e2e measure-storage bench-scheduler bench-alerts bench-status clean
+        check-wasm-deps fmt-check clippy rust-test e2e chaos measure-storage bench-scheduler bench-alerts bench-status clean
 
 ## run: build the release and serve on http://127.0.0.1:3000 (VIGIE_BIND to change)
 run: build postgres-server
@@ -98,6 +98,11 @@ rust-test:
 ## e2e: Playwright against the release build, on its own port and database
 e2e:
 	end2end/run.sh
+
+## chaos: kill -9 `vigie serve` at random moments for CHAOS_SECONDS while monitors flap (make test runs 20 s of it)
+CHAOS_SECONDS ?= 180
+chaos: postgres-server
+	VIGIE_CHAOS_SECONDS=$(CHAOS_SECONDS) cargo test -p server --features app/ssr --test it chaos:: -- --nocapture
 
 ## measure-storage: database growth per monitor per day (see BENCHMARKS.md)
 measure-storage: build postgres-server

@@ -23,9 +23,8 @@ fn main() -> ExitCode {
     init_tracing(cli.config.log_json);
     let result = match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => serve(&cli.config),
-        Command::Migrate => with_database(&cli.config, |db| {
-            let done = db.migrate()?;
-            println!("{} migration(s) applied", done.len());
+        Command::Migrate => with_database(&cli.config, |_, applied| {
+            println!("{applied} migration(s) applied");
             Ok(())
         }),
         Command::User(UserCommand::Create { email, name, role }) => create_user(&cli.config, &email, &name, &role),
@@ -84,13 +83,23 @@ fn connect(url: &str, size: u32) -> Result<Db, String> {
     Db::connect(url, size).map_err(|e| format!("cannot connect to the database: {e}"))
 }
 
-/// Runs a one-off command against the database (migrated first).
-fn with_database(config: &Config, work: impl FnOnce(&Db) -> Result<(), String>) -> Result<(), String> {
+/// Runs a one-off command against the database (migrated first), with one
+/// connection and no pool: a pool's background threads may still be opening
+/// a connection when the process exits, and libpq torn down under them
+/// crashes the process after the work is done. `work` gets the connection
+/// and how many migrations were applied.
+fn with_database(
+    config: &Config,
+    work: impl FnOnce(&mut diesel::PgConnection, usize) -> Result<(), String>,
+) -> Result<(), String> {
+    use diesel::Connection;
     let database = Database::open(config)?;
-    let result = connect(&database.url, 2).and_then(|db| {
-        db.migrate().map_err(|e| format!("migrations failed: {e}"))?;
-        work(&db)
-    });
+    let result = diesel::PgConnection::establish(&database.url)
+        .map_err(|e| format!("cannot connect to the database: {e}"))
+        .and_then(|mut conn| {
+            let applied = app::ssr::db::run_migrations(&mut conn).map_err(|e| format!("migrations failed: {e}"))?;
+            work(&mut conn, applied.len())
+        });
     database.close(false);
     result
 }
@@ -113,28 +122,25 @@ fn read_password() -> Result<String, String> {
 fn create_user(config: &Config, email: &str, name: &str, role: &str) -> Result<(), String> {
     let role = role.parse()?;
     let password = read_password()?;
-    with_database(config, |db| {
-        let mut conn = db.pool().get().map_err(|e| e.to_string())?;
-        let user =
-            team::create_user(&mut conn, &team::NewMember { email, name, role, password: &password }).map_err(|e| {
-                match e.field() {
-                    Some(field) => format!("{field}: {e}"),
-                    None => e.to_string(),
-                }
-            })?;
+    with_database(config, |conn, _| {
+        let user = team::create_user(conn, &team::NewMember { email, name, role, password: &password }).map_err(
+            |e| match e.field() {
+                Some(field) => format!("{field}: {e}"),
+                None => e.to_string(),
+            },
+        )?;
         println!("created {} {} <{}>", user.role, user.name, user.email);
         Ok(())
     })
 }
 
 fn create_token(config: &Config, email: &str, name: &str) -> Result<(), String> {
-    with_database(config, |db| {
-        let mut conn = db.pool().get().map_err(|e| e.to_string())?;
+    with_database(config, |conn, _| {
         let email = email.trim().to_lowercase();
-        let owner = app::ssr::db::users::find_by_email(&mut conn, &email)
+        let owner = app::ssr::db::users::find_by_email(conn, &email)
             .map_err(|e| e.to_string())?
             .ok_or_else(|| format!("no team member has the email {email}"))?;
-        let created = team::create_token(&mut conn, owner.id, name).map_err(|e| e.to_string())?;
+        let created = team::create_token(conn, owner.id, name).map_err(|e| e.to_string())?;
         println!("created token \"{}\" for {}; it is shown only once:", created.token.name, owner.email);
         println!("{}", created.secret);
         Ok(())
@@ -201,7 +207,19 @@ fn serve(config: &Config) -> Result<(), String> {
         .build()
         .map_err(|e| format!("cannot start the runtime: {e}"))?;
     let database = Database::open(config)?;
+    // The private cluster is started again if it dies under the server.
+    let stop_watching = Arc::new(AtomicBool::new(false));
+    let watchdog = match &database.private {
+        Some(pg) => Some(pg.clone().watch(stop_watching.clone()).map_err(|e| format!("cannot watch PostgreSQL: {e}"))?),
+        None => None,
+    };
     let result = runtime.block_on(run_server(config, &database.url));
+    // Every task and thread that used the database is done before it goes.
+    drop(runtime);
+    stop_watching.store(true, Ordering::Relaxed);
+    if let Some(watchdog) = watchdog {
+        let _ = watchdog.join();
+    }
     // Requests are finished: now PostgreSQL may go.
     database.close(true);
     result
@@ -234,8 +252,9 @@ async fn run_server(config: &Config, url: &str) -> Result<(), String> {
     let page_cache = Arc::new(PageCache::new(Duration::from_secs(60)));
     let stop_listening = Arc::new(AtomicBool::new(false));
     let cache = page_cache.clone();
-    server::listener::spawn(db.clone(), CHANGE_CHANNEL, stop_listening.clone(), move || cache.invalidate())
-        .map_err(|e| format!("cannot start the page cache's listener: {e}"))?;
+    let listening =
+        server::listener::spawn(db.clone(), CHANGE_CHANNEL, stop_listening.clone(), move || cache.invalidate())
+            .map_err(|e| format!("cannot start the page cache's listener: {e}"))?;
     let state = AppState {
         db: db.clone(),
         secure_cookies,
@@ -277,6 +296,7 @@ async fn run_server(config: &Config, url: &str) -> Result<(), String> {
     let _ = stop_dispatcher.send(true);
     let _ = dispatcher.await;
     stop_listening.store(true, Ordering::Relaxed);
+    let _ = tokio::task::block_in_place(|| listening.join());
     tracing::info!("server stopped");
     Ok(())
 }

@@ -3,7 +3,8 @@
 //! listening only on a Unix socket, started before serving and stopped on
 //! shutdown. A cluster left running by a crashed server is adopted; a stale
 //! `postmaster.pid` is handled by PostgreSQL itself on start (retried while
-//! the killed server's processes drain away).
+//! the killed server's processes drain away). While the server runs, a
+//! watchdog starts the cluster again if it dies.
 //!
 //! As root, PostgreSQL refuses to run, so every command runs as the `postgres`
 //! system user, on a cluster directory owned by that user.
@@ -13,6 +14,8 @@ use std::os::unix::fs::MetadataExt;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 /// The port number only names the socket file; no TCP port is opened.
@@ -20,6 +23,10 @@ const PORT: u16 = 5432;
 /// The superuser `initdb` creates, and the database the server uses.
 pub const ROLE: &str = "vigie";
 pub const DATABASE: &str = "vigie";
+/// How often the watchdog looks at the running cluster, and how many looks
+/// in a row without an answer make it start the cluster again.
+const WATCH_EVERY: Duration = Duration::from_secs(1);
+const WATCH_MISSES: u32 = 2;
 /// Unix socket paths are limited to 107 bytes.
 const MAX_SOCKET_PATH: usize = 100;
 
@@ -251,6 +258,34 @@ impl PrivatePostgres {
             Err(diesel::result::Error::DatabaseError(_, info)) if info.message().contains("already exists") => Ok(()),
             Err(e) => Err(PgError::Command { command: "CREATE DATABASE".to_owned(), detail: e.to_string() }),
         }
+    }
+
+    /// Watches the running cluster from a thread of its own until `stop`
+    /// turns true: when it stops answering for [`WATCH_MISSES`] looks in a
+    /// row (killed, or its server crashed), it is started again.
+    pub fn watch(self, stop: Arc<AtomicBool>) -> std::io::Result<std::thread::JoinHandle<()>> {
+        std::thread::Builder::new().name("postgres-watchdog".into()).spawn(move || {
+            let mut misses = 0;
+            while !stop.load(Ordering::Relaxed) {
+                std::thread::sleep(WATCH_EVERY);
+                if stop.load(Ordering::Relaxed) {
+                    break;
+                }
+                if self.answers_within(Duration::ZERO) {
+                    misses = 0;
+                    continue;
+                }
+                misses += 1;
+                if misses < WATCH_MISSES {
+                    continue;
+                }
+                tracing::warn!(dir = %self.dir.display(), "the private PostgreSQL stopped answering: starting it again");
+                match self.start() {
+                    Ok(_) => misses = 0,
+                    Err(error) => tracing::error!(%error, "could not start the private PostgreSQL again"),
+                }
+            }
+        })
     }
 
     /// Stops the cluster cleanly (fast shutdown: ends sessions, checkpoints).

@@ -589,25 +589,8 @@ async fn two_dispatchers_never_send_one_notification_twice() {
 
 mod process {
     use super::*;
-    use std::process::{Child, Command, Stdio};
+    use crate::common::process::{free_port, serve};
     use std::time::Instant;
-
-    fn free_port() -> u16 {
-        std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-    }
-
-    fn serve(database_url: &str, port: u16, log: &std::path::Path) -> Child {
-        let log = std::fs::OpenOptions::new().create(true).append(true).open(log).unwrap();
-        Command::new(env!("CARGO_BIN_EXE_vigie"))
-            .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
-            .env("DATABASE_URL", database_url)
-            .env("VIGIE_ALERT_TIMEOUT_SECONDS", "2")
-            .env("RUST_LOG", "info")
-            .stdout(Stdio::null())
-            .stderr(log)
-            .spawn()
-            .unwrap()
-    }
 
     async fn wait_for(what: &str, seconds: u64, mut done: impl FnMut() -> bool) {
         let deadline = Instant::now() + std::time::Duration::from_secs(seconds);

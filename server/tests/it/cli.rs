@@ -57,3 +57,67 @@ async fn users_and_tokens_are_created_from_the_command_line() {
     assert!(!nobody.status.success());
     assert!(String::from_utf8_lossy(&nobody.stderr).contains("no team member"));
 }
+
+/// Every command exits 0 when its work is done, every time: scripts with
+/// `set -e` and provisioning tools read anything else as a failure. Each
+/// database command runs 50 times with standard input from /dev/null (as
+/// from a script), and `serve` is stopped with SIGTERM 50 times.
+#[test]
+fn every_command_exits_cleanly_every_time() {
+    use common::process::{free_port, signal, wait_healthy};
+    let app = TestApp::new();
+    let url = app.db.url.clone();
+    let ok = vigie(
+        &url,
+        &["user", "create", "--email", "ops@example.com", "--name", "Ops", "--role", "admin"],
+        "correct horse battery\n",
+    );
+    assert!(ok.status.success(), "{}", String::from_utf8_lossy(&ok.stderr));
+    let quiet = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_vigie"))
+            .args(args)
+            .env("DATABASE_URL", &url)
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .output()
+            .unwrap()
+    };
+    let mut failures = Vec::new();
+    for run in 0..50 {
+        for args in [&["migrate"][..], &["token", "create", "--email", "ops@example.com", "--name", "ci"][..]] {
+            let output = quiet(args);
+            if !output.status.success() {
+                failures.push(format!(
+                    "{args:?} run {run}: {} {}",
+                    output.status,
+                    String::from_utf8_lossy(&output.stderr)
+                ));
+            }
+        }
+        let email = format!("member{run}@example.com");
+        let created = vigie(
+            &url,
+            &["user", "create", "--email", &email, "--name", "M", "--role", "member"],
+            "correct horse battery\n",
+        );
+        if !created.status.success() {
+            failures.push(format!("user create run {run}: {}", created.status));
+        }
+    }
+    assert!(failures.is_empty(), "{} runs did not exit cleanly:\n{}", failures.len(), failures.join("\n"));
+
+    let log = tempfile::NamedTempFile::new().unwrap();
+    for run in 0..50 {
+        let port = free_port();
+        let mut server = common::process::serve(&url, port, log.path());
+        wait_healthy(&mut server, port, log.path(), 60);
+        signal(server.id(), "TERM");
+        let status = server.wait().unwrap();
+        if !status.success() {
+            failures.push(format!("serve run {run}: {status}"));
+        }
+    }
+    assert!(failures.is_empty(), "serve did not stop cleanly:\n{}", failures.join("\n"));
+}

@@ -8,6 +8,7 @@ mod common;
 mod agent;
 mod alerts;
 mod api;
+mod chaos;
 mod cli;
 mod incidents;
 mod monitors;

@@ -2,24 +2,10 @@
 //! the server (adopted on the next start) and of everything (restarted over a
 //! stale pid file), and SIGTERM stops both cleanly.
 
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use crate::common::process::{free_port, health, signal};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-fn health(port: u16) -> Option<u16> {
-    let mut stream = TcpStream::connect(("127.0.0.1", port)).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
-    stream.write_all(b"GET /healthz HTTP/1.0\r\nHost: localhost\r\n\r\n").ok()?;
-    let mut reply = String::new();
-    stream.read_to_string(&mut reply).ok()?;
-    reply.split_whitespace().nth(1)?.parse().ok()
-}
 
 fn serve(data_dir: &Path, port: u16) -> Child {
     let log_path = data_dir.with_extension(format!("{port}.{}.log", Instant::now().elapsed().as_nanos()));
@@ -44,10 +30,6 @@ fn serve(data_dir: &Path, port: u16) -> Child {
         std::thread::sleep(Duration::from_millis(200));
     }
     child
-}
-
-fn signal(pid: u32, name: &str) {
-    assert!(Command::new("kill").args([format!("-{name}"), pid.to_string()]).status().unwrap().success());
 }
 
 fn postmaster_pid(data_dir: &Path) -> Option<u32> {
@@ -98,4 +80,33 @@ fn the_private_database_survives_crashes_and_stops_with_the_server() {
     assert!(!alive(restarted), "PostgreSQL was stopped");
     assert_eq!(postmaster_pid(&data), None, "a clean stop leaves no pid file");
     assert_eq!(health(port), None, "nothing listens any more");
+}
+
+#[test]
+fn the_private_database_is_started_again_when_it_dies_under_the_server() {
+    let parent = tempfile::Builder::new().prefix("vigie-serve-test").tempdir_in(std::env::temp_dir()).unwrap();
+    std::fs::set_permissions(parent.path(), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+    let data = parent.path().join("data");
+    let port = free_port();
+    let server = serve(&data, port);
+    let postgres = postmaster_pid(&data).expect("a running private PostgreSQL");
+
+    signal(postgres, "KILL");
+    let killed = Instant::now();
+    let deadline = killed + Duration::from_secs(60);
+    loop {
+        let restarted = postmaster_pid(&data).filter(|pid| *pid != postgres && alive(*pid));
+        if restarted.is_some() && health(port) == Some(200) {
+            break;
+        }
+        assert!(Instant::now() < deadline, "the server did not start its PostgreSQL again");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    println!("PostgreSQL back and /healthz 200 {:?} after the kill", killed.elapsed());
+    let restarted = postmaster_pid(&data).unwrap();
+
+    signal(server.id(), "TERM");
+    let status = server.wait_with_output().unwrap().status;
+    assert!(status.success(), "{status}");
+    assert!(!alive(restarted), "the restarted PostgreSQL is stopped with the server");
 }

@@ -35,6 +35,8 @@ pub type Conn = PooledConnection<ConnectionManager<PgConnection>>;
 
 /// How long a request waits for a free connection before giving up.
 const CHECKOUT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a health check waits for one.
+const PING_TIMEOUT: Duration = Duration::from_secs(2);
 
 #[derive(Clone)]
 pub struct Db {
@@ -85,10 +87,16 @@ impl Db {
         })?
     }
 
-    /// True when the database answers a trivial query.
+    /// True when the database answers a trivial query within [`PING_TIMEOUT`]
+    /// (a health check must answer quickly, also while the database is gone).
     pub async fn ping(&self) -> bool {
         use diesel::RunQueryDsl;
-        self.run(|conn| Ok(diesel::sql_query("SELECT 1").execute(conn)?)).await.is_ok()
+        let pool = self.pool.clone();
+        let answered = tokio::task::spawn_blocking(move || {
+            let mut conn = pool.get_timeout(PING_TIMEOUT).ok()?;
+            diesel::sql_query("SELECT 1").execute(&mut conn).ok()
+        });
+        matches!(answered.await, Ok(Some(_)))
     }
 }
 

@@ -2,6 +2,7 @@
 //! helpers to call it like a browser or an API client would.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod process;
 pub mod receiver;
 pub mod target;
 

@@ -111,3 +111,55 @@ pub async fn tls_target(expired: bool) -> SocketAddr {
     });
     address
 }
+
+/// A target whose paths the test turns healthy or broken: `GET /s/{name}`
+/// answers 200 while `name` is healthy (the default) and 500 after
+/// [`Switches::set`] breaks it. Served from a thread of its own, so it keeps
+/// answering while the test blocks.
+#[derive(Clone)]
+pub struct Switches {
+    pub base: String,
+    broken: Arc<std::sync::Mutex<std::collections::HashSet<String>>>,
+}
+
+impl Switches {
+    pub fn url(&self, name: &str) -> String {
+        format!("{}/s/{name}", self.base)
+    }
+
+    pub fn set(&self, name: &str, healthy: bool) {
+        let mut broken = self.broken.lock().unwrap();
+        if healthy {
+            broken.remove(name);
+        } else {
+            broken.insert(name.to_owned());
+        }
+    }
+}
+
+pub fn switchable_target() -> Switches {
+    use axum::extract::{Path, State};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let switches = Switches { base: format!("http://{}", listener.local_addr().unwrap()), broken: Arc::default() };
+    let app = Router::new()
+        .route(
+            "/s/{name}",
+            get(|State(switches): State<Switches>, Path(name): Path<String>| async move {
+                if switches.broken.lock().unwrap().contains(&name) {
+                    (StatusCode::INTERNAL_SERVER_ERROR, "broken")
+                } else {
+                    (StatusCode::OK, "healthy")
+                }
+            }),
+        )
+        .with_state(switches.clone());
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+        runtime.block_on(async move {
+            let listener = TcpListener::from_std(listener).unwrap();
+            axum::serve(listener, app).await.unwrap();
+        });
+    });
+    switches
+}
