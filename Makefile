@@ -20,7 +20,8 @@ APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 SERVER_ONLY_CRATES := diesel|pq-sys|r2d2|tokio|reqwest|ammonia|pulldown-cmark|axum|argon2|lettre
 
 .PHONY: run build test tools rust-tools wasm-opt system-packages postgres-server e2e-tools \
-        check-wasm-deps fmt-check clippy rust-test e2e chaos measure-storage bench-scheduler bench-alerts bench-status clean
+        check-wasm-deps fmt-check clippy rust-test e2e chaos measure-storage bench-rollup bench-scheduler bench-alerts \
+        bench-status clean
 
 ## run: build the release and serve on http://127.0.0.1:3000 (VIGIE_BIND to change)
 run: build postgres-server
@@ -107,6 +108,10 @@ chaos: postgres-server
 ## measure-storage: database growth per monitor per day (see BENCHMARKS.md)
 measure-storage: build postgres-server
 	server/benches/storage.sh
+
+## bench-rollup: the daily rollup with maintenance windows left out, beside one without (see BENCHMARKS.md)
+bench-rollup: build postgres-server
+	server/benches/rollup.sh
 
 ## bench-scheduler: 10,000 monitors at 30 s against a local target (see BENCHMARKS.md)
 bench-scheduler: build postgres-server

@@ -14,6 +14,8 @@ export default defineConfig({
   globalSetup: './global-setup.ts',
   use: {
     baseURL: process.env.E2E_BASE_URL ?? 'http://127.0.0.1:3197',
+    // The console shows times in the browser's zone: UTC unless a test says otherwise.
+    timezoneId: 'UTC',
     screenshot: 'only-on-failure',
     launchOptions: {
       // Debian's Chromium: Playwright's own browser download is not used.

@@ -72,7 +72,7 @@ test('a maintenance is scheduled days ahead, then cancelled', async ({ page }) =
   await expect(page).toHaveURL(/\/console\/incidents\/new\?kind=maintenance$/);
   await hydrated(page);
   await expect(page.getByRole('heading', { name: 'Schedule maintenance' })).toBeVisible();
-  await page.getByLabel('Title').fill('Database upgrade');
+  await page.getByLabel('Title', { exact: true }).fill('Database upgrade');
   await page.locator('label.check', { hasText: name }).getByRole('checkbox').check();
   await page.getByRole('button', { name: 'Schedule maintenance' }).click();
   await expect(page.locator('.field-error')).toHaveText('Give the maintenance a start.');
@@ -91,5 +91,89 @@ test('a maintenance is scheduled days ahead, then cancelled', async ({ page }) =
   await page.getByRole('button', { name: 'Cancel maintenance' }).click();
   await page.getByRole('button', { name: 'Confirm cancel' }).click();
   await expect(page.locator('.page-head .state')).toHaveText('cancelled');
+  expect(problems).toEqual([]);
+});
+
+test.describe('in the viewer\'s time zone', () => {
+  // New Zealand in January: UTC+13:00.
+  test.use({ timezoneId: 'Pacific/Auckland' });
+
+  test('a maintenance is entered and shown in local time, stored in UTC, and its window moved', async ({ page }) => {
+    const problems = watchConsole(page);
+    await signIn(page);
+    const target = await startTarget();
+    const name = `Billing ${Date.now()}`;
+    try {
+      await createFastMonitor(page, name, target.url);
+    } finally {
+      target.close();
+    }
+    await page.goto('/console/incidents/new?kind=maintenance');
+    await hydrated(page);
+    await page.getByLabel('Title', { exact: true }).fill('Billing migration');
+    await page.locator('label.check', { hasText: name }).getByRole('checkbox').check();
+    await page.getByLabel('Starts (Pacific/Auckland)').fill('2030-01-15T10:00');
+    await page.getByLabel('Ends (Pacific/Auckland)').fill('2030-01-15T12:00');
+    await page.getByRole('button', { name: 'Schedule maintenance' }).click();
+    await expect(page).toHaveURL(/\/console\/incidents\/\d+$/);
+    await hydrated(page);
+
+    // Stored as UTC (10:00 in Auckland is 21:00 UTC the day before), shown local.
+    const window = page.locator('.incident-meta time');
+    await expect(window.first()).toHaveAttribute('datetime', '2030-01-14T21:00:00+00:00');
+    await expect(window.first()).toHaveText('2030-01-15 10:00 UTC+13:00');
+    await expect(window.first()).toHaveAttribute('title', '2030-01-14 21:00 UTC');
+
+    // The window moves; the timeline says from what to what, in local time.
+    await page.getByRole('button', { name: 'Edit incident' }).click();
+    await expect(page.getByLabel('Ends (Pacific/Auckland)')).toHaveValue('2030-01-15T12:00');
+    await page.getByLabel('Ends (Pacific/Auckland)').fill('2030-01-15T13:30');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect(page.locator('li[data-event="window_changed"]')).toContainText(
+      '2030-01-15 10:00 UTC+13:00 – 2030-01-15 12:00 UTC+13:00 to 2030-01-15 10:00 UTC+13:00 – 2030-01-15 13:30 UTC+13:00',
+    );
+    await expect(window.nth(1)).toHaveAttribute('datetime', '2030-01-15T00:30:00+00:00');
+    expect(problems).toEqual([]);
+  });
+});
+
+test('the first update sets the impact, and a published update is corrected', async ({ page }) => {
+  const problems = watchConsole(page);
+  await signIn(page);
+  const target = await startTarget();
+  const name = `Search ${Date.now()}`;
+  try {
+    await createFastMonitor(page, name, target.url);
+  } finally {
+    target.close();
+  }
+  await page.goto('/console/incidents/new');
+  await hydrated(page);
+  await page.getByLabel('Title', { exact: true }).fill('Search is slow');
+  await page.locator('label.check', { hasText: name }).getByRole('checkbox').check();
+  await page.getByRole('button', { name: 'Open incident' }).click();
+  await expect(page).toHaveURL(/\/console\/incidents\/\d+$/);
+  await hydrated(page);
+
+  // Impact unknown: the public would not see an update, so the form asks.
+  const updates = page.locator('section', { has: page.getByRole('heading', { name: /^Updates/ }) });
+  await expect(updates.getByRole('note')).toContainText('The impact is still unknown');
+  await updates.getByLabel('Message', { exact: true }).fill('Serach results are slow.');
+  await updates.getByRole('button', { name: 'Publish update' }).click();
+  await expect(updates.locator('.field-error')).toHaveText('Choose an impact, or keep it unknown knowingly.');
+  await updates.getByLabel('Set the impact').selectOption('degraded_performance');
+  await updates.getByRole('button', { name: 'Publish update' }).click();
+  await expect(updates.locator('li.update')).toHaveCount(1);
+  await expect(page.locator('li[data-event="impact_changed"]')).toContainText('Degraded performance');
+  await expect(updates.getByRole('note')).toHaveCount(0);
+
+  // A typo, corrected in place.
+  const update = updates.locator('li.update').first();
+  await update.getByRole('button', { name: 'Correct' }).click();
+  await update.getByLabel('Corrected message', { exact: true }).fill('Search results are slow.');
+  await update.getByRole('button', { name: 'Save correction' }).click();
+  await expect(update).toContainText('(corrected)');
+  await expect(update.locator('.markdown')).toHaveText('Search results are slow.');
+  await expect(page.locator('li[data-event="update_edited"]')).toContainText('Update corrected');
   expect(problems).toEqual([]);
 });

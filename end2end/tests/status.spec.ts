@@ -61,7 +61,8 @@ test('the public status page works with and without JavaScript, light and dark, 
     for (const colorScheme of ['light', 'dark'] as const) {
       for (const size of [{ name: 'narrow', width: 390, height: 844 }, { name: 'wide', width: 1280, height: 800 }]) {
         const mode = `${javaScriptEnabled ? 'with' : 'without'} JavaScript, ${colorScheme}, ${size.name}`;
-        const context = await browser.newContext({ javaScriptEnabled, colorScheme, viewport: size });
+        // A visitor in Paris: where scripts run, local times are added.
+        const context = await browser.newContext({ javaScriptEnabled, colorScheme, viewport: size, timezoneId: 'Europe/Paris' });
         const page = await context.newPage();
         const response = await page.goto(`/status/${slug}`);
         expect(response?.status(), mode).toBe(200);
@@ -74,7 +75,13 @@ test('the public status page works with and without JavaScript, light and dark, 
         await expect(page.getByRole('heading', { name: 'Search index upgrade' })).toBeVisible();
         await expect(page.locator('body')).not.toContainText(`internal-${stamp}`);
         await expect(page.locator('body')).not.toContainText('127.0.0.1');
-        await expect(page.locator('script')).toHaveCount(0);
+        // One external script, only adding the visitor's local times.
+        await expect(page.locator('script')).toHaveCount(1);
+        await expect(page.locator('script')).toHaveAttribute('src', '/localtime.js');
+        const update = page.locator('.public-updates li').first();
+        await expect(update.locator('time')).toHaveText(/UTC$/);
+        await expect(update.locator('.local-time')).toHaveCount(javaScriptEnabled ? 1 : 0);
+        if (javaScriptEnabled) await expect(update.locator('.local-time')).toContainText(/your time: .*(GMT|CET)/);
         const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
         expect(overflow, `the status page overflows by ${overflow}px (${mode})`).toBeLessThanOrEqual(0);
         // Each day's label is read aloud, and shows as a tooltip on hover (or tap).
@@ -96,6 +103,10 @@ test('the public status page works with and without JavaScript, light and dark, 
           // axe-core runs in the page, so only where scripts may run; the
           // markup and colours are the same either way.
           expect(await accessibilityProblems(page), mode).toEqual([]);
+          await page.screenshot({
+            path: `${testInfo.project.outputDir}/screens/status-js-${size.name}-${colorScheme}.png`,
+            fullPage: true,
+          });
           await page.getByRole('link', { name: 'Checkout is slow' }).first().click();
           await expect(page.getByRole('heading', { level: 1 })).toHaveText('Checkout is slow');
           expect(await accessibilityProblems(page), `incident page, ${mode}`).toEqual([]);

@@ -1,7 +1,7 @@
 //! `/status/{slug}/feed.rss` (RSS 2.0) and `/status/{slug}/feed.atom`: one
 //! item per public event of the page's incidents over the last 90 days —
 //! opened, each update, resolved; maintenance scheduled, started, completed
-//! — newest first, at most 50, with GUIDs that never change.
+//! or cancelled — newest first, at most 50, with GUIDs that never change.
 
 use crate::public::{cache_key, published, serve};
 use app::model::{IncidentKind, IncidentState};
@@ -23,6 +23,8 @@ pub struct Item {
     pub id: String,
     pub title: String,
     pub at: DateTime<Utc>,
+    /// When it last changed (a corrected update), if after `at`.
+    pub edited: Option<DateTime<Utc>>,
     pub link: String,
     /// Sanitized HTML.
     pub html: String,
@@ -39,6 +41,7 @@ fn items_of(incident: &PublicIncident, link: &str) -> Vec<Item> {
         id: format!("{base}:{event}"),
         title,
         at,
+        edited: None,
         link: link.to_owned(),
         html,
     };
@@ -57,6 +60,18 @@ fn items_of(incident: &PublicIncident, link: &str) -> Vec<Item> {
             incident.created_at,
             format!("{window}{affected}"),
         ));
+        for moved in &incident.reschedules {
+            items.push(item(
+                format!("rescheduled:{}", moved.id),
+                format!("Maintenance rescheduled: {}", incident.title),
+                moved.at,
+                format!(
+                    "<p>Now from {} to {} (UTC).</p>{affected}",
+                    moved.start.format("%Y-%m-%d %H:%M"),
+                    moved.end.format("%Y-%m-%d %H:%M")
+                ),
+            ));
+        }
         if let Some(start) = incident.started_at {
             items.push(item(
                 "started".into(),
@@ -65,13 +80,21 @@ fn items_of(incident: &PublicIncident, link: &str) -> Vec<Item> {
                 affected.clone(),
             ));
         }
-        if let (IncidentState::Resolved, Some(end)) = (incident.state, incident.resolved_at) {
-            items.push(item(
+        match (incident.state, incident.resolved_at) {
+            (IncidentState::Resolved, Some(end)) => items.push(item(
                 "completed".into(),
                 format!("Maintenance completed: {}", incident.title),
                 end,
                 affected.clone(),
-            ));
+            )),
+            // Readers were told it was coming: they are told it is not.
+            (IncidentState::Cancelled, Some(at)) => items.push(item(
+                "cancelled".into(),
+                format!("Maintenance cancelled: {}", incident.title),
+                at,
+                format!("<p>This maintenance will not take place.</p>{affected}"),
+            )),
+            _ => {}
         }
     } else {
         let opened = incident.started_at.unwrap_or(incident.created_at);
@@ -86,12 +109,16 @@ fn items_of(incident: &PublicIncident, link: &str) -> Vec<Item> {
         if let Some(first) = label.get_mut(0..1) {
             first.make_ascii_uppercase();
         }
-        items.push(item(
-            format!("update:{}", update.id),
-            format!("{label}: {}", incident.title),
-            update.published_at,
-            update.body_html.clone(),
-        ));
+        // A corrected update keeps its id: readers see the new text.
+        items.push(Item {
+            edited: update.edited_at,
+            ..item(
+                format!("update:{}", update.id),
+                format!("{label}: {}", incident.title),
+                update.published_at,
+                update.body_html.clone(),
+            )
+        });
     }
     items
 }
@@ -157,7 +184,7 @@ pub fn atom(page: &PageRow, items: &[Item], base: &str, now: DateTime<Utc>) -> S
             .map(|item| Entry {
                 title: Text::plain(item.title.clone()),
                 id: item.id.clone(),
-                updated: item.at.fixed_offset(),
+                updated: item.edited.unwrap_or(item.at).fixed_offset(),
                 published: Some(item.at.fixed_offset()),
                 links: vec![link(item.link.clone(), "alternate")],
                 content: Some(Content {

@@ -154,7 +154,7 @@ fn incident_json(incident: &PublicIncident, page: &PublicPage, base: &str) -> Va
     let components: Vec<Value> = page
         .components
         .iter()
-        .filter(|c| incident.components.contains(&c.name))
+        .filter(|c| incident.monitor_ids.contains(&c.monitor_id))
         .map(|c| json!({ "id": component_id(c.monitor_id), "name": c.name, "status": c.status.as_str() }))
         .collect();
     let updates: Vec<Value> = incident
@@ -164,10 +164,10 @@ fn incident_json(incident: &PublicIncident, page: &PublicPage, base: &str) -> Va
             json!({
                 "id": format!("u{}", u.id),
                 "status": u.status.as_str(),
-                "body": u.body,
+                "body": app::ssr::markdown::to_text(&u.body),
                 "incident_id": format!("i{}", incident.id),
                 "created_at": u.published_at,
-                "updated_at": u.published_at,
+                "updated_at": u.edited_at.unwrap_or(u.published_at),
                 "display_at": u.published_at,
                 "affected_components": null,
                 "deliver_notifications": true,
@@ -221,8 +221,12 @@ pub fn document(kind: Document, page: &PublicPage, history: &[PublicIncident], b
         }
         Document::Unresolved => json!({ "page": page_json, "incidents": incidents(&unresolved) }),
         Document::Maintenances => {
-            let list: Vec<&PublicIncident> =
-                history.iter().filter(|i| i.kind == IncidentKind::Maintenance).take(50).collect();
+            // Statuspage has no state for a cancelled maintenance: it is left out.
+            let list: Vec<&PublicIncident> = history
+                .iter()
+                .filter(|i| i.kind == IncidentKind::Maintenance && i.state != IncidentState::Cancelled)
+                .take(50)
+                .collect();
             json!({ "page": page_json, "scheduled_maintenances": incidents(&list) })
         }
         Document::Upcoming => {

@@ -116,35 +116,79 @@ pub async fn add_comment(incident_id: i64, body: String) -> Result<Comment, AppE
 }
 
 #[server(prefix = "/rpc", endpoint = "edit_comment")]
-pub async fn edit_comment(id: i64, body: String) -> Result<Comment, AppError> {
+pub async fn edit_comment(incident_id: i64, id: i64, body: String) -> Result<Comment, AppError> {
     use crate::ssr::{AppState, auth, incidents, reply};
     let result = async {
         let actor = auth::require_session()?.user.id;
         let now = chrono::Utc::now();
-        AppState::from_context()?.db.run(move |conn| incidents::edit_comment(conn, actor, id, &body, now)).await
+        AppState::from_context()?
+            .db
+            .run(move |conn| incidents::edit_comment(conn, actor, incident_id, id, &body, now))
+            .await
     }
     .await;
     reply(result)
 }
 
+/// One's own comment, or anyone's for an admin.
 #[server(prefix = "/rpc", endpoint = "delete_comment")]
-pub async fn delete_comment(id: i64) -> Result<(), AppError> {
+pub async fn delete_comment(incident_id: i64, id: i64) -> Result<(), AppError> {
     use crate::ssr::{AppState, auth, incidents, reply};
     let result = async {
-        let actor = auth::require_session()?.user.id;
+        let actor = auth::require_session()?.user;
         let now = chrono::Utc::now();
-        AppState::from_context()?.db.run(move |conn| incidents::delete_comment(conn, actor, id, now)).await
+        AppState::from_context()?
+            .db
+            .run(move |conn| incidents::delete_comment(conn, &actor, incident_id, id, now))
+            .await
     }
     .await;
     reply(result)
 }
 
-/// Publishes an update; with `resolve`, also resolves the incident.
+/// Corrects a public update (same id, marked as edited).
+#[server(prefix = "/rpc", endpoint = "edit_update")]
+pub async fn edit_update(
+    incident_id: i64,
+    id: i64,
+    status: UpdateStatus,
+    body: String,
+) -> Result<IncidentUpdate, AppError> {
+    use crate::ssr::{AppState, auth, incidents, reply};
+    let result = async {
+        let actor = auth::require_session()?.user.id;
+        let now = chrono::Utc::now();
+        AppState::from_context()?
+            .db
+            .run(move |conn| incidents::edit_update(conn, actor, incident_id, id, Some(status), Some(&body), now))
+            .await
+    }
+    .await;
+    reply(result)
+}
+
+/// Withdraws a public update.
+#[server(prefix = "/rpc", endpoint = "delete_update")]
+pub async fn delete_update(incident_id: i64, id: i64) -> Result<(), AppError> {
+    use crate::ssr::{AppState, auth, incidents, reply};
+    let result = async {
+        let actor = auth::require_session()?.user.id;
+        let now = chrono::Utc::now();
+        AppState::from_context()?.db.run(move |conn| incidents::delete_update(conn, actor, incident_id, id, now)).await
+    }
+    .await;
+    reply(result)
+}
+
+/// Publishes an update; with `impact`, sets the impact in the same step
+/// (the public sees no update while it is unknown); with `resolve`, also
+/// resolves the incident.
 #[server(prefix = "/rpc", endpoint = "post_update")]
 pub async fn post_update(
     incident_id: i64,
     status: UpdateStatus,
     body: String,
+    #[server(default)] impact: Option<crate::model::Impact>,
     resolve: bool,
 ) -> Result<IncidentUpdate, AppError> {
     use crate::ssr::lifecycle::ManualAction;
@@ -157,7 +201,7 @@ pub async fn post_update(
             .run(move |conn| {
                 use diesel::Connection;
                 conn.transaction(|conn| {
-                    let update = incidents::post_update(conn, actor, incident_id, status, &body, now)?;
+                    let update = incidents::post_update(conn, actor, incident_id, status, &body, impact, now)?;
                     if resolve {
                         incidents::act(conn, actor, incident_id, ManualAction::Resolve, now)?;
                     }

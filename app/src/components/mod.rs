@@ -72,8 +72,130 @@ pub fn format_time(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%d %H:%M UTC").to_string()
 }
 
-/// A `<time>` element with a readable date.
+/// The viewer's time zone (its IANA name), once the browser has said which:
+/// `None` on the server and until the page is hydrated, when times are
+/// shown in UTC. Times are stored in UTC and only shown or entered in it.
+#[derive(Debug, Clone, Copy)]
+pub struct ViewerZone(pub RwSignal<Option<String>>);
+
+/// Provides [`ViewerZone`] and, in the browser, fills it in.
+pub fn provide_viewer_zone() {
+    let zone = RwSignal::new(None::<String>);
+    provide_context(ViewerZone(zone));
+    Effect::new(move |_| zone.set(Some(local::zone_name())));
+}
+
+/// The viewer's zone, if known, as a signal (read it in handlers with
+/// `get_untracked`).
+pub fn use_viewer_zone() -> Signal<Option<String>> {
+    let zone = use_context::<ViewerZone>();
+    Signal::derive(move || zone.and_then(|z| z.0.get()))
+}
+
+/// A time in the viewer's zone, named (`2026-12-01 11:30 UTC+01:00`), or in
+/// UTC when the zone is not known.
+pub fn show_time(at: DateTime<Utc>, zone: Option<&str>) -> String {
+    match zone {
+        Some(_) => local::format(at),
+        None => format_time(at),
+    }
+}
+
+/// A `<time>` element with a readable date, in the viewer's zone (UTC on
+/// hover).
 #[component]
 pub fn Time(at: DateTime<Utc>) -> impl IntoView {
-    view! { <time datetime=at.to_rfc3339()>{format_time(at)}</time> }
+    let zone = use_viewer_zone();
+    view! {
+        <time datetime=at.to_rfc3339() title=format_time(at)>{move || show_time(at, zone.get().as_deref())}</time>
+    }
+}
+
+/// A `datetime-local` input's text for a time, in the viewer's zone (UTC
+/// when it is not known).
+pub fn input_time(at: DateTime<Utc>, zone: Option<&str>) -> String {
+    match zone {
+        Some(_) => local::input(at),
+        None => at.format("%Y-%m-%dT%H:%M").to_string(),
+    }
+}
+
+/// Reads a `datetime-local` input's text (`2026-12-01T10:30`) as a time in
+/// the viewer's zone (UTC when it is not known); blank is `None`.
+pub fn parse_input_time(field: &str, text: &str, zone: Option<&str>) -> Result<Option<DateTime<Utc>>, AppError> {
+    use chrono::NaiveDateTime;
+    let text = text.trim();
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let naive = NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M")
+        .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S"))
+        .map_err(|_| AppError::validation(field, "Enter a date and time."))?;
+    match zone {
+        Some(_) => local::from_input(naive)
+            .map(Some)
+            .ok_or_else(|| AppError::validation(field, "This time does not exist in your time zone (a clock change).")),
+        None => Ok(Some(naive.and_utc())),
+    }
+}
+
+/// The browser's zone, through chrono's `Local` (which asks JavaScript's
+/// `Date` in the browser) and `Intl` for its name. On the server these are
+/// never reached (the zone is unknown there), and fall back to UTC.
+#[cfg(feature = "hydrate")]
+mod local {
+    use chrono::{DateTime, Local, NaiveDateTime, TimeZone, Utc};
+
+    pub fn zone_name() -> String {
+        let options =
+            js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &js_sys::Object::new()).resolved_options();
+        js_sys::Reflect::get(&options, &"timeZone".into())
+            .ok()
+            .and_then(|v| v.as_string())
+            .unwrap_or_else(|| "local time".to_owned())
+    }
+
+    fn offset(at: DateTime<Local>) -> String {
+        let seconds = at.offset().local_minus_utc();
+        if seconds == 0 {
+            return "UTC".to_owned();
+        }
+        let sign = if seconds < 0 { '-' } else { '+' };
+        let minutes = seconds.unsigned_abs() / 60;
+        format!("UTC{sign}{:02}:{:02}", minutes / 60, minutes % 60)
+    }
+
+    pub fn format(at: DateTime<Utc>) -> String {
+        let local = at.with_timezone(&Local);
+        format!("{} {}", local.format("%Y-%m-%d %H:%M"), offset(local))
+    }
+
+    pub fn input(at: DateTime<Utc>) -> String {
+        at.with_timezone(&Local).format("%Y-%m-%dT%H:%M").to_string()
+    }
+
+    pub fn from_input(naive: NaiveDateTime) -> Option<DateTime<Utc>> {
+        Local.from_local_datetime(&naive).earliest().map(|t| t.with_timezone(&Utc))
+    }
+}
+
+#[cfg(not(feature = "hydrate"))]
+mod local {
+    use chrono::{DateTime, NaiveDateTime, Utc};
+
+    pub fn zone_name() -> String {
+        "UTC".to_owned()
+    }
+
+    pub fn format(at: DateTime<Utc>) -> String {
+        super::format_time(at)
+    }
+
+    pub fn input(at: DateTime<Utc>) -> String {
+        at.format("%Y-%m-%dT%H:%M").to_string()
+    }
+
+    pub fn from_input(naive: NaiveDateTime) -> Option<DateTime<Utc>> {
+        Some(naive.and_utc())
+    }
 }

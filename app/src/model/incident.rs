@@ -72,7 +72,13 @@ text_enum! {
 pub struct Incident {
     pub id: i64,
     pub kind: IncidentKind,
+    /// The team's title.
     pub title: String,
+    /// The title the public sees, when the team set one. Otherwise status
+    /// pages show the title of a manual incident or maintenance, and make
+    /// one from the public names of the components a programmatic incident
+    /// affects (never from monitor names).
+    pub public_title: Option<String>,
     /// Markdown.
     pub details: String,
     /// The details rendered and sanitized.
@@ -143,6 +149,8 @@ pub struct IncidentUpdate {
     pub body_html: String,
     pub author: Option<Actor>,
     pub published_at: DateTime<Utc>,
+    /// When it was last corrected.
+    pub edited_at: Option<DateTime<Utc>>,
 }
 
 /// A monitor an incident affects, with its current status.
@@ -176,6 +184,9 @@ pub struct NewIncident {
     #[serde(default)]
     pub kind: Option<IncidentKind>,
     pub title: String,
+    /// What status pages show instead of `title`.
+    #[serde(default)]
+    pub public_title: Option<String>,
     #[serde(default)]
     pub details: String,
     /// Default `unknown` (`maintenance` for a maintenance).
@@ -196,8 +207,22 @@ pub struct NewIncident {
 #[serde(deny_unknown_fields)]
 pub struct IncidentChanges {
     pub title: Option<String>,
+    /// `null` or `""` goes back to the title made for the public.
+    #[serde(default, deserialize_with = "super::present", skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
+    pub public_title: Option<Option<String>>,
     pub details: Option<String>,
     pub impact: Option<Impact>,
+    /// The whole list of affected monitors (a programmatic incident keeps
+    /// its own).
+    #[serde(default)]
+    pub monitor_ids: Option<Vec<i64>>,
+    /// Maintenance only: before it starts both ends may move, once it has
+    /// started only its end.
+    #[serde(default)]
+    pub scheduled_start: Option<DateTime<Utc>>,
+    #[serde(default)]
+    pub scheduled_end: Option<DateTime<Utc>>,
 }
 
 /// Incidents of one page of a list, and the page after it.

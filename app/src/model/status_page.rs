@@ -113,6 +113,16 @@ impl ComponentStatus {
     pub fn of_incidents(impacts: impl IntoIterator<Item = Impact>) -> Self {
         impacts.into_iter().map(Self::of_impact).max_by_key(|s| s.severity()).unwrap_or(Self::Operational)
     }
+
+    /// A component's state from the ongoing incidents covering it (they
+    /// decide when there are any) and else its monitor: `partial` (some
+    /// regions fail, not enough for an outage) is degraded performance.
+    pub fn of_monitor(impacts: Vec<Impact>, monitor: super::MonitorStatus) -> Self {
+        match (impacts.is_empty(), monitor) {
+            (true, super::MonitorStatus::Partial) => Self::DegradedPerformance,
+            _ => Self::of_incidents(impacts),
+        }
+    }
 }
 
 text_enum! {
@@ -199,6 +209,26 @@ mod tests {
         ];
         for (impacts, expected) in cases {
             assert_eq!(C::of_incidents(impacts.iter().copied()), *expected, "{impacts:?}");
+        }
+    }
+
+    #[test]
+    fn a_partial_monitor_is_degraded_unless_an_incident_says_otherwise() {
+        use super::super::MonitorStatus as M;
+        use ComponentStatus as C;
+        use Impact as I;
+        #[rustfmt::skip]
+        let cases: &[(&[Impact], M, ComponentStatus)] = &[
+            (&[],                 M::Partial,     C::DegradedPerformance),
+            (&[],                 M::Up,          C::Operational),
+            (&[],                 M::Down,        C::Operational),   // a person closed the outage
+            (&[],                 M::Pending,     C::Operational),
+            (&[I::Operational],   M::Partial,     C::Operational),   // a false alarm says so
+            (&[I::MajorOutage],   M::Partial,     C::MajorOutage),
+            (&[I::Maintenance],   M::Maintenance, C::UnderMaintenance),
+        ];
+        for (impacts, monitor, expected) in cases {
+            assert_eq!(C::of_monitor(impacts.to_vec(), *monitor), *expected, "{impacts:?} {monitor:?}");
         }
     }
 

@@ -14,6 +14,12 @@ fn when(at: DateTime<Utc>) -> String {
     at.format("%b %-d, %H:%M UTC").to_string()
 }
 
+/// A time in UTC; where scripts run, `/localtime.js` adds the visitor's own.
+#[component]
+fn When(at: DateTime<Utc>) -> impl IntoView {
+    view! { <time datetime=at.to_rfc3339() data-utc="">{when(at)}</time> }
+}
+
 fn day_label(day: &Day) -> String {
     let uptime = match day.uptime {
         Some(u) if u >= 99.995 => "100 % uptime".to_owned(),
@@ -25,11 +31,16 @@ fn day_label(day: &Day) -> String {
         1 => ", 1 incident".to_owned(),
         n => format!(", {n} incidents"),
     };
-    format!("{}: {uptime}{incidents}", day.date.format("%b %-d, %Y"))
+    let maintenance = if day.maintenance { ", planned maintenance (not counted)" } else { "" };
+    format!("{}: {uptime}{incidents}{maintenance}", day.date.format("%b %-d, %Y"))
 }
 
 fn day_class(day: &Day) -> &'static str {
     match day.uptime {
+        // Maintenance is not downtime: a day of it shows as maintenance,
+        // unless the rest of the day had trouble.
+        Some(u) if day.maintenance && u >= 99.9 => "bar bar-maintenance",
+        None if day.maintenance => "bar bar-maintenance",
         None => "bar bar-none",
         Some(u) if u >= 99.9 => "bar bar-up",
         Some(u) if u >= 99.0 => "bar bar-minor",
@@ -76,8 +87,16 @@ fn impact_text(impact: Impact) -> &'static str {
 #[component]
 fn IncidentCard(incident: PublicIncident, slug: String) -> impl IntoView {
     let maintenance = incident.kind == IncidentKind::Maintenance;
+    let cancelled = incident.state == IncidentState::Cancelled;
     let schedule = match (maintenance, incident.scheduled_start, incident.scheduled_end) {
-        (true, Some(start), Some(end)) => Some(format!("Scheduled {} – {}", when(start), when(end))),
+        (true, Some(start), Some(end)) => {
+            let (before, after) = match (cancelled, incident.reschedules.is_empty()) {
+                (true, _) => ("Was scheduled ", "; cancelled"),
+                (false, false) => ("Scheduled ", " (rescheduled)"),
+                (false, true) => ("Scheduled ", ""),
+            };
+            Some(view! { {before} <When at=start /> " – " <When at=end /> {after} })
+        }
         _ => None,
     };
     let state = match incident.state {
@@ -88,8 +107,13 @@ fn IncidentCard(incident: PublicIncident, slug: String) -> impl IntoView {
         IncidentState::Resolved => "Resolved",
         IncidentState::Cancelled => "Cancelled",
     };
+    let class = if cancelled {
+        "incident incident-cancelled".to_owned()
+    } else {
+        format!("incident incident-{}", incident.impact.as_str())
+    };
     view! {
-        <article class=format!("incident incident-{}", incident.impact.as_str()) aria-labelledby=format!("incident-{}", incident.id)>
+        <article class=class aria-labelledby=format!("incident-{}", incident.id)>
             <header>
                 <h3 id=format!("incident-{}", incident.id)>
                     <a href=format!("/status/{slug}/incidents/{}", incident.id)>{incident.title.clone()}</a>
@@ -98,7 +122,7 @@ fn IncidentCard(incident: PublicIncident, slug: String) -> impl IntoView {
                     {state} " · " {if maintenance { "Planned maintenance" } else { impact_text(incident.impact) }}
                     {(!incident.components.is_empty()).then(|| format!(" · {}", incident.components.join(", ")))}
                 </p>
-                {schedule.map(|text| view! { <p class="small">{text}</p> })}
+                {schedule.map(|schedule| view! { <p class="small">{schedule}</p> })}
             </header>
             {(!incident.updates.is_empty()).then(|| view! {
                 <ol class="public-updates">
@@ -107,7 +131,7 @@ fn IncidentCard(incident: PublicIncident, slug: String) -> impl IntoView {
                             <p class="update-line">
                                 <strong class="update-status">{update.status.as_str()}</strong>
                                 " "
-                                <time datetime=update.published_at.to_rfc3339()>{when(update.published_at)}</time>
+                                <When at=update.published_at />
                             </p>
                             <div class="markdown" inner_html=update.body_html.clone()></div>
                         </li>
@@ -152,6 +176,8 @@ fn document_with(page: &PageRow, title: String, main: String, before: &str) -> S
             <link rel="stylesheet" href="/pkg/vigie.css" />
             <link rel="alternate" type="application/rss+xml" title=format!("{name} (RSS)") href=format!("/status/{slug}/feed.rss") />
             <link rel="alternate" type="application/atom+xml" title=format!("{name} (Atom)") href=format!("/status/{slug}/feed.atom") />
+            // The page is complete without it: it only adds local times.
+            <script src="/localtime.js" defer></script>
         </head>
     }
     .to_html();
@@ -200,7 +226,10 @@ pub fn render_preview(page: PublicPage) -> String {
 fn render_parts(page: PublicPage) -> (PageRow, String, String) {
     let slug = page.page.slug.clone();
     let status = page.status;
-    let updated = when(page.generated_at);
+    // To the minute, as shown: a page rendered again in the same minute is
+    // the same page (the same ETag).
+    let minute = page.generated_at.timestamp() - page.generated_at.timestamp().rem_euclid(60);
+    let updated = DateTime::from_timestamp(minute, 0).unwrap_or(page.generated_at);
     let description = page.page.description.clone();
     let groups = grouped(page.components);
     let (active, maintenance, recent) = (page.active, page.maintenance, page.recent);
@@ -210,7 +239,7 @@ fn render_parts(page: PublicPage) -> (PageRow, String, String) {
             {(!description.is_empty()).then(|| view! { <p class="lead">{description.clone()}</p> })}
             <div class=format!("banner banner-{}", status.as_str()) role="status">
                 <strong>{status.label()}</strong>
-                <span class="small">"Updated " {updated}</span>
+                <span class="small">"Updated " <When at=updated /></span>
             </div>
             {(!active.is_empty()).then(|| view! {
                 <section aria-labelledby="active-heading">

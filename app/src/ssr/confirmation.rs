@@ -62,8 +62,20 @@ pub fn has_coverage(last_result_at: Option<DateTime<Utc>>, now: DateTime<Utc>, i
     last_result_at.is_some_and(|at| now - at <= window)
 }
 
-/// The monitor's status from its regions' verdicts. A region without
-/// coverage passes `None`: it casts no vote, and is never counted as up.
+/// The vote a region casts. A region that has reported recently votes its
+/// verdict. A silent one casts no vote (it is a coverage gap, never counted
+/// as up) unless it last said down: silence proves no recovery, so that
+/// region keeps voting down until it reports `recovery` good checks.
+pub fn vote(verdict: RegionVerdict, covered: bool) -> Option<RegionVerdict> {
+    match (verdict, covered) {
+        (_, true) => Some(verdict),
+        (RegionVerdict::Down, false) => Some(RegionVerdict::Down),
+        (_, false) => None,
+    }
+}
+
+/// The monitor's status from its regions' votes (see [`vote`]): `None`
+/// casts no vote, and is never counted as up.
 pub fn monitor_status(
     paused: bool,
     in_maintenance: bool,
@@ -165,6 +177,26 @@ mod tests {
         }
         assert_eq!(monitor_status(true, true, &[Some(Down)], 1), MonitorStatus::Paused);
         assert_eq!(monitor_status(false, true, &[Some(Down)], 1), MonitorStatus::Maintenance);
+    }
+
+    #[test]
+    fn a_silent_region_keeps_only_a_down_verdict() {
+        #[rustfmt::skip]
+        let table = [
+            (Up,      true,  Some(Up)),
+            (Down,    true,  Some(Down)),
+            (Unknown, true,  Some(Unknown)),
+            (Up,      false, None),
+            (Unknown, false, None),
+            (Down,    false, Some(Down)),
+        ];
+        for (verdict, covered, expected) in table {
+            assert_eq!(vote(verdict, covered), expected, "{verdict:?}, covered {covered}");
+        }
+        // Two regions, one must say down: the one that said down falls
+        // silent, the other is up. The monitor stays down, not up.
+        let votes = [vote(Down, false), vote(Up, true)];
+        assert_eq!(monitor_status(false, false, &votes, 1), MonitorStatus::Down);
     }
 
     #[test]

@@ -7,7 +7,7 @@
 use super::alerts::{self, Trigger};
 use super::db::incidents::{self as db, IncidentRow};
 use super::db::{incident_comments, incident_events, incident_updates, monitors as monitor_rows};
-use super::lifecycle::{self, MaintenanceStep, ManualAction, Transition};
+use super::lifecycle::{self, MaintenanceStep, ManualAction, Standing, Transition};
 use super::markdown;
 use crate::error::AppError;
 use crate::model::incident_limits::{BODY_MAX, MONITORS_MAX, PAGE_SIZE, TITLE_MAX};
@@ -16,12 +16,9 @@ use crate::model::{
     IncidentDetails, IncidentEvent, IncidentKind, IncidentList, IncidentState, IncidentUpdate, Monitor, MonitorStatus,
     NewIncident, UpdateStatus,
 };
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde_json::json;
-
-/// The longest maintenance window.
-pub const MAINTENANCE_MAX: Duration = Duration::days(31);
 
 // ---- reading ----------------------------------------------------------------
 
@@ -38,6 +35,7 @@ fn to_model(row: IncidentRow, monitor_ids: Vec<i64>) -> Incident {
         kind: parse(&row.kind, IncidentKind::parse, IncidentKind::Manual),
         details_html: markdown::render(&row.details),
         title: row.title,
+        public_title: row.public_title,
         details: row.details,
         impact: parse(&row.impact, Impact::parse, Impact::Unknown),
         state: parse(&row.state, IncidentState::parse, IncidentState::Ongoing),
@@ -82,6 +80,7 @@ fn to_update(row: incident_updates::UpdateRow) -> IncidentUpdate {
         body_html: row.body_html,
         author: actor(row.author),
         published_at: row.published_at,
+        edited_at: row.edited_at,
     }
 }
 
@@ -154,17 +153,24 @@ pub fn counts(conn: &mut PgConnection) -> Result<IncidentCounts, AppError> {
 // ---- validation --------------------------------------------------------------
 
 fn check_title(title: &str) -> Result<String, AppError> {
-    let title = title.trim();
-    if title.is_empty() {
-        return Err(AppError::validation("title", "Enter a title."));
+    check_line("title", title)?.ok_or_else(|| AppError::validation("title", "Enter a title."))
+}
+
+/// A one-line text of at most [`TITLE_MAX`] characters, trimmed; `None` when blank.
+fn check_line(field: &str, text: &str) -> Result<Option<String>, AppError> {
+    let text = text.trim();
+    if text.chars().count() > TITLE_MAX {
+        return Err(AppError::validation(field, format!("At most {TITLE_MAX} characters.")));
     }
-    if title.chars().count() > TITLE_MAX {
-        return Err(AppError::validation("title", format!("At most {TITLE_MAX} characters.")));
+    if text.chars().any(char::is_control) {
+        return Err(AppError::validation(field, "Control characters are not allowed."));
     }
-    if title.chars().any(char::is_control) {
-        return Err(AppError::validation("title", "Control characters are not allowed."));
-    }
-    Ok(title.to_owned())
+    Ok((!text.is_empty()).then(|| text.to_owned()))
+}
+
+/// A public title: blank means none (the title made for the public).
+fn check_public_title(text: Option<&str>) -> Result<Option<String>, AppError> {
+    Ok(text.map(|t| check_line("public_title", t)).transpose()?.flatten())
 }
 
 /// Markdown bodies (details, comments, updates): at most [`BODY_MAX`] characters.
@@ -187,11 +193,44 @@ fn body_and_html(body: &str) -> Result<(String, String), AppError> {
     Ok((body, html))
 }
 
+fn window_error(error: lifecycle::WindowError) -> AppError {
+    match error {
+        lifecycle::WindowError::Over => {
+            AppError::conflict(None, "This maintenance is over: its window can no longer change.")
+        }
+        lifecycle::WindowError::Invalid(field, message) => AppError::validation(field, message),
+    }
+}
+
+/// Affected monitors, checked: sorted, without repeats, at least one, at most
+/// [`MONITORS_MAX`].
+fn check_monitor_ids(mut ids: Vec<i64>) -> Result<Vec<i64>, AppError> {
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() {
+        return Err(AppError::validation("monitor_ids", "Choose at least one affected monitor."));
+    }
+    if ids.len() > MONITORS_MAX {
+        return Err(AppError::validation("monitor_ids", format!("Choose at most {MONITORS_MAX} monitors.")));
+    }
+    Ok(ids)
+}
+
+/// Fails unless every monitor exists.
+fn check_monitors_exist(conn: &mut PgConnection, ids: &[i64]) -> Result<(), AppError> {
+    let found = monitor_rows::find_many(conn, ids)?;
+    match ids.iter().find(|id| !found.iter().any(|m| m.id == **id)) {
+        Some(missing) => Err(AppError::validation("monitor_ids", format!("There is no monitor {missing}."))),
+        None => Ok(()),
+    }
+}
+
 /// A new incident, checked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ValidIncident {
     pub kind: IncidentKind,
     pub title: String,
+    pub public_title: Option<String>,
     pub details: String,
     pub impact: Impact,
     pub monitor_ids: Vec<i64>,
@@ -205,16 +244,9 @@ pub fn validate(input: NewIncident, now: DateTime<Utc>) -> Result<ValidIncident,
         return Err(AppError::validation("kind", "Programmatic incidents are opened by monitors, not by hand."));
     }
     let title = check_title(&input.title)?;
+    let public_title = check_public_title(input.public_title.as_deref())?;
     let details = check_body("details", &input.details, false)?;
-    let mut monitor_ids = input.monitor_ids;
-    monitor_ids.sort_unstable();
-    monitor_ids.dedup();
-    if monitor_ids.is_empty() {
-        return Err(AppError::validation("monitor_ids", "Choose at least one affected monitor."));
-    }
-    if monitor_ids.len() > MONITORS_MAX {
-        return Err(AppError::validation("monitor_ids", format!("Choose at most {MONITORS_MAX} monitors.")));
-    }
+    let monitor_ids = check_monitor_ids(input.monitor_ids)?;
     let window = match (kind, input.scheduled_start, input.scheduled_end) {
         (IncidentKind::Maintenance, None, _) => {
             return Err(AppError::validation("scheduled_start", "Give the maintenance a start."));
@@ -223,15 +255,7 @@ pub fn validate(input: NewIncident, now: DateTime<Utc>) -> Result<ValidIncident,
             return Err(AppError::validation("scheduled_end", "Give the maintenance an end."));
         }
         (IncidentKind::Maintenance, Some(start), Some(end)) => {
-            if end <= start {
-                return Err(AppError::validation("scheduled_end", "The end must come after the start."));
-            }
-            if end <= now {
-                return Err(AppError::validation("scheduled_end", "This window has already ended."));
-            }
-            if end - start > MAINTENANCE_MAX {
-                return Err(AppError::validation("scheduled_end", "A maintenance lasts at most 31 days."));
-            }
+            lifecycle::check_window(start, end, now).map_err(window_error)?;
             Some((start, end))
         }
         (_, Some(_), _) => return Err(AppError::validation("scheduled_start", "Only a maintenance has a window.")),
@@ -242,7 +266,7 @@ pub fn validate(input: NewIncident, now: DateTime<Utc>) -> Result<ValidIncident,
         IncidentKind::Maintenance => Impact::Maintenance,
         _ => Impact::Unknown,
     });
-    Ok(ValidIncident { kind, title, details, impact, monitor_ids, window })
+    Ok(ValidIncident { kind, title, public_title, details, impact, monitor_ids, window })
 }
 
 // ---- the team's actions ---------------------------------------------------------
@@ -282,16 +306,14 @@ pub fn create(
 ) -> Result<Incident, AppError> {
     let valid = validate(input, now)?;
     conn.transaction(|conn| {
-        let found = monitor_rows::find_many(conn, &valid.monitor_ids)?;
-        if let Some(missing) = valid.monitor_ids.iter().find(|id| !found.iter().any(|m| m.id == **id)) {
-            return Err(AppError::validation("monitor_ids", format!("There is no monitor {missing}.")));
-        }
+        check_monitors_exist(conn, &valid.monitor_ids)?;
         let maintenance = valid.window.is_some();
         let row = db::insert(
             conn,
             &db::NewIncident {
                 kind: valid.kind.as_str(),
                 title: &valid.title,
+                public_title: valid.public_title.as_deref(),
                 details: &valid.details,
                 impact: valid.impact.as_str(),
                 state: if maintenance { "scheduled" } else { "ongoing" },
@@ -321,7 +343,8 @@ pub fn create(
     })
 }
 
-/// Changes title, details or impact; each change goes on the timeline.
+/// Changes title, public title, details, impact, the affected monitors or a
+/// maintenance's window; each change goes on the timeline.
 pub fn change(
     conn: &mut PgConnection,
     actor_id: i64,
@@ -330,13 +353,22 @@ pub fn change(
     now: DateTime<Utc>,
 ) -> Result<Incident, AppError> {
     let title = changes.title.as_deref().map(check_title).transpose()?;
+    let public_title = changes.public_title.as_ref().map(|t| check_public_title(t.as_deref())).transpose()?;
     let details = changes.details.as_deref().map(|d| check_body("details", d, false)).transpose()?;
+    let monitor_ids = changes.monitor_ids.map(check_monitor_ids).transpose()?;
     conn.transaction(|conn| {
         let row = db::lock(conn, id)?.ok_or_else(|| AppError::not_found("incident"))?;
+        let kind = parse(&row.kind, IncidentKind::parse, IncidentKind::Manual);
+        let state = parse(&row.state, IncidentState::parse, IncidentState::Ongoing);
         let mut set = db::IncidentChangeset::default();
         if let Some(title) = title.as_deref().filter(|t| *t != row.title) {
             event(conn, id, now, "title_changed", Some(actor_id), json!({ "from": row.title, "to": title }))?;
             set.title = Some(title);
+        }
+        if let Some(public) = public_title.as_ref().filter(|t| **t != row.public_title) {
+            let details = json!({ "from": row.public_title, "to": public });
+            event(conn, id, now, "public_title_changed", Some(actor_id), details)?;
+            set.public_title = Some(public.as_deref());
         }
         if let Some(details) = details.as_deref().filter(|d| *d != row.details) {
             event(conn, id, now, "details_changed", Some(actor_id), json!({}))?;
@@ -346,13 +378,63 @@ pub fn change(
             event(conn, id, now, "impact_changed", Some(actor_id), json!({ "from": row.impact, "to": impact }))?;
             set.impact = Some(impact.as_str());
         }
-        if set.title.is_some() || set.details.is_some() || set.impact.is_some() {
+        let rescheduled = match (
+            changes.scheduled_start.is_some() || changes.scheduled_end.is_some(),
+            row.scheduled_start.zip(row.scheduled_end),
+        ) {
+            (false, _) => None,
+            (true, None) => return Err(AppError::validation("scheduled_start", "Only a maintenance has a window.")),
+            (true, Some(current)) => {
+                let window = lifecycle::reschedule(state, current, changes.scheduled_start, changes.scheduled_end, now)
+                    .map_err(window_error)?;
+                (window != current).then_some((current, window))
+            }
+        };
+        if let Some((from, to)) = rescheduled {
+            let window = |(start, end): (DateTime<Utc>, DateTime<Utc>)| json!({ "start": start, "end": end });
+            event(conn, id, now, "window_changed", Some(actor_id), json!({ "from": window(from), "to": window(to) }))?;
+            set.scheduled_start = Some(to.0);
+            set.scheduled_end = Some(to.1);
+        }
+        let mut moved_monitors = Vec::new();
+        if let Some(wanted) = monitor_ids {
+            if let Some(own) = row.monitor_id.filter(|own| !wanted.contains(own)) {
+                let message = format!("A programmatic incident keeps its own monitor ({own}).");
+                return Err(AppError::validation("monitor_ids", message));
+            }
+            check_monitors_exist(conn, &wanted)?;
+            let current = db::monitor_ids(conn, &[id])?.remove(&id).unwrap_or_default();
+            let added: Vec<i64> = wanted.iter().filter(|m| !current.contains(m)).copied().collect();
+            let removed: Vec<i64> = current.iter().filter(|m| !wanted.contains(m)).copied().collect();
+            if !added.is_empty() || !removed.is_empty() {
+                db::set_monitors(conn, id, &wanted)?;
+                let details = json!({ "added": added, "removed": removed });
+                event(conn, id, now, "monitors_changed", Some(actor_id), details)?;
+                moved_monitors = added.into_iter().chain(removed).collect();
+            }
+        }
+        let touched = set.title.is_some()
+            || set.public_title.is_some()
+            || set.details.is_some()
+            || set.impact.is_some()
+            || set.scheduled_start.is_some();
+        if touched || !moved_monitors.is_empty() {
             set.updated_at = Some(now);
             db::update(conn, id, &set)?;
         }
         if let Some(impact) = set.impact {
             let change = json!({ "impact_change": { "from": row.impact, "to": impact } });
             alert(conn, AlertEvent::ImpactChanged, id, now, change)?;
+        }
+        if kind == IncidentKind::Maintenance {
+            // A window moved may start or end it now; monitors added to or
+            // removed from a running one change status at once.
+            if state == IncidentState::Ongoing && !moved_monitors.is_empty() {
+                super::schedule::resettle(conn, &moved_monitors, now)?;
+            }
+            if rescheduled.is_some() {
+                advance_maintenance(conn, now)?;
+            }
         }
         get(conn, id)
     })
@@ -367,6 +449,13 @@ pub fn act(
     now: DateTime<Utc>,
 ) -> Result<Incident, AppError> {
     conn.transaction(|conn| {
+        // A programmatic incident's monitor is locked first, as the scheduler
+        // does, so the two never wait for each other in opposite orders.
+        let monitor_id = db::find(conn, id)?.ok_or_else(|| AppError::not_found("incident"))?.monitor_id;
+        let monitor = match monitor_id {
+            Some(monitor_id) => super::db::schedule::lock_status(conn, monitor_id)?.map(|m| (monitor_id, m)),
+            None => None,
+        };
         let row = db::lock(conn, id)?.ok_or_else(|| AppError::not_found("incident"))?;
         let kind = parse(&row.kind, IncidentKind::parse, IncidentKind::Manual);
         let state = parse(&row.state, IncidentState::parse, IncidentState::Ongoing);
@@ -376,15 +465,31 @@ pub fn act(
             ManualAction::Reopen => (row.started_at, None, "reopened"),
             ManualAction::Cancel => (None, Some(now), "cancelled"),
         };
-        if action == ManualAction::Reopen
-            && kind == IncidentKind::Programmatic
-            && let Some(monitor_id) = row.monitor_id
-            && db::lock_ongoing_for_monitor(conn, monitor_id)?.is_some()
+        let mut details = json!({ "automatically": false });
+        if kind == IncidentKind::Programmatic
+            && let Some((monitor_id, stored)) = &monitor
         {
-            return Err(AppError::conflict(None, "This monitor has another ongoing incident: reopen is not possible."));
+            if action == ManualAction::Reopen && db::lock_ongoing_for_monitor(conn, *monitor_id)?.is_some() {
+                return Err(AppError::conflict(
+                    None,
+                    "This monitor has another ongoing incident: reopen is not possible.",
+                ));
+            }
+            // The person's decision is kept where the scheduler reads it.
+            let status = MonitorStatus::parse(&stored.status).unwrap_or(MonitorStatus::Pending);
+            let standing = lifecycle::standing_after(action, status);
+            let closed = (standing == Standing::ClosedByPerson).then_some(now);
+            super::db::schedule::set_outage_closed(conn, *monitor_id, closed)?;
+            db::set_held_open(conn, id, standing == Standing::Reopened)?;
+            details["monitor_status"] = json!(status);
+            details["standing"] = json!(match standing {
+                Standing::ClosedByPerson => "outage_closed",
+                Standing::Reopened => "held_open",
+                Standing::Clear | Standing::Ongoing => "automatic",
+            });
         }
         db::set_state(conn, id, next.as_str(), started, resolved, now)?;
-        event(conn, id, now, event_kind, Some(actor_id), json!({ "automatically": false }))?;
+        event(conn, id, now, event_kind, Some(actor_id), details)?;
         if kind == IncidentKind::Maintenance {
             let monitor_ids = db::monitor_ids(conn, &[id])?.remove(&id).unwrap_or_default();
             super::schedule::resettle(conn, &monitor_ids, now)?;
@@ -417,26 +522,29 @@ pub fn add_comment(
     })
 }
 
-/// Locks a comment for its author: others may not touch it.
-fn lock_own_comment(conn: &mut PgConnection, actor_id: i64, comment_id: i64) -> Result<i64, AppError> {
-    let (incident_id, author) =
-        incident_comments::lock(conn, comment_id)?.ok_or_else(|| AppError::not_found("comment"))?;
-    if author != Some(actor_id) {
-        return Err(AppError::Forbidden);
+/// Locks a comment of `incident_id` (one of another incident is not found)
+/// and returns its author.
+fn lock_comment(conn: &mut PgConnection, incident_id: i64, comment_id: i64) -> Result<Option<i64>, AppError> {
+    match incident_comments::lock(conn, comment_id)? {
+        Some((incident, author)) if incident == incident_id => Ok(author),
+        _ => Err(AppError::not_found("comment")),
     }
-    Ok(incident_id)
 }
 
+/// Edits a comment: only its author may.
 pub fn edit_comment(
     conn: &mut PgConnection,
     actor_id: i64,
+    incident_id: i64,
     comment_id: i64,
     body: &str,
     now: DateTime<Utc>,
 ) -> Result<Comment, AppError> {
     let (body, html) = body_and_html(body)?;
     conn.transaction(|conn| {
-        let incident_id = lock_own_comment(conn, actor_id, comment_id)?;
+        if lock_comment(conn, incident_id, comment_id)? != Some(actor_id) {
+            return Err(AppError::Forbidden);
+        }
         incident_comments::edit(conn, comment_id, &body, &html, now)?;
         event(conn, incident_id, now, "comment_edited", Some(actor_id), json!({ "comment_id": comment_id }))?;
         let row = incident_comments::find(conn, comment_id)?.ok_or(AppError::Internal)?;
@@ -444,31 +552,49 @@ pub fn edit_comment(
     })
 }
 
+/// Deletes a comment: its author may, and an admin may delete anyone's
+/// (the timeline says whose it was).
 pub fn delete_comment(
     conn: &mut PgConnection,
-    actor_id: i64,
+    actor: &crate::model::User,
+    incident_id: i64,
     comment_id: i64,
     now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     conn.transaction(|conn| {
-        let incident_id = lock_own_comment(conn, actor_id, comment_id)?;
+        let author = lock_comment(conn, incident_id, comment_id)?;
+        let own = author == Some(actor.id);
+        if !own && !actor.is_admin() {
+            return Err(AppError::Forbidden);
+        }
+        let row = incident_comments::find(conn, comment_id)?.ok_or(AppError::Internal)?;
         incident_comments::delete(conn, comment_id)?;
-        event(conn, incident_id, now, "comment_deleted", Some(actor_id), json!({ "comment_id": comment_id }))?;
+        let mut details = json!({ "comment_id": comment_id });
+        if !own {
+            details["author"] = json!(row.author.map(|(_, name)| name));
+        }
+        event(conn, incident_id, now, "comment_deleted", Some(actor.id), details)?;
         Ok(())
     })
 }
 
-/// Publishes an update (at once: status pages read them).
+/// Publishes an update (at once: status pages read them); with `impact`,
+/// sets the impact first, in the same transaction (while it is `unknown` the
+/// public sees no update).
 pub fn post_update(
     conn: &mut PgConnection,
     actor_id: i64,
     incident_id: i64,
     status: UpdateStatus,
     body: &str,
+    impact: Option<Impact>,
     now: DateTime<Utc>,
 ) -> Result<IncidentUpdate, AppError> {
     let (body, html) = body_and_html(body)?;
     conn.transaction(|conn| {
+        if impact.is_some() {
+            change(conn, actor_id, incident_id, IncidentChanges { impact, ..Default::default() }, now)?;
+        }
         let row = db::lock(conn, incident_id)?.ok_or_else(|| AppError::not_found("incident"))?;
         if row.state == IncidentState::Cancelled.as_str() {
             return Err(AppError::conflict(None, "This maintenance was cancelled."));
@@ -485,6 +611,77 @@ pub fn post_update(
         let update = json!({ "update": { "id": id, "status": status, "body": body, "published_at": now } });
         alert(conn, AlertEvent::IncidentUpdatePublished, incident_id, now, update)?;
         updates(conn, incident_id)?.into_iter().find(|u| u.id == id).ok_or(AppError::Internal)
+    })
+}
+
+/// Locks an update of `incident_id` (one of another incident is not found):
+/// `(status, body)`.
+fn lock_update(conn: &mut PgConnection, incident_id: i64, update_id: i64) -> Result<(String, String), AppError> {
+    match incident_updates::lock(conn, update_id)? {
+        Some((incident, status, body)) if incident == incident_id => Ok((status, body)),
+        _ => Err(AppError::not_found("update")),
+    }
+}
+
+/// Corrects a public update (its status, its text or both): it keeps its id
+/// and publication time, is marked as edited, and feeds carry the new text
+/// under the same id. Any team member may.
+pub fn edit_update(
+    conn: &mut PgConnection,
+    actor_id: i64,
+    incident_id: i64,
+    update_id: i64,
+    status: Option<UpdateStatus>,
+    body: Option<&str>,
+    now: DateTime<Utc>,
+) -> Result<IncidentUpdate, AppError> {
+    let body = body.map(body_and_html).transpose()?;
+    conn.transaction(|conn| {
+        db::lock(conn, incident_id)?.ok_or_else(|| AppError::not_found("incident"))?;
+        let (old_status, old_body) = lock_update(conn, incident_id, update_id)?;
+        let status = status.map_or(old_status.clone(), |s| s.as_str().to_owned());
+        let (text, html) = match body {
+            Some(pair) => pair,
+            None => (old_body.clone(), markdown::render(&old_body)),
+        };
+        if status == old_status && text == old_body {
+            return updates(conn, incident_id)?.into_iter().find(|u| u.id == update_id).ok_or(AppError::Internal);
+        }
+        incident_updates::edit(conn, update_id, &status, &text, &html, now)?;
+        let mut details = json!({ "update_id": update_id });
+        if status != old_status {
+            details["status"] = json!({ "from": old_status, "to": status });
+        }
+        if text != old_body {
+            details["text_changed"] = json!(true);
+        }
+        event(conn, incident_id, now, "update_edited", Some(actor_id), details)?;
+        updates(conn, incident_id)?.into_iter().find(|u| u.id == update_id).ok_or(AppError::Internal)
+    })
+}
+
+/// Withdraws a public update: it leaves every page and feed; the timeline
+/// keeps that it was published and deleted.
+pub fn delete_update(
+    conn: &mut PgConnection,
+    actor_id: i64,
+    incident_id: i64,
+    update_id: i64,
+    now: DateTime<Utc>,
+) -> Result<(), AppError> {
+    conn.transaction(|conn| {
+        db::lock(conn, incident_id)?.ok_or_else(|| AppError::not_found("incident"))?;
+        let (status, _) = lock_update(conn, incident_id, update_id)?;
+        incident_updates::delete(conn, update_id)?;
+        event(
+            conn,
+            incident_id,
+            now,
+            "update_deleted",
+            Some(actor_id),
+            json!({ "update_id": update_id, "status": status }),
+        )?;
+        Ok(())
     })
 }
 
@@ -510,30 +707,69 @@ fn outage_details(monitor: &Monitor, cause: Option<Cause<'_>>, regions_down: &[S
     text
 }
 
+/// A monitor's ongoing programmatic incident (locked by the caller), and
+/// where it stands.
+struct Current<'a> {
+    ongoing: Option<&'a IncidentRow>,
+    standing: Standing,
+}
+
+impl<'a> Current<'a> {
+    fn of(ongoing: Option<&'a IncidentRow>, outage_closed: bool) -> Self {
+        let standing = match ongoing {
+            Some(row) if row.held_open => Standing::Reopened,
+            Some(_) => Standing::Ongoing,
+            None if outage_closed => Standing::ClosedByPerson,
+            None => Standing::Clear,
+        };
+        Self { ongoing, standing }
+    }
+}
+
+/// Carries out a lifecycle step for a monitor, in the caller's transaction
+/// (which holds the monitor's status row and its ongoing incident locked).
+fn apply_step(
+    conn: &mut PgConnection,
+    monitor: &Monitor,
+    current: &Current<'_>,
+    step: lifecycle::Step,
+    at: DateTime<Utc>,
+    record: serde_json::Value,
+    cause: Option<Cause<'_>>,
+) -> QueryResult<()> {
+    match (step.transition, current.ongoing) {
+        (Transition::Open, _) => open_for(conn, monitor, at, cause)?,
+        (Transition::Record, Some(row)) => event(conn, row.id, at, "status_changed", None, record)?,
+        (Transition::Resolve, Some(row)) => resolve_automatically(conn, row.id, at)?,
+        _ => {}
+    }
+    if current.standing == Standing::ClosedByPerson && step.standing == Standing::Clear {
+        super::db::schedule::set_outage_closed(conn, monitor.id, None)?;
+    }
+    if let (Standing::Reopened, Standing::Ongoing, Some(row)) = (current.standing, step.standing, current.ongoing) {
+        db::set_held_open(conn, row.id, false)?;
+    }
+    Ok(())
+}
+
 /// Applies a monitor's status change to its programmatic incident, in the
-/// caller's transaction: opens one when it goes down, notes other changes on
-/// it, resolves it when the monitor is up again.
+/// caller's transaction (which holds the monitor's status row locked): opens
+/// one when it goes down, notes other changes on it, resolves it when the
+/// monitor is up again, and respects what people decided (see
+/// [`lifecycle::on_status_change`]).
 pub fn on_monitor_status(
     conn: &mut PgConnection,
     monitor: &Monitor,
     from: MonitorStatus,
     to: MonitorStatus,
+    outage_closed: bool,
     at: DateTime<Utc>,
     cause: Option<Cause<'_>>,
 ) -> QueryResult<()> {
     let ongoing = db::lock_ongoing_for_monitor(conn, monitor.id)?;
-    match lifecycle::on_status_change(from, to, ongoing.is_some()) {
-        Transition::Nothing => Ok(()),
-        Transition::Open => open_for(conn, monitor, at, cause),
-        Transition::Record => match ongoing {
-            Some(row) => event(conn, row.id, at, "status_changed", None, json!({ "from": from, "to": to })),
-            None => Ok(()),
-        },
-        Transition::Resolve => match ongoing {
-            Some(row) => resolve_automatically(conn, row.id, at),
-            None => Ok(()),
-        },
-    }
+    let current = Current::of(ongoing.as_ref(), outage_closed);
+    let step = lifecycle::on_status_change(from, to, current.standing);
+    apply_step(conn, monitor, &current, step, at, json!({ "from": from, "to": to }), cause)
 }
 
 fn open_for(
@@ -554,6 +790,7 @@ fn open_for(
         &db::NewIncident {
             kind: IncidentKind::Programmatic.as_str(),
             title: &title,
+            public_title: None,
             details: &details,
             impact: Impact::Unknown.as_str(),
             state: IncidentState::Ongoing.as_str(),
@@ -648,25 +885,23 @@ pub fn advance_maintenance(conn: &mut PgConnection, now: DateTime<Utc>) -> Query
 
 /// Repairs what the statuses contradict: a `down` monitor without an
 /// ongoing programmatic incident gets one, an ongoing one of a monitor that
-/// is `up` is resolved. Returns how many were repaired.
+/// is `up` is resolved — unless a person decided so (an outage closed by
+/// hand, an incident reopened by hand). Returns how many were repaired.
 pub fn reconcile(conn: &mut PgConnection, now: DateTime<Utc>) -> QueryResult<usize> {
     let ids = db::out_of_step(conn)?;
     let mut repaired = 0;
     for monitor in super::schedule::load_monitors(conn, &ids)? {
         repaired += conn.transaction(|conn| {
-            let Some(status) = super::db::schedule::lock_status(conn, monitor.id)? else { return Ok(0) };
-            let status = MonitorStatus::parse(&status).unwrap_or(MonitorStatus::Pending);
+            let Some(stored) = super::db::schedule::lock_status(conn, monitor.id)? else { return Ok(0) };
+            let status = MonitorStatus::parse(&stored.status).unwrap_or(MonitorStatus::Pending);
             let ongoing = db::lock_ongoing_for_monitor(conn, monitor.id)?;
-            match lifecycle::reconcile(status, ongoing.is_some()) {
-                Transition::Open => open_for(conn, &monitor, now, None)?,
-                Transition::Resolve => {
-                    if let Some(row) = ongoing {
-                        resolve_automatically(conn, row.id, now)?;
-                    }
-                }
-                Transition::Record | Transition::Nothing => return QueryResult::Ok(0),
+            let current = Current::of(ongoing.as_ref(), stored.outage_closed);
+            let step = lifecycle::reconcile(status, current.standing);
+            if step.transition == Transition::Nothing && step.standing == current.standing {
+                return QueryResult::Ok(0);
             }
-            Ok(1)
+            apply_step(conn, &monitor, &current, step, now, json!({}), None)?;
+            Ok(usize::from(step.transition != Transition::Nothing))
         })?;
     }
     Ok(repaired)
@@ -711,6 +946,8 @@ mod tests {
         let cases = [
             (NewIncident { title: "  ".into(), ..manual() }, "title"),
             (NewIncident { title: "x".repeat(TITLE_MAX + 1), ..manual() }, "title"),
+            (NewIncident { public_title: Some("x".repeat(TITLE_MAX + 1)), ..manual() }, "public_title"),
+            (NewIncident { public_title: Some("a\u{7}b".into()), ..manual() }, "public_title"),
             (NewIncident { details: long, ..manual() }, "details"),
             (NewIncident { monitor_ids: vec![], ..manual() }, "monitor_ids"),
             (NewIncident { monitor_ids: (0..=MONITORS_MAX as i64).collect(), ..manual() }, "monitor_ids"),

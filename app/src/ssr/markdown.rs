@@ -30,6 +30,56 @@ pub fn render(markdown: &str) -> String {
     sanitizer().clean(&unsafe_html).to_string()
 }
 
+/// Markdown as plain text, for readers that show text (Statuspage's JSON
+/// `body`, plain-text email): the words without the markup, paragraphs apart,
+/// list items on their own lines, a link's address after its text. Raw HTML
+/// is dropped, never passed on.
+pub fn to_text(markdown: &str) -> String {
+    use pulldown_cmark::{Event, Tag, TagEnd};
+    let options = Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TABLES | Options::ENABLE_TASKLISTS;
+    let mut text = String::with_capacity(markdown.len());
+    let mut links: Vec<String> = Vec::new();
+    let mut link_start = 0;
+    for event in Parser::new_ext(markdown, options) {
+        match event {
+            Event::Text(t) | Event::Code(t) => text.push_str(&t),
+            Event::SoftBreak => text.push(' '),
+            Event::HardBreak => text.push('\n'),
+            Event::Start(Tag::Item) => text.push_str("- "),
+            Event::Start(Tag::Link { dest_url, .. }) => {
+                links.push(dest_url.into_string());
+                link_start = text.len();
+            }
+            Event::End(TagEnd::Link) => {
+                if let Some(url) = links.pop()
+                    && ["http://", "https://", "mailto:"].iter().any(|s| url.starts_with(s))
+                    && text.get(link_start..) != Some(url.trim_start_matches("mailto:"))
+                {
+                    text.push_str(&format!(" ({url})"));
+                }
+            }
+            Event::End(TagEnd::Paragraph | TagEnd::Heading(_) | TagEnd::CodeBlock | TagEnd::BlockQuote(_)) => {
+                text.push_str("\n\n")
+            }
+            Event::End(TagEnd::Item | TagEnd::TableRow | TagEnd::TableHead) => text.push('\n'),
+            Event::End(TagEnd::TableCell) => text.push(' '),
+            Event::End(TagEnd::List(_)) => text.push('\n'),
+            Event::Rule => text.push_str("\n\n"),
+            _ => {}
+        }
+    }
+    // At most one blank line anywhere, none at either end.
+    let mut out = String::with_capacity(text.len());
+    for line in text.lines().map(str::trim_end) {
+        if line.is_empty() && (out.is_empty() || out.ends_with("\n\n")) {
+            continue;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out.trim_end().to_owned()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -47,6 +97,26 @@ mod tests {
         let html = render("[logs](https://logs.example.com/x?a=1)");
         assert!(html.contains(r#"href="https://logs.example.com/x?a=1""#), "{html}");
         assert!(html.contains(r#"rel="noopener noreferrer nofollow""#), "{html}");
+    }
+
+    #[test]
+    fn plain_text_keeps_the_words_and_drops_the_markup() {
+        #[rustfmt::skip]
+        let table = [
+            ("**Fixed** the _database_.", "Fixed the database."),
+            ("See [the notes](https://status.example.com/n).", "See the notes (https://status.example.com/n)."),
+            ("<https://example.com>", "https://example.com"),
+            ("First.\n\nSecond\nline.", "First.\n\nSecond line."),
+            ("- one\n- two", "- one\n- two"),
+            ("# Title\n\nBody", "Title\n\nBody"),
+            ("Use `retry=3`.", "Use retry=3."),
+            ("<b>bold</b> <script>x</script>", "bold x"),
+            ("<div onclick=\"x\">\nblock\n</div>", ""),
+            ("[x](javascript:alert(1))", "x"),
+        ];
+        for (markdown, expected) in table {
+            assert_eq!(to_text(markdown), expected, "{markdown:?}");
+        }
     }
 
     /// Known XSS payloads: none may leave anything executable behind.

@@ -1,13 +1,15 @@
 //! What a status page shows the public, read from the database: each
-//! component's state (from the ongoing incidents covering its monitor), the
-//! banner, 90 daily uptime bars from the rollups, and the page's incidents
-//! with their public updates. Only what may be public is read: never
-//! comments, incident details, monitor names or targets; incidents whose
-//! impact is still `unknown` only turn their components down.
+//! component's state (from the ongoing incidents covering its monitor, or
+//! degraded while some of its regions fail), the banner, 90 daily uptime
+//! bars from the rollups (time in planned maintenance left out), and the
+//! page's incidents with their public updates. Only what may be public is
+//! read: never comments, incident details, monitor names, targets or
+//! regions. How each incident looks to the public is decided by
+//! [`public_face`] and [`public_title`].
 
 use super::db::schema::{daily_rollups, incident_monitors, incident_updates, incidents};
 use super::db::status_pages::PageRow;
-use crate::model::{ComponentStatus, Impact, IncidentKind, IncidentState, PageStatus, UpdateStatus};
+use crate::model::{ComponentStatus, Impact, IncidentKind, IncidentState, MonitorStatus, PageStatus, UpdateStatus};
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use diesel::prelude::*;
 use std::collections::HashMap;
@@ -20,9 +22,11 @@ const RECENT_DAYS: i64 = 14;
 #[derive(Debug, Clone, PartialEq)]
 pub struct Day {
     pub date: NaiveDate,
-    /// `None`: no checks that day.
+    /// `None`: no checks that day (outside maintenance).
     pub uptime: Option<f64>,
     pub incidents: u32,
+    /// Part of the day was planned maintenance (left out of the uptime).
+    pub maintenance: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -42,11 +46,13 @@ pub struct PublicUpdate {
     pub body: String,
     pub body_html: String,
     pub published_at: DateTime<Utc>,
+    pub edited_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct PublicIncident {
     pub id: i64,
+    /// The public title (see [`public_title`]).
     pub title: String,
     pub kind: IncidentKind,
     pub impact: Impact,
@@ -59,8 +65,80 @@ pub struct PublicIncident {
     pub updated_at: DateTime<Utc>,
     /// The public names of the page's components it affects.
     pub components: Vec<String>,
-    /// Newest first.
+    /// The monitors behind those components, in the same order: components
+    /// are matched by these, never by their names.
+    pub monitor_ids: Vec<i64>,
+    /// Newest first; none while the impact is unknown.
     pub updates: Vec<PublicUpdate>,
+    /// A maintenance's window changes, oldest first: `(event id, when, new
+    /// start, new end)`, announced in the feeds.
+    pub reschedules: Vec<Reschedule>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reschedule {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+}
+
+/// How much of an incident the public sees, by its impact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Face {
+    /// A false alarm (`operational`): nothing, anywhere public.
+    Hidden,
+    /// Impact still `unknown`: only that the components are down, under a
+    /// title made from their public names; no updates.
+    Generic,
+    /// Its public title, impact, components and public updates.
+    Full,
+}
+
+pub fn public_face(impact: Impact) -> Face {
+    match impact {
+        Impact::Operational => Face::Hidden,
+        Impact::Unknown => Face::Generic,
+        _ => Face::Full,
+    }
+}
+
+/// `A`, `A and B`, `A, B and C`; beyond three, `A, B and 2 more`.
+fn listed(names: &[String]) -> String {
+    match names {
+        [] => "Our service".to_owned(),
+        [one] => one.clone(),
+        [first @ .., last] if names.len() <= 3 => format!("{} and {last}", first.join(", ")),
+        [a, b, rest @ ..] => format!("{a}, {b} and {} more", rest.len()),
+    }
+}
+
+/// The title the public sees: the team's public title if set, else the title
+/// of an incident the team wrote, else (programmatic incidents, whose title
+/// names the monitor) one made from the public names of the components it
+/// affects. While the impact is unknown, only the made-up title is shown.
+pub fn public_title(
+    kind: IncidentKind,
+    impact: Impact,
+    title: &str,
+    team_public_title: Option<&str>,
+    components: &[String],
+) -> String {
+    let names = listed(components);
+    let verb = if components.len() > 1 { "are" } else { "is" };
+    let made = || match impact {
+        Impact::DegradedPerformance => format!("Degraded performance of {names}"),
+        Impact::PartialOutage => format!("Partial outage of {names}"),
+        Impact::Maintenance => format!("Maintenance of {names}"),
+        Impact::Operational => format!("{names} {verb} operational"),
+        Impact::MajorOutage | Impact::Unknown => format!("{names} {verb} down"),
+    };
+    match (impact, team_public_title, kind) {
+        (Impact::Unknown, _, _) => made(),
+        (_, Some(public), _) => public.to_owned(),
+        (_, None, IncidentKind::Programmatic) => made(),
+        (_, None, _) => title.to_owned(),
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -77,12 +155,14 @@ pub struct PublicPage {
     pub generated_at: DateTime<Utc>,
 }
 
-/// What the public may read of an incident: never `details`.
+/// What the public may read of an incident: never `details`. The team's
+/// `title` is read only to be passed through [`public_title`].
 #[derive(Queryable, Selectable)]
 #[diesel(table_name = incidents, check_for_backend(diesel::pg::Pg))]
 struct IncidentRow {
     id: i64,
     title: String,
+    public_title: Option<String>,
     kind: String,
     impact: String,
     state: String,
@@ -107,8 +187,9 @@ fn with_monitor_ids(conn: &mut PgConnection, rows: Vec<IncidentRow>) -> QueryRes
         .collect())
 }
 
-/// The page's incidents that the public may see: those touching its
-/// monitors, ongoing, scheduled, or resolved since `since`.
+/// The page's incidents: those touching its monitors, ongoing, scheduled,
+/// or resolved (or cancelled) since `since`. False alarms are read too (they
+/// say their components are operational) and hidden by [`readable`].
 fn incidents_of(
     conn: &mut PgConnection,
     monitor_ids: &[i64],
@@ -122,7 +203,7 @@ fn incidents_of(
         .filter(
             incidents::state
                 .eq_any(["ongoing", "scheduled"])
-                .or(incidents::state.eq("resolved").and(incidents::resolved_at.ge(since))),
+                .or(incidents::state.eq_any(["resolved", "cancelled"]).and(incidents::resolved_at.ge(since))),
         )
         .order(incidents::id.desc())
         .limit(500)
@@ -132,7 +213,8 @@ fn incidents_of(
 }
 
 fn updates_of(conn: &mut PgConnection, incident_ids: &[i64]) -> QueryResult<HashMap<i64, Vec<PublicUpdate>>> {
-    let rows: Vec<(i64, i64, String, String, String, DateTime<Utc>)> = incident_updates::table
+    type Row = (i64, i64, String, String, String, DateTime<Utc>, Option<DateTime<Utc>>);
+    let rows: Vec<Row> = incident_updates::table
         .filter(incident_updates::incident_id.eq_any(incident_ids))
         .order((incident_updates::published_at.desc(), incident_updates::id.desc()))
         .select((
@@ -142,55 +224,124 @@ fn updates_of(conn: &mut PgConnection, incident_ids: &[i64]) -> QueryResult<Hash
             incident_updates::body,
             incident_updates::body_html,
             incident_updates::published_at,
+            incident_updates::edited_at,
         ))
         .load(conn)?;
     let mut by_incident: HashMap<i64, Vec<PublicUpdate>> = HashMap::new();
-    for (id, incident_id, status, body, body_html, published_at) in rows {
+    for (id, incident_id, status, body, body_html, published_at, edited_at) in rows {
         let status = UpdateStatus::parse(&status).unwrap_or(UpdateStatus::Investigating);
-        by_incident.entry(incident_id).or_default().push(PublicUpdate { id, status, body, body_html, published_at });
+        by_incident.entry(incident_id).or_default().push(PublicUpdate {
+            id,
+            status,
+            body,
+            body_html,
+            published_at,
+            edited_at,
+        });
     }
     Ok(by_incident)
 }
 
-/// `(monitor_id, day) -> (checks, failures)` for the last [`DAYS`] days.
+/// The window changes of these maintenances: only their times are read
+/// from the timeline (`details -> 'to'`), nothing else of it.
+fn reschedules_of(conn: &mut PgConnection, incident_ids: &[i64]) -> QueryResult<HashMap<i64, Vec<Reschedule>>> {
+    use super::db::schema::incident_events as events;
+    use diesel::dsl::sql;
+    use diesel::sql_types::{Nullable, Timestamptz};
+    type Row = (i64, i64, DateTime<Utc>, Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+    let rows: Vec<Row> = events::table
+        .filter(events::incident_id.eq_any(incident_ids))
+        .filter(events::kind.eq("window_changed"))
+        .order((events::at.asc(), events::id.asc()))
+        .select((
+            events::id,
+            events::incident_id,
+            events::at,
+            sql::<Nullable<Timestamptz>>("(details #>> '{to,start}')::timestamptz"),
+            sql::<Nullable<Timestamptz>>("(details #>> '{to,end}')::timestamptz"),
+        ))
+        .load(conn)?;
+    let mut by_incident: HashMap<i64, Vec<Reschedule>> = HashMap::new();
+    for (id, incident_id, at, start, end) in rows {
+        if let (Some(start), Some(end)) = (start, end) {
+            by_incident.entry(incident_id).or_default().push(Reschedule { id, at, start, end });
+        }
+    }
+    Ok(by_incident)
+}
+
+/// A day's figures for a monitor: checks and failures outside maintenance,
+/// and checks inside it.
+type Figures = (i32, i32, i32);
+
+/// `(monitor_id, day) -> figures` for the last [`DAYS`] days.
 fn rollups_of(
     conn: &mut PgConnection,
     monitor_ids: &[i64],
     first: NaiveDate,
-) -> QueryResult<HashMap<(i64, NaiveDate), (i32, i32)>> {
-    let rows: Vec<(i64, NaiveDate, i32, i32)> = daily_rollups::table
+) -> QueryResult<HashMap<(i64, NaiveDate), Figures>> {
+    let rows: Vec<(i64, NaiveDate, i32, i32, i32)> = daily_rollups::table
         .filter(daily_rollups::monitor_id.eq_any(monitor_ids))
         .filter(daily_rollups::day.ge(first))
-        .select((daily_rollups::monitor_id, daily_rollups::day, daily_rollups::checks, daily_rollups::failures))
+        .select((
+            daily_rollups::monitor_id,
+            daily_rollups::day,
+            daily_rollups::checks,
+            daily_rollups::failures,
+            daily_rollups::maintenance_checks,
+        ))
         .load(conn)?;
-    Ok(rows.into_iter().map(|(m, d, c, f)| ((m, d), (c, f))).collect())
+    Ok(rows.into_iter().map(|(m, d, c, f, mc)| ((m, d), (c, f, mc))).collect())
 }
 
 /// Today's figures, from the raw checks (the rollup of a day is written
-/// once it is over).
-fn today_of(conn: &mut PgConnection, monitor_ids: &[i64], today: NaiveDate) -> QueryResult<HashMap<i64, (i32, i32)>> {
+/// once it is over), with checks inside maintenance windows counted apart.
+fn today_of(conn: &mut PgConnection, monitor_ids: &[i64], today: NaiveDate) -> QueryResult<HashMap<i64, Figures>> {
     use super::db::schema::checks;
     let start = today.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
-    let rows: Vec<(i64, bool)> = checks::table
+    let windows = super::db::incidents::maintenance_windows(conn, monitor_ids, start)?;
+    let rows: Vec<(i64, DateTime<Utc>, bool)> = checks::table
         .filter(checks::monitor_id.eq_any(monitor_ids))
         .filter(checks::checked_at.ge(start))
-        .select((checks::monitor_id, checks::up))
+        .select((checks::monitor_id, checks::checked_at, checks::up))
         .load(conn)?;
-    let mut by_monitor: HashMap<i64, (i32, i32)> = HashMap::new();
-    for (monitor, up) in rows {
+    let mut by_monitor: HashMap<i64, Figures> = HashMap::new();
+    for (monitor, at, up) in rows {
         let entry = by_monitor.entry(monitor).or_default();
-        entry.0 += 1;
-        entry.1 += i32::from(!up);
+        let in_maintenance =
+            windows.iter().any(|(m, from, to)| *m == monitor && *from <= at && to.is_none_or(|to| at < to));
+        if in_maintenance {
+            entry.2 += 1;
+        } else {
+            entry.0 += 1;
+            entry.1 += i32::from(!up);
+        }
     }
     Ok(by_monitor)
 }
 
-fn to_incident(row: IncidentRow, names: Vec<String>, updates: Vec<PublicUpdate>) -> PublicIncident {
-    PublicIncident {
+/// The incident as the public sees it on a page whose components are
+/// `name_of` (monitor id → public name), or `None` when it is hidden.
+fn to_incident(
+    row: IncidentRow,
+    monitors: &[i64],
+    name_of: &HashMap<i64, String>,
+    updates: Vec<PublicUpdate>,
+    reschedules: Vec<Reschedule>,
+) -> Option<PublicIncident> {
+    let impact = Impact::parse(&row.impact).unwrap_or(Impact::Unknown);
+    let face = public_face(impact);
+    if face == Face::Hidden {
+        return None;
+    }
+    let kind = IncidentKind::parse(&row.kind).unwrap_or(IncidentKind::Manual);
+    let (monitor_ids, components): (Vec<i64>, Vec<String>) =
+        monitors.iter().filter_map(|m| Some((*m, name_of.get(m)?.clone()))).unzip();
+    Some(PublicIncident {
         id: row.id,
-        title: row.title,
-        kind: IncidentKind::parse(&row.kind).unwrap_or(IncidentKind::Manual),
-        impact: Impact::parse(&row.impact).unwrap_or(Impact::Unknown),
+        title: public_title(kind, impact, &row.title, row.public_title.as_deref(), &components),
+        kind,
+        impact,
         state: IncidentState::parse(&row.state).unwrap_or(IncidentState::Ongoing),
         started_at: row.started_at,
         resolved_at: row.resolved_at,
@@ -198,28 +349,34 @@ fn to_incident(row: IncidentRow, names: Vec<String>, updates: Vec<PublicUpdate>)
         scheduled_end: row.scheduled_end,
         created_at: row.created_at,
         updated_at: row.updated_at,
-        components: names,
-        updates,
-    }
+        components,
+        monitor_ids,
+        updates: if face == Face::Full { updates } else { Vec::new() },
+        reschedules,
+    })
 }
 
-/// The incidents the public may read (not those whose impact is unknown),
-/// with the public names of the components they touch and their updates.
+/// The incidents the public may read, as it sees them, with their updates.
 fn readable(
     conn: &mut PgConnection,
     incidents: Vec<(IncidentRow, Vec<i64>)>,
     name_of: &HashMap<i64, String>,
 ) -> QueryResult<Vec<PublicIncident>> {
-    let shown: Vec<(IncidentRow, Vec<i64>)> =
-        incidents.into_iter().filter(|(row, _)| row.impact != Impact::Unknown.as_str()).collect();
-    let ids: Vec<i64> = shown.iter().map(|(row, _)| row.id).collect();
+    let ids: Vec<i64> =
+        incidents.iter().filter(|(row, _)| row.impact != Impact::Unknown.as_str()).map(|(row, _)| row.id).collect();
     let mut updates = updates_of(conn, &ids)?;
-    Ok(shown
+    let maintenance: Vec<i64> = incidents
+        .iter()
+        .filter(|(row, _)| row.kind == IncidentKind::Maintenance.as_str())
+        .map(|(row, _)| row.id)
+        .collect();
+    let mut reschedules = if maintenance.is_empty() { HashMap::new() } else { reschedules_of(conn, &maintenance)? };
+    Ok(incidents
         .into_iter()
-        .map(|(row, monitors)| {
-            let names = monitors.iter().filter_map(|m| name_of.get(m).cloned()).collect();
-            let id = row.id;
-            to_incident(row, names, updates.remove(&id).unwrap_or_default())
+        .filter_map(|(row, monitors)| {
+            let list = updates.remove(&row.id).unwrap_or_default();
+            let moved = reschedules.remove(&row.id).unwrap_or_default();
+            to_incident(row, &monitors, name_of, list, moved)
         })
         .collect())
 }
@@ -245,8 +402,10 @@ pub fn load(conn: &mut PgConnection, page: PageRow, now: DateTime<Utc>) -> Query
     let monitor_ids: Vec<i64> = components.iter().map(|(id, _, _)| *id).collect();
     let name_of: HashMap<i64, String> = components.iter().map(|(id, name, _)| (*id, name.clone())).collect();
     let incidents = incidents_of(conn, &monitor_ids, now - Duration::days(RECENT_DAYS))?;
+    let statuses = super::db::monitors::public_statuses(conn, &monitor_ids)?;
 
-    // Each component's state: the worst ongoing incident covering it.
+    // Each component's state: the worst ongoing incident covering it (a
+    // false alarm says operational), else what its monitor says.
     let mut impacts: HashMap<i64, Vec<Impact>> = HashMap::new();
     for (row, monitors) in &incidents {
         if row.state == IncidentState::Ongoing.as_str() {
@@ -261,10 +420,11 @@ pub fn load(conn: &mut PgConnection, page: PageRow, now: DateTime<Utc>) -> Query
     let first = today - Duration::days(DAYS - 1);
     let rollups = rollups_of(conn, &monitor_ids, first)?;
     let live = today_of(conn, &monitor_ids, today)?;
-    // Public incidents that started on each day, per monitor.
+    // Public incidents (not maintenance) that started on each day, per monitor.
     let mut started: HashMap<(i64, NaiveDate), u32> = HashMap::new();
     for (row, monitors) in &incidents {
-        if row.impact != Impact::Unknown.as_str()
+        if public_face(Impact::parse(&row.impact).unwrap_or(Impact::Unknown)) == Face::Full
+            && row.kind != IncidentKind::Maintenance.as_str()
             && let Some(at) = row.started_at
         {
             for monitor in monitors {
@@ -278,18 +438,23 @@ pub fn load(conn: &mut PgConnection, page: PageRow, now: DateTime<Utc>) -> Query
             let days = (0..DAYS)
                 .map(|offset| {
                     let date = first + Duration::days(offset);
-                    let figures = if date == today {
+                    let (checks, failures, in_maintenance) = if date == today {
                         live.get(&monitor_id).copied()
                     } else {
                         rollups.get(&(monitor_id, date)).copied()
-                    };
-                    let uptime = figures
-                        .filter(|(checks, _)| *checks > 0)
-                        .map(|(checks, failures)| f64::from(checks - failures) * 100.0 / f64::from(checks));
-                    Day { date, uptime, incidents: started.get(&(monitor_id, date)).copied().unwrap_or(0) }
+                    }
+                    .unwrap_or_default();
+                    let uptime = (checks > 0).then(|| f64::from(checks - failures) * 100.0 / f64::from(checks));
+                    Day {
+                        date,
+                        uptime,
+                        incidents: started.get(&(monitor_id, date)).copied().unwrap_or(0),
+                        maintenance: in_maintenance > 0,
+                    }
                 })
                 .collect();
-            let status = ComponentStatus::of_incidents(impacts.get(&monitor_id).cloned().unwrap_or_default());
+            let monitor = statuses.get(&monitor_id).copied().unwrap_or(MonitorStatus::Pending);
+            let status = ComponentStatus::of_monitor(impacts.remove(&monitor_id).unwrap_or_default(), monitor);
             PublicComponent { monitor_id, name, group, status, days }
         })
         .collect();
@@ -302,7 +467,7 @@ pub fn load(conn: &mut PgConnection, page: PageRow, now: DateTime<Utc>) -> Query
                 maintenance.push(incident)
             }
             (_, IncidentState::Ongoing) => active.push(incident),
-            (_, IncidentState::Resolved) => recent.push(incident),
+            (_, IncidentState::Resolved | IncidentState::Cancelled) => recent.push(incident),
             _ => {}
         }
     }
@@ -312,27 +477,17 @@ pub fn load(conn: &mut PgConnection, page: PageRow, now: DateTime<Utc>) -> Query
 }
 
 /// One incident of the page, if the public may see it: it touches one of the
-/// page's components and its impact is known.
+/// page's components and is not a false alarm.
 pub fn load_incident(conn: &mut PgConnection, page: &PageRow, id: i64) -> QueryResult<Option<PublicIncident>> {
     let components = super::db::status_pages::components_of(conn, &[page.id])?.remove(&page.id).unwrap_or_default();
-    let row: Option<IncidentRow> = incidents::table
-        .find(id)
-        .filter(incidents::impact.ne(Impact::Unknown.as_str()))
-        .select(IncidentRow::as_select())
-        .first(conn)
-        .optional()?;
+    let name_of: HashMap<i64, String> = components.into_iter().map(|(id, name, _)| (id, name)).collect();
+    let row: Option<IncidentRow> = incidents::table.find(id).select(IncidentRow::as_select()).first(conn).optional()?;
     let Some(row) = row else { return Ok(None) };
     let monitors = super::db::incidents::monitor_ids(conn, &[id])?.remove(&id).unwrap_or_default();
-    let names: Vec<String> = components
-        .iter()
-        .filter(|(monitor, _, _)| monitors.contains(monitor))
-        .map(|(_, name, _)| name.clone())
-        .collect();
-    if names.is_empty() {
+    if !monitors.iter().any(|m| name_of.contains_key(m)) {
         return Ok(None);
     }
-    let updates = updates_of(conn, &[id])?.remove(&id).unwrap_or_default();
-    Ok(Some(to_incident(row, names, updates)))
+    Ok(readable(conn, vec![(row, monitors)], &name_of)?.pop())
 }
 
 /// The page's readable incidents that began in `[from, to)`, newest first:
@@ -352,7 +507,6 @@ pub fn history(
     let rows: Vec<IncidentRow> =
         incidents::table
             .filter(incidents::id.eq_any(ids))
-            .filter(incidents::state.ne("cancelled"))
             .filter(incidents::started_at.ge(from).and(incidents::started_at.lt(to)).or(
                 incidents::started_at.is_null().and(incidents::created_at.ge(from)).and(incidents::created_at.lt(to)),
             ))
@@ -362,4 +516,55 @@ pub fn history(
             .load(conn)?;
     let with_monitors = with_monitor_ids(conn, rows)?;
     readable(conn, with_monitors, &name_of)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(list: &[&str]) -> Vec<String> {
+        list.iter().map(|n| n.to_string()).collect()
+    }
+
+    #[test]
+    fn the_public_title_never_comes_from_a_monitor_name() {
+        use Impact::{DegradedPerformance, MajorOutage, PartialOutage, Unknown};
+        use IncidentKind::{Manual, Programmatic};
+        let one = names(&["Checkout"]);
+        let two = names(&["Checkout", "API"]);
+        let five = names(&["A", "B", "C", "D", "E"]);
+        let none: Vec<String> = Vec::new();
+        #[rustfmt::skip]
+        type Row<'a> = (IncidentKind, Impact, Option<&'a str>, &'a Vec<String>, &'a str);
+        let table: Vec<Row> = vec![
+            // Programmatic: the title names the monitor, so it is never used.
+            (Programmatic, Unknown, None, &one, "Checkout is down"),
+            (Programmatic, MajorOutage, None, &one, "Checkout is down"),
+            (Programmatic, MajorOutage, None, &two, "Checkout and API are down"),
+            (Programmatic, PartialOutage, None, &one, "Partial outage of Checkout"),
+            (Programmatic, DegradedPerformance, None, &two, "Degraded performance of Checkout and API"),
+            (Programmatic, MajorOutage, None, &five, "A, B and 3 more are down"),
+            (Programmatic, MajorOutage, Some("Payments"), &one, "Payments"),
+            // Written by the team: its title, or its public title.
+            (Manual, MajorOutage, None, &one, "db-7 replica lag"),
+            (Manual, MajorOutage, Some("Slow pages"), &one, "Slow pages"),
+            (IncidentKind::Maintenance, Impact::Maintenance, None, &one, "db-7 replica lag"),
+            // Unknown impact: only that the components are down.
+            (Manual, Unknown, Some("Slow pages"), &one, "Checkout is down"),
+            (Programmatic, MajorOutage, None, &none, "Our service is down"),
+        ];
+        for (kind, impact, public, components, expected) in table {
+            let title = public_title(kind, impact, "db-7 replica lag", public, components);
+            assert_eq!(title, expected, "{kind:?} {impact:?} {public:?} {components:?}");
+        }
+    }
+
+    #[test]
+    fn false_alarms_are_hidden_and_unknown_impact_is_generic() {
+        assert_eq!(public_face(Impact::Operational), Face::Hidden);
+        assert_eq!(public_face(Impact::Unknown), Face::Generic);
+        for impact in [Impact::Maintenance, Impact::DegradedPerformance, Impact::PartialOutage, Impact::MajorOutage] {
+            assert_eq!(public_face(impact), Face::Full, "{impact:?}");
+        }
+    }
 }

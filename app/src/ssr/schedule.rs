@@ -2,7 +2,7 @@
 //! to its region's confirmation state, and derive the monitor's status, all
 //! in one transaction per batch.
 
-use super::confirmation::{Confirmations, RegionVerdict, has_coverage, monitor_status, observe};
+use super::confirmation::{Confirmations, RegionVerdict, has_coverage, monitor_status, observe, vote};
 use super::db::incidents as incident_rows;
 use super::db::{monitors as monitor_rows, schedule, ssl_expiry_events};
 use super::incidents;
@@ -89,9 +89,10 @@ pub fn certificate_expiring(expires_at: DateTime<Utc>, warning_days: u32, now: D
     expires_at - now <= chrono::Duration::days(i64::from(warning_days))
 }
 
-/// Derives a monitor's status from its regions' verdicts (a region silent for
-/// three intervals casts no vote; an ongoing maintenance overrides them) and
-/// stores it if it changed, as of `at`, with what that does to its incident.
+/// Derives a monitor's status from its regions' votes (a region silent for
+/// three intervals casts no vote unless it last said down; an ongoing
+/// maintenance overrides them) and stores it if it changed, as of `at`, with
+/// what that does to its incident.
 fn settle_status(
     conn: &mut PgConnection,
     monitor: &Monitor,
@@ -102,18 +103,18 @@ fn settle_status(
     let Some(stored) = schedule::lock_status(conn, monitor.id)? else { return Ok(None) };
     let votes: Vec<_> = schedule::verdicts(conn, monitor.id)?
         .into_iter()
-        .map(|(verdict, last)| has_coverage(last, now, monitor.interval_seconds).then_some(verdict))
+        .map(|(verdict, last)| vote(verdict, has_coverage(last, now, monitor.interval_seconds)))
         .collect();
     let maintenance = incident_rows::in_maintenance(conn, monitor.id)?;
     // Pausing is shown from the monitor's flag; the stored status stays the
     // last one derived, so resuming picks up from there.
     let status = monitor_status(false, maintenance, &votes, monitor.region_threshold);
-    if stored == status.as_str() {
+    if stored.status == status.as_str() {
         return Ok(None);
     }
     schedule::change_status(conn, monitor.id, status.as_str(), at)?;
-    let from = MonitorStatus::parse(&stored).unwrap_or(MonitorStatus::Pending);
-    incidents::on_monitor_status(conn, monitor, from, status, at, cause)?;
+    let from = MonitorStatus::parse(&stored.status).unwrap_or(MonitorStatus::Pending);
+    incidents::on_monitor_status(conn, monitor, from, status, stored.outage_closed, at, cause)?;
     Ok(Some(status))
 }
 

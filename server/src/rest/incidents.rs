@@ -81,7 +81,8 @@ pub(super) async fn get_incident(
     Ok(Json(state.db.run(move |conn| incidents::details(conn, id)).await?))
 }
 
-/// Changes the title, details or impact (each change goes on the timeline).
+/// Changes the title, public title, details, impact, affected monitors or a
+/// maintenance's window (each change goes on the timeline).
 #[utoipa::path(patch, path = "/api/v1/incidents/{id}", tag = "incidents", request_body = IncidentChanges,
     params(("id" = i64, Path, description = "incident id")),
     responses((status = 200, body = Incident), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -170,18 +171,38 @@ pub(super) async fn add_comment(
     Ok((StatusCode::CREATED, Json(comment)))
 }
 
-/// The `{id}` and `{comment_id}` of a comment's route.
-pub struct CommentPath(i64);
+/// What a route names inside an incident, and the name of its path field.
+pub trait Child {
+    const FIELD: &'static str;
+}
 
-impl<S: Send + Sync> FromRequestParts<S> for CommentPath {
+pub struct OfComment;
+impl Child for OfComment {
+    const FIELD: &'static str = "comment_id";
+}
+
+pub struct OfUpdate;
+impl Child for OfUpdate {
+    const FIELD: &'static str = "update_id";
+}
+
+/// The `{id}` of an incident and the id of one of its comments or updates.
+pub struct ChildPath<C> {
+    incident: i64,
+    child: i64,
+    kind: std::marker::PhantomData<C>,
+}
+
+impl<S: Send + Sync, C: Child> FromRequestParts<S> for ChildPath<C> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
         let invalid = |field| ApiError(AppError::validation(field, "Must be a whole number."));
-        let Path((incident, comment)) =
+        let Path((incident, child)) =
             Path::<(String, String)>::from_request_parts(parts, state).await.map_err(|_| invalid("id"))?;
-        incident.parse::<i64>().map_err(|_| invalid("id"))?;
-        comment.parse().map(Self).map_err(|_| invalid("comment_id"))
+        let incident = incident.parse::<i64>().map_err(|_| invalid("id"))?;
+        let child = child.parse::<i64>().map_err(|_| invalid(C::FIELD))?;
+        Ok(Self { incident, child, kind: std::marker::PhantomData })
     }
 }
 
@@ -193,25 +214,28 @@ impl<S: Send + Sync> FromRequestParts<S> for CommentPath {
 pub(super) async fn edit_comment(
     State(state): State<AppState>,
     auth: ApiUser,
-    CommentPath(comment_id): CommentPath,
+    path: ChildPath<OfComment>,
     ApiJson(body): ApiJson<CommentRequest>,
 ) -> ApiResult<Json<Comment>> {
     let actor = auth.0.user.id;
     let now = Utc::now();
-    Ok(Json(state.db.run(move |conn| incidents::edit_comment(conn, actor, comment_id, &body.body, now)).await?))
+    let (incident, comment) = (path.incident, path.child);
+    Ok(Json(state.db.run(move |conn| incidents::edit_comment(conn, actor, incident, comment, &body.body, now)).await?))
 }
 
-/// Deletes one's own comment (the timeline keeps that it was deleted).
+/// Deletes a comment: one's own, or anyone's for an admin (the timeline
+/// keeps that it was deleted, and whose it was).
 #[utoipa::path(delete, path = "/api/v1/incidents/{id}/comments/{comment_id}", tag = "incidents",
     params(("id" = i64, Path, description = "incident id"), ("comment_id" = i64, Path, description = "comment id")),
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub(super) async fn delete_comment(
     State(state): State<AppState>,
     auth: ApiUser,
-    CommentPath(comment_id): CommentPath,
+    path: ChildPath<OfComment>,
 ) -> ApiResult<StatusCode> {
-    let actor = auth.0.user.id;
-    state.db.run(move |conn| incidents::delete_comment(conn, actor, comment_id, Utc::now())).await?;
+    let actor = auth.0.user;
+    let (incident, comment) = (path.incident, path.child);
+    state.db.run(move |conn| incidents::delete_comment(conn, &actor, incident, comment, Utc::now())).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -221,6 +245,19 @@ pub struct UpdateRequest {
     pub status: UpdateStatus,
     /// Markdown, at most 20,000 characters.
     pub body: String,
+    /// Sets the incident's impact in the same step. While the impact is
+    /// `unknown`, status pages show no update (only that the components are
+    /// down).
+    #[serde(default)]
+    pub impact: Option<Impact>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateCorrection {
+    pub status: Option<UpdateStatus>,
+    /// Markdown, at most 20,000 characters.
+    pub body: Option<String>,
 }
 
 /// Public updates, oldest first.
@@ -243,8 +280,9 @@ pub(super) async fn list_updates(
     ))
 }
 
-/// Publishes an update at once. A `resolved` update does not resolve the
-/// incident by itself: call `/resolve` too.
+/// Publishes an update at once (with `impact`, sets the impact in the same
+/// step). A `resolved` update does not resolve the incident by itself: call
+/// `/resolve` too.
 #[utoipa::path(post, path = "/api/v1/incidents/{id}/updates", tag = "incidents", request_body = UpdateRequest,
     params(("id" = i64, Path, description = "incident id")),
     responses((status = 201, body = IncidentUpdate), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -256,7 +294,49 @@ pub(super) async fn post_update(
 ) -> ApiResult<(StatusCode, Json<IncidentUpdate>)> {
     let actor = auth.0.user.id;
     let now = Utc::now();
-    let update =
-        state.db.run(move |conn| incidents::post_update(conn, actor, id, body.status, &body.body, now)).await?;
+    let update = state
+        .db
+        .run(move |conn| incidents::post_update(conn, actor, id, body.status, &body.body, body.impact, now))
+        .await?;
     Ok((StatusCode::CREATED, Json(update)))
+}
+
+/// Corrects a public update's status or text: same id and publication time,
+/// `edited_at` set; feeds carry the new text under the same id.
+#[utoipa::path(patch, path = "/api/v1/incidents/{id}/updates/{update_id}", tag = "incidents",
+    request_body = UpdateCorrection,
+    params(("id" = i64, Path, description = "incident id"), ("update_id" = i64, Path, description = "update id")),
+    responses((status = 200, body = IncidentUpdate), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(super) async fn edit_update(
+    State(state): State<AppState>,
+    auth: ApiUser,
+    path: ChildPath<OfUpdate>,
+    ApiJson(body): ApiJson<UpdateCorrection>,
+) -> ApiResult<Json<IncidentUpdate>> {
+    let actor = auth.0.user.id;
+    let (incident, update) = (path.incident, path.child);
+    Ok(Json(
+        state
+            .db
+            .run(move |conn| {
+                incidents::edit_update(conn, actor, incident, update, body.status, body.body.as_deref(), Utc::now())
+            })
+            .await?,
+    ))
+}
+
+/// Withdraws a public update from every page and feed (the timeline keeps
+/// that it was published and deleted).
+#[utoipa::path(delete, path = "/api/v1/incidents/{id}/updates/{update_id}", tag = "incidents",
+    params(("id" = i64, Path, description = "incident id"), ("update_id" = i64, Path, description = "update id")),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+pub(super) async fn delete_update(
+    State(state): State<AppState>,
+    auth: ApiUser,
+    path: ChildPath<OfUpdate>,
+) -> ApiResult<StatusCode> {
+    let actor = auth.0.user.id;
+    let (incident, update) = (path.incident, path.child);
+    state.db.run(move |conn| incidents::delete_update(conn, actor, incident, update, Utc::now())).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -59,6 +59,7 @@ pub fn router() -> Router<AppState> {
         .route("/incidents/{id}/comments", get(list_comments).post(add_comment))
         .route("/incidents/{id}/comments/{comment_id}", axum::routing::patch(edit_comment).delete(delete_comment))
         .route("/incidents/{id}/updates", get(list_updates).post(post_update))
+        .route("/incidents/{id}/updates/{update_id}", axum::routing::patch(edit_update).delete(delete_update))
         .route("/channels", get(list_channels).post(create_channel))
         .route("/channels/{id}", get(get_channel).patch(update_channel).delete(delete_channel))
         .route("/channels/{id}/test", axum::routing::post(test_channel))
@@ -209,6 +210,7 @@ impl ApiUser {
           check_monitor, list_checks, list_regions, create_region, rotate_region_token, delete_region,
           list_incidents, create_incident, get_incident, change_incident, resolve_incident, reopen_incident,
           cancel_incident, list_comments, add_comment, edit_comment, delete_comment, list_updates, post_update,
+          edit_update, delete_update,
           list_channels, create_channel, get_channel, update_channel, delete_channel, test_channel,
           list_deliveries, list_rules, create_rule, get_rule, update_rule, delete_rule,
           list_status_pages, create_status_page, get_status_page, update_status_page, delete_status_page),

@@ -381,6 +381,7 @@ async fn a_failing_receiver_gets_retries_with_one_delivery_id_until_it_works() {
         incident,
         app::model::UpdateStatus::Identified,
         "Found it",
+        None,
         Utc::now(),
     )
     .unwrap();

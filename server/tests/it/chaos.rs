@@ -12,7 +12,7 @@
 use crate::common::process::{free_port, serve, signal, wait_healthy};
 use crate::common::receiver::{self, Mode};
 use crate::common::target;
-use app::model::{AlertEvent, AlertRuleInput, ChannelInput, ChannelKind, MonitorInput};
+use app::model::MonitorInput;
 use app::ssr::monitors::{self, MonitorRules};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -103,31 +103,7 @@ fn killing_the_server_at_random_moments_loses_and_repeats_nothing() {
         )
         .unwrap();
     }
-    let channel = app::ssr::alerts::create_channel(
-        &mut db.conn(),
-        ChannelInput {
-            kind: Some(ChannelKind::Webhook),
-            name: Some("Recorder".into()),
-            url: Some(hook.url.clone()),
-            secret: Some("whsec-chaos-0123456789".into()),
-            to: None,
-        },
-        Utc::now(),
-    )
-    .unwrap();
-    app::ssr::alerts::create_rule(
-        &mut db.conn(),
-        AlertRuleInput {
-            name: Some("Every outage".into()),
-            events: Some(vec![AlertEvent::IncidentCreated, AlertEvent::IncidentResolved]),
-            channel_id: Some(channel.id),
-            monitor_ids: Some(None),
-            enabled: Some(true),
-            max_per_hour: Some(None),
-        },
-        Utc::now(),
-    )
-    .unwrap();
+    crate::common::alert_on_every_incident(&mut db.conn(), &hook.url);
 
     let log = tempfile::NamedTempFile::new().unwrap();
     let port = free_port();

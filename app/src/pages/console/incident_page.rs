@@ -2,16 +2,20 @@
 //! updates, private comments and timeline. It refreshes itself every few
 //! seconds while open, so what the scheduler and teammates do shows up.
 
-use super::incidents::{ImpactBadge, MarkdownEditor, StateBadge, duration_text};
+use super::incidents::{ImpactBadge, MarkdownEditor, MonitorChoice, StateBadge, duration_text};
 use super::monitors::StatusBadge;
 use super::{use_viewer, viewer_user};
 use crate::api::incidents::{
-    ActOnIncident, AddComment, ChangeIncident, DeleteComment, EditComment, PostUpdate, get_incident,
+    ActOnIncident, AddComment, ChangeIncident, DeleteComment, DeleteUpdate, EditComment, EditUpdate, PostUpdate,
+    get_incident,
 };
-use crate::components::{ConfirmButton, FormError, Time, format_time, last_error};
+use crate::components::{
+    ConfirmButton, FieldError, FormError, Time, input_time, last_error, parse_input_time, show_time, use_viewer_zone,
+};
 use crate::error::AppError;
 use crate::model::{
-    Comment, Impact, IncidentChanges, IncidentDetails, IncidentEvent, IncidentKind, IncidentState, UpdateStatus,
+    Comment, Impact, IncidentChanges, IncidentDetails, IncidentEvent, IncidentKind, IncidentState, IncidentUpdate,
+    UpdateStatus,
 };
 use chrono::Utc;
 use leptos::prelude::*;
@@ -24,10 +28,28 @@ const REFRESH: Duration = Duration::from_secs(3);
 
 type Details = Resource<Result<IncidentDetails, AppError>>;
 
-/// One line about a timeline event.
-pub fn describe(event: &IncidentEvent) -> String {
+/// One line about a timeline event; times in `zone` (UTC when `None`).
+pub fn describe(event: &IncidentEvent, zone: Option<&str>) -> String {
     let d = &event.details;
     let text = |key: &str| d.get(key).and_then(|v| v.as_str()).unwrap_or_default().to_owned();
+    let time = |value: Option<&serde_json::Value>| {
+        value
+            .and_then(|v| v.as_str())
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
+            .map(|t| show_time(t.with_timezone(&Utc), zone))
+            .unwrap_or_default()
+    };
+    let window = |key: &str| {
+        format!("{} – {}", time(d.pointer(&format!("/{key}/start"))), time(d.pointer(&format!("/{key}/end"))))
+    };
+    let ids = |key: &str| {
+        d.get(key)
+            .and_then(|v| v.as_array())
+            .map(|list| {
+                list.iter().filter_map(|v| v.as_i64()).map(|id| format!("#{id}")).collect::<Vec<_>>().join(", ")
+            })
+            .unwrap_or_default()
+    };
     match event.kind.as_str() {
         "opened" if event.actor.is_none() => {
             let failure = d.get("failure").and_then(|v| v.as_str());
@@ -37,11 +59,9 @@ pub fn describe(event: &IncidentEvent) -> String {
             }
         }
         "opened" => "Opened".to_owned(),
-        "scheduled" => format!(
-            "Maintenance scheduled from {} to {}",
-            d.get("scheduled_start").and_then(|v| v.as_str()).map(short_time).unwrap_or_default(),
-            d.get("scheduled_end").and_then(|v| v.as_str()).map(short_time).unwrap_or_default(),
-        ),
+        "scheduled" => {
+            format!("Maintenance scheduled from {} to {}", time(d.get("scheduled_start")), time(d.get("scheduled_end")))
+        }
         "region_down" => format!("Region {} says down: {}", text("region"), text("message")),
         "region_up" => format!("Region {} says up again", text("region")),
         "status_changed" => format!("Monitor status {} → {}", text("from"), text("to")),
@@ -51,11 +71,26 @@ pub fn describe(event: &IncidentEvent) -> String {
             Impact::parse(&text("to")).map_or("?", Impact::label)
         ),
         "title_changed" => format!("Title changed from “{}” to “{}”", text("from"), text("to")),
+        "public_title_changed" => match d.get("to").and_then(|v| v.as_str()) {
+            Some(to) => format!("Public title set to “{to}”"),
+            None => "Public title cleared: status pages make one".to_owned(),
+        },
         "details_changed" => "Details edited".to_owned(),
+        "monitors_changed" => match (ids("added"), ids("removed")) {
+            (added, removed) if removed.is_empty() => format!("Monitors added: {added}"),
+            (added, removed) if added.is_empty() => format!("Monitors removed: {removed}"),
+            (added, removed) => format!("Monitors added: {added}; removed: {removed}"),
+        },
+        "window_changed" => format!("Window moved from {} to {}", window("from"), window("to")),
         "comment_added" => "Comment added".to_owned(),
         "comment_edited" => "Comment edited".to_owned(),
+        "comment_deleted" if d.get("author").is_some() => {
+            format!("Comment by {} deleted", d.get("author").and_then(|v| v.as_str()).unwrap_or("a former member"))
+        }
         "comment_deleted" => "Comment deleted".to_owned(),
         "update_published" => format!("Update published ({})", text("status")),
+        "update_edited" => "Update corrected".to_owned(),
+        "update_deleted" => format!("Update deleted ({})", text("status")),
         "alert_delivered" => format!("Alert delivered: {}", text("summary")),
         "alert_failed" => format!("Alert failed: {}", text("summary")),
         "alert_suppressed" => format!("Alert suppressed: {}", text("summary")),
@@ -69,14 +104,16 @@ pub fn describe(event: &IncidentEvent) -> String {
         "resolved" if d.get("automatically").and_then(|v| v.as_bool()) == Some(true) => {
             "Resolved automatically: the monitor is up again".to_owned()
         }
+        "resolved" if text("standing") == "outage_closed" => {
+            "Resolved while the monitor still fails: no new incident until it has recovered".to_owned()
+        }
         "resolved" => "Resolved".to_owned(),
+        "reopened" if text("standing") == "held_open" => {
+            "Reopened: stays open until resolved by hand, or the monitor goes down and recovers".to_owned()
+        }
         "reopened" => "Reopened".to_owned(),
         other => other.replace('_', " "),
     }
-}
-
-fn short_time(rfc3339: &str) -> String {
-    chrono::DateTime::parse_from_rfc3339(rfc3339).map(|t| format_time(t.with_timezone(&Utc))).unwrap_or_default()
 }
 
 #[component]
@@ -95,6 +132,8 @@ pub fn IncidentPage() -> impl IntoView {
     let edit = ServerAction::<EditComment>::new();
     let remove = ServerAction::<DeleteComment>::new();
     let update = ServerAction::<PostUpdate>::new();
+    let correct = ServerAction::<EditUpdate>::new();
+    let withdraw = ServerAction::<DeleteUpdate>::new();
     let details: Details = Resource::new(
         move || {
             (
@@ -105,12 +144,17 @@ pub fn IncidentPage() -> impl IntoView {
                 comment.version().get(),
                 edit.version().get(),
                 remove.version().get(),
-                update.version().get(),
+                (update.version().get(), correct.version().get(), withdraw.version().get()),
             )
         },
         |(id, ..)| get_incident(id),
     );
-    let act_error = Signal::derive(move || last_error(act.value()).get().or_else(|| last_error(change.value()).get()));
+    let act_error = Signal::derive(move || {
+        last_error(act.value()).get().or_else(|| last_error(change.value()).get().filter(|e| e.field().is_none()))
+    });
+    let update_error =
+        Signal::derive(move || last_error(correct.value()).get().or_else(|| last_error(withdraw.value()).get()));
+    let zone = use_viewer_zone();
 
     view! {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
@@ -137,20 +181,12 @@ pub fn IncidentPage() -> impl IntoView {
                     }
                     view! {
                         <ol class="updates">
-                            {updates.into_iter().rev().map(|u| view! {
-                                <li class="update">
-                                    <div class="update-head">
-                                        <span class=format!("update-status update-{}", u.status.as_str())>{u.status.as_str()}</span>
-                                        <Time at=u.published_at />
-                                        <span class="muted">{u.author.map(|a| format!("by {}", a.name))}</span>
-                                    </div>
-                                    <div class="markdown" inner_html=u.body_html></div>
-                                </li>
-                            }).collect_view()}
+                            {updates.into_iter().rev().map(|u| view! { <UpdateItem update=u correct withdraw /> }).collect_view()}
                         </ol>
                     }.into_any()
                 })}
             </Transition>
+            <FormError error=update_error />
             <UpdateBox id details update />
         </section>
         <section class="card" aria-labelledby="comments-heading">
@@ -158,15 +194,16 @@ pub fn IncidentPage() -> impl IntoView {
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     let comments = details.await.map(|d| d.comments).unwrap_or_default();
-                    let me = viewer_user(use_viewer()).await.map(|u| u.id);
+                    let me = viewer_user(use_viewer()).await;
                     if comments.is_empty() {
                         return view! { <p class="muted">"No comments yet."</p> }.into_any();
                     }
                     view! {
                         <ol class="comments">
                             {comments.into_iter().map(|c| {
-                                let mine = c.author.as_ref().is_some_and(|a| Some(a.id) == me);
-                                view! { <CommentItem comment=c mine edit remove /> }
+                                let mine = c.author.as_ref().is_some_and(|a| me.as_ref().is_some_and(|u| u.id == a.id));
+                                let admin = me.as_ref().is_some_and(|u| u.is_admin());
+                                view! { <CommentItem comment=c mine admin edit remove /> }
                             }).collect_view()}
                         </ol>
                     }.into_any()
@@ -181,12 +218,16 @@ pub fn IncidentPage() -> impl IntoView {
                     let events = details.await.map(|d| d.events).unwrap_or_default();
                     view! {
                         <ol class="timeline">
-                            {events.into_iter().map(|event| view! {
-                                <li data-event=event.kind.clone()>
-                                    <Time at=event.at />
-                                    <span class="event-text">{describe(&event)}</span>
-                                    <span class="muted">{event.actor.as_ref().map_or_else(|| "system".to_owned(), |a| a.name.clone())}</span>
-                                </li>
+                            {events.into_iter().map(|event| {
+                                let (kind, at) = (event.kind.clone(), event.at);
+                                let actor = event.actor.as_ref().map_or_else(|| "system".to_owned(), |a| a.name.clone());
+                                view! {
+                                    <li data-event=kind>
+                                        <Time at />
+                                        <span class="event-text">{move || describe(&event, zone.get().as_deref())}</span>
+                                        <span class="muted">{actor}</span>
+                                    </li>
+                                }
                             }).collect_view()}
                         </ol>
                     }
@@ -234,6 +275,11 @@ fn Summary(
         </div>
         <p class="muted incident-meta">
             {format!("{} incident", incident.kind.as_str())}
+            {match (&incident.public_title, incident.kind) {
+                (Some(public), _) => format!(" · public title “{public}”"),
+                (None, IncidentKind::Programmatic) => " · public title made from the status pages’ component names".to_owned(),
+                (None, _) => String::new(),
+            }}
             {incident.started_at.map(|at| view! { " · started " <Time at /> })}
             {duration.map(|d| format!(" · {d}"))}
             {incident.scheduled_start.zip(incident.scheduled_end).map(|(start, end)| view! {
@@ -278,18 +324,38 @@ fn Summary(
     }
 }
 
-/// Renaming and editing the details.
+/// Editing the titles, details, affected monitors and (for a maintenance
+/// not over yet) the window, times in the viewer's zone.
 #[component]
 fn EditIncident(details: Details, change: ServerAction<ChangeIncident>) -> impl IntoView {
     let open = RwSignal::new(false);
     let title = RwSignal::new(String::new());
+    let public_title = RwSignal::new(String::new());
     let text = RwSignal::new(String::new());
-    let error = last_error(change.value());
-    let start = move |_| {
+    let chosen = RwSignal::new(Vec::<i64>::new());
+    let start = RwSignal::new(String::new());
+    let end = RwSignal::new(String::new());
+    let zone = use_viewer_zone();
+    let local_error = RwSignal::new(None::<AppError>);
+    let error = Signal::derive(move || local_error.get().or_else(|| last_error(change.value()).get()));
+    let incident = move || details.get().and_then(Result::ok).map(|d| d.incident);
+    let window_open = move || {
+        incident().is_some_and(|i| {
+            i.kind == IncidentKind::Maintenance && matches!(i.state, IncidentState::Scheduled | IncidentState::Ongoing)
+        })
+    };
+    let started = move || incident().is_some_and(|i| i.state == IncidentState::Ongoing);
+    let begin = move |_| {
         if let Some(Ok(d)) = details.get_untracked() {
+            let zone = zone.get_untracked();
             title.set(d.incident.title.clone());
+            public_title.set(d.incident.public_title.clone().unwrap_or_default());
             text.set(d.incident.details.clone());
+            chosen.set(d.incident.monitor_ids.clone());
+            start.set(d.incident.scheduled_start.map(|t| input_time(t, zone.as_deref())).unwrap_or_default());
+            end.set(d.incident.scheduled_end.map(|t| input_time(t, zone.as_deref())).unwrap_or_default());
         }
+        local_error.set(None);
         open.set(true);
     };
     Effect::new(move |_| {
@@ -300,15 +366,41 @@ fn EditIncident(details: Details, change: ServerAction<ChangeIncident>) -> impl 
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let Some(Ok(d)) = details.get_untracked() else { return };
-        let changes =
-            IncidentChanges { title: Some(title.get_untracked()), details: Some(text.get_untracked()), impact: None };
+        let zone = zone.get_untracked();
+        let window = (|| -> Result<_, AppError> {
+            if !window_open() {
+                return Ok((None, None));
+            }
+            let start = parse_input_time("scheduled_start", &start.get_untracked(), zone.as_deref())?;
+            let end = parse_input_time("scheduled_end", &end.get_untracked(), zone.as_deref())?;
+            // Only what moved is sent: a started maintenance keeps its start.
+            let moved = |new: Option<chrono::DateTime<Utc>>, old| new.filter(|n| Some(*n) != old);
+            Ok((moved(start, d.incident.scheduled_start), moved(end, d.incident.scheduled_end)))
+        })();
+        let (scheduled_start, scheduled_end) = match window {
+            Ok(window) => window,
+            Err(e) => return local_error.set(Some(e)),
+        };
+        local_error.set(None);
+        let mut monitor_ids = chosen.get_untracked();
+        monitor_ids.sort_unstable();
+        let changes = IncidentChanges {
+            title: Some(title.get_untracked()),
+            public_title: Some(Some(public_title.get_untracked())),
+            details: Some(text.get_untracked()),
+            monitor_ids: (monitor_ids != d.incident.monitor_ids).then_some(monitor_ids),
+            scheduled_start,
+            scheduled_end,
+            ..Default::default()
+        };
         change.dispatch(ChangeIncident { id: d.incident.id, changes });
     };
+    let zone_name = move || zone.get().unwrap_or_else(|| "UTC".to_owned());
     view! {
         <Show
             when=move || open.get()
             fallback=move || view! {
-                <p><button type="button" class="ghost" on:click=start>"Edit title and details"</button></p>
+                <p><button type="button" class="ghost" on:click=begin>"Edit incident"</button></p>
             }
         >
             <form class="card" on:submit=save novalidate>
@@ -316,9 +408,38 @@ fn EditIncident(details: Details, change: ServerAction<ChangeIncident>) -> impl 
                 <label>
                     "Title"
                     <input type="text" bind:value=title />
-                    <crate::components::FieldError error field="title" />
+                    <FieldError error field="title" />
                 </label>
+                <label>
+                    "Public title"
+                    <input type="text" bind:value=public_title placeholder="Made from the status pages’ component names" />
+                    <span class="hint">"What status pages and feeds show. Leave empty to use the title (for a programmatic incident: “Checkout is down”, from the public component names)."</span>
+                    <FieldError error field="public_title" />
+                </label>
+                <Show when=window_open>
+                    <div class="grid-form">
+                        <label>
+                            {move || format!("Starts ({})", zone_name())}
+                            <input type="datetime-local" bind:value=start disabled=started />
+                            {move || started().then(|| view! { <span class="hint">"It has started: only its end can move."</span> })}
+                            <FieldError error field="scheduled_start" />
+                        </label>
+                        <label>
+                            {move || format!("Ends ({})", zone_name())}
+                            <input type="datetime-local" bind:value=end />
+                            <FieldError error field="scheduled_end" />
+                        </label>
+                    </div>
+                    <p class="hint">"A new window is announced on status pages and in their feeds."</p>
+                </Show>
+                <fieldset>
+                    <legend>"Affected monitors"</legend>
+                    <MonitorChoice chosen />
+                    <FieldError error field="monitor_ids" />
+                </fieldset>
                 <MarkdownEditor label="Details" value=text error field="details" />
+                // Errors of no field show above, with the other actions'.
+                <FormError error=local_error />
                 <div class="form-actions">
                     <button type="submit" class="primary">"Save"</button>
                     <button type="button" class="ghost" on:click=move |_| open.set(false)>"Cancel"</button>
@@ -337,7 +458,13 @@ fn UpdateBox(
     let status = RwSignal::new(UpdateStatus::Investigating);
     let body = RwSignal::new(String::new());
     let resolve = RwSignal::new(true);
-    let error = last_error(update.value());
+    // While the impact is unknown the public sees no update: publishing asks
+    // for one (or to keep it unknown, knowingly).
+    let impact = RwSignal::new(String::new());
+    let local_error = RwSignal::new(None::<AppError>);
+    let error = Signal::derive(move || local_error.get().or_else(|| last_error(update.value()).get()));
+    let impact_unknown =
+        move || details.get().and_then(Result::ok).is_some_and(|d| d.incident.impact == Impact::Unknown);
     Effect::new(move |_| {
         if let Some(Ok(_)) = update.value().get() {
             body.set(String::new());
@@ -352,10 +479,19 @@ fn UpdateBox(
     };
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        let chosen = impact.get_untracked();
+        let unknown =
+            details.get_untracked().and_then(Result::ok).is_some_and(|d| d.incident.impact == Impact::Unknown);
+        if unknown && chosen.is_empty() {
+            local_error.set(Some(AppError::validation("impact", "Choose an impact, or keep it unknown knowingly.")));
+            return;
+        }
+        local_error.set(None);
         update.dispatch(PostUpdate {
             incident_id: id(),
             status: status.get_untracked(),
             body: body.get_untracked(),
+            impact: if unknown { Impact::parse(&chosen).filter(|i| *i != Impact::Unknown) } else { None },
             resolve: offers_resolve() && resolve.get_untracked(),
         });
     };
@@ -370,6 +506,22 @@ fn UpdateBox(
                     {UpdateStatus::ALL.iter().map(|s| view! { <option value=s.as_str()>{s.as_str()}</option> }).collect_view()}
                 </select>
             </label>
+            <Show when=impact_unknown>
+                <div class="callout" role="note">
+                    <p>"The impact is still unknown: status pages only show this incident’s components as down, and no update. Set the impact to publish this update."</p>
+                    <label>
+                        "Set the impact"
+                        <select on:change=move |ev| impact.set(event_target_value(&ev))>
+                            <option value="" selected=move || impact.get().is_empty()>"Choose…"</option>
+                            {Impact::ALL.iter().filter(|i| **i != Impact::Unknown).map(|i| view! {
+                                <option value=i.as_str()>{i.label()}</option>
+                            }).collect_view()}
+                            <option value="unknown">"Keep unknown (the public will not see this update)"</option>
+                        </select>
+                        <FieldError error field="impact" />
+                    </label>
+                </div>
+            </Show>
             <MarkdownEditor label="Message" value=body error field="body"
                 placeholder="What the public should know: what is affected, what you are doing, what to expect." />
             <Show when=offers_resolve>
@@ -379,7 +531,7 @@ fn UpdateBox(
                     "Also resolve the incident"
                 </label>
             </Show>
-            <FormError error=Signal::derive(move || error.get().filter(|e| e.field() != Some("body"))) />
+            <FormError error=Signal::derive(move || error.get().filter(|e| !matches!(e.field(), Some("body" | "impact")))) />
             <button type="submit" class="primary" disabled=move || update.pending().get()>"Publish update"</button>
         </form>
     }
@@ -412,16 +564,17 @@ fn CommentBox(id: impl Fn() -> i64 + Copy + Send + Sync + 'static, comment: Serv
 fn CommentItem(
     comment: Comment,
     mine: bool,
+    admin: bool,
     edit: ServerAction<EditComment>,
     remove: ServerAction<DeleteComment>,
 ) -> impl IntoView {
-    let id = comment.id;
+    let (id, incident_id) = (comment.id, comment.incident_id);
     let editing = RwSignal::new(false);
     let text = RwSignal::new(comment.body.clone());
     let error = last_error(edit.value());
     let save = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        edit.dispatch(EditComment { id, body: text.get_untracked() });
+        edit.dispatch(EditComment { incident_id, id, body: text.get_untracked() });
         editing.set(false);
     };
     view! {
@@ -430,11 +583,13 @@ fn CommentItem(
                 <strong>{comment.author.as_ref().map_or_else(|| "a former member".to_owned(), |a| a.name.clone())}</strong>
                 <Time at=comment.created_at />
                 {comment.edited_at.map(|_| view! { <span class="muted">"(edited)"</span> })}
-                {mine.then(|| view! {
+                {(mine || admin).then(|| view! {
                     <span class="comment-actions">
-                        <button type="button" class="ghost" on:click=move |_| editing.set(true)>"Edit"</button>
+                        {mine.then(|| view! {
+                            <button type="button" class="ghost" on:click=move |_| editing.set(true)>"Edit"</button>
+                        })}
                         <ConfirmButton label="Delete" confirm="Confirm delete" on_confirm=move || {
-                            remove.dispatch(DeleteComment { id });
+                            remove.dispatch(DeleteComment { incident_id, id });
                         } />
                     </span>
                 })}
@@ -450,6 +605,67 @@ fn CommentItem(
                     <MarkdownEditor label="Edit comment" value=text error field="body" />
                     <div class="form-actions">
                         <button type="submit" class="primary">"Save"</button>
+                        <button type="button" class="ghost" on:click=move |_| editing.set(false)>"Cancel"</button>
+                    </div>
+                </form>
+            </Show>
+        </li>
+    }
+}
+
+/// A public update, which any member may correct or withdraw.
+#[component]
+fn UpdateItem(
+    update: IncidentUpdate,
+    correct: ServerAction<EditUpdate>,
+    withdraw: ServerAction<DeleteUpdate>,
+) -> impl IntoView {
+    let (id, incident_id) = (update.id, update.incident_id);
+    let editing = RwSignal::new(false);
+    let status = RwSignal::new(update.status);
+    let text = RwSignal::new(update.body.clone());
+    let error = last_error(correct.value());
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        correct.dispatch(EditUpdate { incident_id, id, status: status.get_untracked(), body: text.get_untracked() });
+        editing.set(false);
+    };
+    view! {
+        <li class="update" data-update=id.to_string()>
+            <div class="update-head">
+                <span class=format!("update-status update-{}", update.status.as_str())>{update.status.as_str()}</span>
+                <Time at=update.published_at />
+                <span class="muted">{update.author.map(|a| format!("by {}", a.name))}</span>
+                {update.edited_at.map(|_| view! { <span class="muted">"(corrected)"</span> })}
+                <span class="comment-actions">
+                    <button type="button" class="ghost" on:click=move |_| editing.set(true)>"Correct"</button>
+                    <ConfirmButton label="Delete" confirm="Delete from every page" on_confirm=move || {
+                        withdraw.dispatch(DeleteUpdate { incident_id, id });
+                    } />
+                </span>
+            </div>
+            <Show
+                when=move || editing.get()
+                fallback={
+                    let html = update.body_html.clone();
+                    move || view! { <div class="markdown" inner_html=html.clone()></div> }
+                }
+            >
+                <form on:submit=save novalidate>
+                    <label>
+                        "Status"
+                        <select on:change=move |ev| {
+                            if let Some(s) = UpdateStatus::parse(&event_target_value(&ev)) { status.set(s) }
+                        }>
+                            {UpdateStatus::ALL.iter().map(|s| view! {
+                                <option value=s.as_str() selected=*s == status.get_untracked()>{s.as_str()}</option>
+                            }).collect_view()}
+                        </select>
+                    </label>
+                    <MarkdownEditor label="Corrected message" value=text error field="body" />
+                    <p class="hint">"Status pages and feeds show the corrected text under the same update."</p>
+                    <div class="form-actions">
+                        <button type="submit" class="primary">"Save correction"</button>
                         <button type="button" class="ghost" on:click=move |_| editing.set(false)>"Cancel"</button>
                     </div>
                 </form>

@@ -3,11 +3,11 @@
 
 use crate::api::incidents::{CreateIncident, list_incidents, preview_markdown};
 use crate::api::monitors::list_monitors;
-use crate::components::{FieldError, FormError, Time, general_error};
+use crate::components::{FieldError, FormError, Time, general_error, parse_input_time, use_viewer_zone};
 use crate::error::AppError;
 use crate::model::incident_limits::{BODY_MAX, TITLE_MAX};
 use crate::model::{Impact, Incident, IncidentKind, IncidentState, NewIncident};
-use chrono::{DateTime, NaiveDateTime, Utc};
+use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
@@ -204,16 +204,43 @@ pub fn MarkdownEditor(
     }
 }
 
-/// `datetime-local` text (`2026-12-01T10:30`), read as UTC.
-fn parse_utc(field: &str, text: &str) -> Result<Option<DateTime<Utc>>, AppError> {
-    let text = text.trim();
-    if text.is_empty() {
-        return Ok(None);
+/// The monitors to tick as affected by an incident.
+#[component]
+pub fn MonitorChoice(chosen: RwSignal<Vec<i64>>) -> impl IntoView {
+    let monitors = Resource::new(|| (), |_| list_monitors());
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match monitors.await {
+                    Ok(list) if list.is_empty() => view! {
+                        <p class="muted">"No monitors yet: " <a href="/console/monitors/new">"create one"</a> " first."</p>
+                    }.into_any(),
+                    Ok(list) => view! {
+                        <div class="checks">
+                            {list.into_iter().map(|m| {
+                                let id = m.id;
+                                view! {
+                                    <label class="check">
+                                        <input type="checkbox"
+                                            prop:checked=move || chosen.get().contains(&id)
+                                            on:change=move |ev| {
+                                                let on = event_target_checked(&ev);
+                                                chosen.update(|list| {
+                                                    list.retain(|x| *x != id);
+                                                    if on { list.push(id); }
+                                                });
+                                            } />
+                                        {m.name}
+                                    </label>
+                                }
+                            }).collect_view()}
+                        </div>
+                    }.into_any(),
+                    Err(error) => view! { <p class="form-error">{error.to_string()}</p> }.into_any(),
+                }
+            })}
+        </Transition>
     }
-    NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M")
-        .or_else(|_| NaiveDateTime::parse_from_str(text, "%Y-%m-%dT%H:%M:%S"))
-        .map(|t| Some(t.and_utc()))
-        .map_err(|_| AppError::validation(field, "Enter a date and time."))
 }
 
 #[component]
@@ -221,12 +248,13 @@ pub fn NewIncidentPage() -> impl IntoView {
     let query = use_query_map();
     let maintenance = move || query.read().get("kind").as_deref() == Some("maintenance");
     let title = RwSignal::new(String::new());
+    let public_title = RwSignal::new(String::new());
     let details = RwSignal::new(String::new());
     let impact = RwSignal::new(String::new());
     let chosen = RwSignal::new(Vec::<i64>::new());
     let start = RwSignal::new(String::new());
     let end = RwSignal::new(String::new());
-    let monitors = Resource::new(|| (), |_| list_monitors());
+    let zone = use_viewer_zone();
     let create = ServerAction::<CreateIncident>::new();
     let local_error = RwSignal::new(None::<AppError>);
     let error = Signal::derive(move || local_error.get().or_else(|| create.value().get().and_then(Result::err)));
@@ -238,19 +266,25 @@ pub fn NewIncidentPage() -> impl IntoView {
     });
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
+        let zone = zone.get_untracked();
         let input = (|| {
             Ok(NewIncident {
                 kind: Some(if maintenance() { IncidentKind::Maintenance } else { IncidentKind::Manual }),
                 title: title.get_untracked(),
+                public_title: Some(public_title.get_untracked()).filter(|t| !t.trim().is_empty()),
                 details: details.get_untracked(),
                 impact: Impact::parse(&impact.get_untracked()),
                 monitor_ids: chosen.get_untracked(),
                 scheduled_start: if maintenance() {
-                    parse_utc("scheduled_start", &start.get_untracked())?
+                    parse_input_time("scheduled_start", &start.get_untracked(), zone.as_deref())?
                 } else {
                     None
                 },
-                scheduled_end: if maintenance() { parse_utc("scheduled_end", &end.get_untracked())? } else { None },
+                scheduled_end: if maintenance() {
+                    parse_input_time("scheduled_end", &end.get_untracked(), zone.as_deref())?
+                } else {
+                    None
+                },
             })
         })();
         match input {
@@ -261,7 +295,8 @@ pub fn NewIncidentPage() -> impl IntoView {
             Err(error) => local_error.set(Some(error)),
         }
     };
-    const FIELDS: &[&str] = &["title", "details", "monitor_ids", "scheduled_start", "scheduled_end", "impact"];
+    const FIELDS: &[&str] =
+        &["title", "public_title", "details", "monitor_ids", "scheduled_start", "scheduled_end", "impact"];
     let heading = move || if maintenance() { "Schedule maintenance" } else { "Report an incident" };
 
     view! {
@@ -274,6 +309,12 @@ pub fn NewIncidentPage() -> impl IntoView {
                     <input type="text" maxlength=TITLE_MAX.to_string() bind:value=title
                         placeholder=move || if maintenance() { "e.g. Database upgrade" } else { "e.g. Checkout fails for some customers" } />
                     <FieldError error field="title" />
+                </label>
+                <label class="wide">
+                    "Public title " <span class="muted">"(optional)"</span>
+                    <input type="text" maxlength=TITLE_MAX.to_string() bind:value=public_title
+                        placeholder="Shown on status pages instead of the title" />
+                    <FieldError error field="public_title" />
                 </label>
                 <label>
                     "Impact"
@@ -289,12 +330,12 @@ pub fn NewIncidentPage() -> impl IntoView {
                 </label>
                 <Show when=maintenance>
                     <label>
-                        "Starts (UTC)"
+                        {move || format!("Starts ({})", zone.get().unwrap_or_else(|| "UTC".to_owned()))}
                         <input type="datetime-local" bind:value=start />
                         <FieldError error field="scheduled_start" />
                     </label>
                     <label>
-                        "Ends (UTC)"
+                        {move || format!("Ends ({})", zone.get().unwrap_or_else(|| "UTC".to_owned()))}
                         <input type="datetime-local" bind:value=end />
                         <FieldError error field="scheduled_end" />
                     </label>
@@ -302,37 +343,7 @@ pub fn NewIncidentPage() -> impl IntoView {
             </div>
             <fieldset>
                 <legend>"Affected monitors"</legend>
-                <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                    {move || Suspend::new(async move {
-                        match monitors.await {
-                            Ok(list) if list.is_empty() => view! {
-                                <p class="muted">"No monitors yet: " <a href="/console/monitors/new">"create one"</a> " first."</p>
-                            }.into_any(),
-                            Ok(list) => view! {
-                                <div class="checks">
-                                    {list.into_iter().map(|m| {
-                                        let id = m.id;
-                                        view! {
-                                            <label class="check">
-                                                <input type="checkbox"
-                                                    prop:checked=move || chosen.get().contains(&id)
-                                                    on:change=move |ev| {
-                                                        let on = event_target_checked(&ev);
-                                                        chosen.update(|list| {
-                                                            list.retain(|x| *x != id);
-                                                            if on { list.push(id); }
-                                                        });
-                                                    } />
-                                                {m.name}
-                                            </label>
-                                        }
-                                    }).collect_view()}
-                                </div>
-                            }.into_any(),
-                            Err(error) => view! { <p class="form-error">{error.to_string()}</p> }.into_any(),
-                        }
-                    })}
-                </Transition>
+                <MonitorChoice chosen />
                 <FieldError error field="monitor_ids" />
             </fieldset>
             <MarkdownEditor label="Details" value=details error field="details"

@@ -67,6 +67,7 @@ pub fn AdminOnly(refusal: &'static str, children: ChildrenFn) -> impl IntoView {
 pub fn ConsoleLayout() -> impl IntoView {
     let viewer: Viewer = Resource::new(|| (), |_| current_user());
     provide_context(viewer);
+    crate::components::provide_viewer_zone();
     let sign_out = ServerAction::<SignOut>::new();
     let is_admin = move || viewer.get().and_then(Result::ok).is_some_and(|u| u.is_admin());
     // The navigation shows how many incidents are ongoing.

@@ -1,11 +1,12 @@
 //! Queries on `incident_comments`: the team's private notes. Nothing behind
 //! a public surface may call these.
 
-use super::schema::{incident_comments as comments, users};
+use super::incident_events::{name_of, who};
+use super::schema::incident_comments as comments;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
-#[derive(Debug, Clone, Queryable)]
+#[derive(Debug, Clone)]
 pub struct CommentRow {
     pub id: i64,
     pub incident_id: i64,
@@ -16,26 +17,32 @@ pub struct CommentRow {
     pub edited_at: Option<DateTime<Utc>>,
 }
 
-type Columns = (
-    comments::id,
-    comments::incident_id,
-    diesel::dsl::Nullable<(users::id, users::name)>,
-    comments::body,
-    comments::body_html,
-    comments::created_at,
-    comments::edited_at,
-);
+/// A comment as stored: the author's id and the name they had then.
+#[derive(Queryable, Selectable)]
+#[diesel(table_name = comments, check_for_backend(diesel::pg::Pg))]
+struct Stored {
+    id: i64,
+    incident_id: i64,
+    author_id: Option<i64>,
+    author_name: Option<String>,
+    body: String,
+    body_html: String,
+    created_at: DateTime<Utc>,
+    edited_at: Option<DateTime<Utc>>,
+}
 
-fn columns() -> Columns {
-    (
-        comments::id,
-        comments::incident_id,
-        (users::id, users::name).nullable(),
-        comments::body,
-        comments::body_html,
-        comments::created_at,
-        comments::edited_at,
-    )
+impl From<Stored> for CommentRow {
+    fn from(row: Stored) -> Self {
+        Self {
+            id: row.id,
+            incident_id: row.incident_id,
+            author: who(row.author_id, row.author_name),
+            body: row.body,
+            body_html: row.body_html,
+            created_at: row.created_at,
+            edited_at: row.edited_at,
+        }
+    }
 }
 
 pub fn insert(
@@ -50,6 +57,7 @@ pub fn insert(
         .values((
             comments::incident_id.eq(incident_id),
             comments::author_id.eq(author_id),
+            comments::author_name.eq(name_of(Some(author_id))),
             comments::body.eq(body),
             comments::body_html.eq(body_html),
             comments::created_at.eq(now),
@@ -59,7 +67,8 @@ pub fn insert(
 }
 
 pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Option<CommentRow>> {
-    comments::table.left_join(users::table).filter(comments::id.eq(id)).select(columns()).first(conn).optional()
+    let row: Option<Stored> = comments::table.find(id).select(Stored::as_select()).first(conn).optional()?;
+    Ok(row.map(CommentRow::from))
 }
 
 /// `(incident_id, author_id)` of a comment, locked.
@@ -79,10 +88,10 @@ pub fn delete(conn: &mut PgConnection, id: i64) -> QueryResult<usize> {
 
 /// An incident's comments, oldest first.
 pub fn for_incident(conn: &mut PgConnection, incident_id: i64) -> QueryResult<Vec<CommentRow>> {
-    comments::table
-        .left_join(users::table)
+    let rows: Vec<Stored> = comments::table
         .filter(comments::incident_id.eq(incident_id))
         .order((comments::created_at.asc(), comments::id.asc()))
-        .select(columns())
-        .load(conn)
+        .select(Stored::as_select())
+        .load(conn)?;
+    Ok(rows.into_iter().map(CommentRow::from).collect())
 }

@@ -22,6 +22,9 @@ pub struct IncidentRow {
     pub created_by: Option<i64>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Reopened by a person: the scheduler leaves it open (see the migration).
+    pub held_open: bool,
+    pub public_title: Option<String>,
 }
 
 #[derive(Debug, Insertable)]
@@ -29,6 +32,7 @@ pub struct IncidentRow {
 pub struct NewIncident<'a> {
     pub kind: &'a str,
     pub title: &'a str,
+    pub public_title: Option<&'a str>,
     pub details: &'a str,
     pub impact: &'a str,
     pub state: &'a str,
@@ -112,10 +116,19 @@ pub fn set_state(
         .get_result(conn)
 }
 
+/// Holds an ongoing programmatic incident open against the scheduler, or
+/// releases it.
+pub fn set_held_open(conn: &mut PgConnection, id: i64, held: bool) -> QueryResult<usize> {
+    diesel::update(incidents::table.find(id)).set(incidents::held_open.eq(held)).execute(conn)
+}
+
 #[derive(Debug, Default, AsChangeset)]
 #[diesel(table_name = incidents)]
 pub struct IncidentChangeset<'a> {
     pub title: Option<&'a str>,
+    pub public_title: Option<Option<&'a str>>,
+    pub scheduled_start: Option<DateTime<Utc>>,
+    pub scheduled_end: Option<DateTime<Utc>>,
     pub details: Option<&'a str>,
     pub impact: Option<&'a str>,
     pub updated_at: Option<DateTime<Utc>>,
@@ -123,6 +136,22 @@ pub struct IncidentChangeset<'a> {
 
 pub fn update(conn: &mut PgConnection, id: i64, changes: &IncidentChangeset<'_>) -> QueryResult<IncidentRow> {
     diesel::update(incidents::table.find(id)).set(changes).returning(IncidentRow::as_returning()).get_result(conn)
+}
+
+/// Replaces the monitors an incident affects.
+pub fn set_monitors(conn: &mut PgConnection, id: i64, monitor_ids: &[i64]) -> QueryResult<()> {
+    diesel::delete(
+        incident_monitors::table
+            .filter(incident_monitors::incident_id.eq(id))
+            .filter(incident_monitors::monitor_id.ne_all(monitor_ids)),
+    )
+    .execute(conn)?;
+    let links: Vec<_> = monitor_ids
+        .iter()
+        .map(|&m| (incident_monitors::incident_id.eq(id), incident_monitors::monitor_id.eq(m)))
+        .collect();
+    diesel::insert_into(incident_monitors::table).values(links).on_conflict_do_nothing().execute(conn)?;
+    Ok(())
 }
 
 /// Monitor ids per incident, for the given incidents.
@@ -201,6 +230,27 @@ pub fn lock_due_maintenance(conn: &mut PgConnection, now: DateTime<Utc>) -> Quer
         .load(conn)
 }
 
+/// `(monitor_id, started_at, ended_at)` of a maintenance window.
+pub type Window = (i64, DateTime<Utc>, Option<DateTime<Utc>>);
+
+/// The maintenance windows of these monitors that had begun and had not
+/// ended by `since`, or began after it: `(monitor_id, started_at, ended_at)`,
+/// `None` for one still going on.
+pub fn maintenance_windows(
+    conn: &mut PgConnection,
+    monitor_ids: &[i64],
+    since: DateTime<Utc>,
+) -> QueryResult<Vec<Window>> {
+    incidents::table
+        .inner_join(incident_monitors::table)
+        .filter(incident_monitors::monitor_id.eq_any(monitor_ids))
+        .filter(incidents::kind.eq("maintenance"))
+        .filter(incidents::state.eq_any(["ongoing", "resolved"]))
+        .filter(incidents::resolved_at.is_null().or(incidents::resolved_at.gt(since)))
+        .select((incident_monitors::monitor_id, incidents::started_at.assume_not_null(), incidents::resolved_at))
+        .load(conn)
+}
+
 /// Whether a monitor is in an ongoing maintenance now.
 pub fn in_maintenance(conn: &mut PgConnection, monitor_id: i64) -> QueryResult<bool> {
     let ids = incident_monitors::table
@@ -215,29 +265,33 @@ pub fn in_maintenance(conn: &mut PgConnection, monitor_id: i64) -> QueryResult<b
     .get_result(conn)
 }
 
-/// Ids of monitors that are `down` with no ongoing programmatic incident, or
-/// whose ongoing programmatic incident's monitor is `up`: what a crash could
-/// have left half done.
+/// Ids of monitors that are `down` with no ongoing programmatic incident
+/// (and no outage a person closed), or that are `up` with an ongoing
+/// programmatic incident no person holds open, or `up` with an outage marked
+/// closed: what a crash or a restored backup could have left out of step.
 pub fn out_of_step(conn: &mut PgConnection) -> QueryResult<Vec<i64>> {
     use super::schema::monitors;
-    let open = incidents::table
-        .filter(incidents::kind.eq("programmatic"))
-        .filter(incidents::state.eq("ongoing"))
-        .filter(incidents::monitor_id.is_not_null())
-        .select(incidents::monitor_id.assume_not_null());
+    let ongoing = || {
+        incidents::table
+            .filter(incidents::kind.eq("programmatic"))
+            .filter(incidents::state.eq("ongoing"))
+            .filter(incidents::monitor_id.is_not_null())
+    };
     let mut ids: Vec<i64> = monitors::table
         .filter(monitors::status.eq("down"))
-        .filter(monitors::id.ne_all(open))
+        .filter(monitors::outage_closed_at.is_null())
+        .filter(monitors::id.ne_all(ongoing().select(incidents::monitor_id.assume_not_null())))
         .select(monitors::id)
         .load(conn)?;
-    let open = incidents::table
-        .filter(incidents::kind.eq("programmatic"))
-        .filter(incidents::state.eq("ongoing"))
-        .filter(incidents::monitor_id.is_not_null())
-        .select(incidents::monitor_id.assume_not_null());
     let recovered: Vec<i64> = monitors::table
         .filter(monitors::status.eq("up"))
-        .filter(monitors::id.eq_any(open))
+        .filter(
+            monitors::id
+                .eq_any(
+                    ongoing().filter(incidents::held_open.eq(false)).select(incidents::monitor_id.assume_not_null()),
+                )
+                .or(monitors::outage_closed_at.is_not_null()),
+        )
         .select(monitors::id)
         .load(conn)?;
     ids.extend(recovered);

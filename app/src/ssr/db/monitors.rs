@@ -127,3 +127,24 @@ pub fn region_names(conn: &mut PgConnection, monitor_ids: &[i64]) -> QueryResult
     }
     Ok(map)
 }
+
+/// The stored status of these monitors as the public sees it (a paused
+/// monitor counts as pending: it says nothing).
+pub fn public_statuses(conn: &mut PgConnection, ids: &[i64]) -> QueryResult<HashMap<i64, crate::model::MonitorStatus>> {
+    use crate::model::MonitorStatus;
+    let rows: Vec<(i64, String, bool)> = monitors::table
+        .filter(monitors::id.eq_any(ids))
+        .select((monitors::id, monitors::status, monitors::paused))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, status, paused)| {
+            let status = if paused {
+                MonitorStatus::Pending
+            } else {
+                MonitorStatus::parse(&status).unwrap_or(MonitorStatus::Pending)
+            };
+            (id, status)
+        })
+        .collect())
+}

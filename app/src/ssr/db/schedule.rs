@@ -186,20 +186,28 @@ pub fn latency_since(
     Ok(rows)
 }
 
-/// `(good, all)` checks since a time.
+#[derive(QueryableByName)]
+struct Uptime {
+    #[diesel(sql_type = BigInt)]
+    good: i64,
+    #[diesel(sql_type = BigInt)]
+    total: i64,
+}
+
+/// `(good, all)` checks since a time, leaving out those inside the monitor's
+/// planned maintenance (maintenance is not downtime).
 pub fn uptime_since(conn: &mut PgConnection, monitor_id: i64, since: DateTime<Utc>) -> QueryResult<(i64, i64)> {
-    let all: i64 = checks::table
-        .filter(checks::monitor_id.eq(monitor_id))
-        .filter(checks::checked_at.gt(since))
-        .count()
-        .get_result(conn)?;
-    let good: i64 = checks::table
-        .filter(checks::monitor_id.eq(monitor_id))
-        .filter(checks::checked_at.gt(since))
-        .filter(checks::up.eq(true))
-        .count()
-        .get_result(conn)?;
-    Ok((good, all))
+    use super::rollups::{JOIN_INSIDE, maintenance_ctes};
+    let row: Uptime = diesel::sql_query(format!(
+        "WITH bounds AS (SELECT $2::timestamptz AS lo, 'infinity'::timestamptz AS hi), {} \
+         SELECT count(*) FILTER (WHERE c.up) AS good, count(*) AS total FROM checks c {JOIN_INSIDE} \
+         WHERE c.monitor_id = $1 AND c.checked_at > $2 AND inside.id IS NULL",
+        maintenance_ctes("im.monitor_id = $1")
+    ))
+    .bind::<BigInt, _>(monitor_id)
+    .bind::<Timestamptz, _>(since)
+    .get_result(conn)?;
+    Ok((row.good, row.total))
 }
 
 /// A region's verdict on a monitor and when it last reported.
@@ -238,7 +246,25 @@ pub fn monitors_with_silent_regions(conn: &mut PgConnection, now: DateTime<Utc>)
     Ok(rows.into_iter().map(|r| r.monitor_id).collect())
 }
 
+/// A monitor's stored status, and whether a person closed its current outage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredStatus {
+    pub status: String,
+    pub outage_closed: bool,
+}
+
 /// The stored status of a monitor, locked until the transaction ends.
-pub fn lock_status(conn: &mut PgConnection, monitor_id: i64) -> QueryResult<Option<String>> {
-    monitors::table.find(monitor_id).select(monitors::status).for_update().first(conn).optional()
+pub fn lock_status(conn: &mut PgConnection, monitor_id: i64) -> QueryResult<Option<StoredStatus>> {
+    let row: Option<(String, Option<DateTime<Utc>>)> = monitors::table
+        .find(monitor_id)
+        .select((monitors::status, monitors::outage_closed_at))
+        .for_update()
+        .first(conn)
+        .optional()?;
+    Ok(row.map(|(status, closed)| StoredStatus { status, outage_closed: closed.is_some() }))
+}
+
+/// Marks (with the time) or clears a person's closing of a monitor's outage.
+pub fn set_outage_closed(conn: &mut PgConnection, monitor_id: i64, at: Option<DateTime<Utc>>) -> QueryResult<usize> {
+    diesel::update(monitors::table.find(monitor_id)).set(monitors::outage_closed_at.eq(at)).execute(conn)
 }

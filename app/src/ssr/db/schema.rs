@@ -96,6 +96,7 @@ diesel::table! {
         downtime_seconds -> Int4,
         p50_ms -> Nullable<Int4>,
         p95_ms -> Nullable<Int4>,
+        maintenance_checks -> Int4,
     }
 }
 
@@ -115,6 +116,8 @@ diesel::table! {
         created_by -> Nullable<Int8>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        held_open -> Bool,
+        public_title -> Nullable<Text>,
     }
 }
 
@@ -133,6 +136,7 @@ diesel::table! {
         kind -> Text,
         actor_id -> Nullable<Int8>,
         details -> Jsonb,
+        actor_name -> Nullable<Text>,
     }
 }
 
@@ -145,6 +149,7 @@ diesel::table! {
         body_html -> Text,
         created_at -> Timestamptz,
         edited_at -> Nullable<Timestamptz>,
+        author_name -> Nullable<Text>,
     }
 }
 
@@ -157,6 +162,8 @@ diesel::table! {
         body_html -> Text,
         author_id -> Nullable<Int8>,
         published_at -> Timestamptz,
+        author_name -> Nullable<Text>,
+        edited_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -222,6 +229,7 @@ diesel::table! {
         status -> Text,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        outage_closed_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -296,13 +304,10 @@ diesel::table! {
 
 diesel::joinable!(api_tokens -> users (user_id));
 diesel::joinable!(incident_comments -> incidents (incident_id));
-diesel::joinable!(incident_comments -> users (author_id));
 diesel::joinable!(incident_events -> incidents (incident_id));
-diesel::joinable!(incident_events -> users (actor_id));
 diesel::joinable!(incident_monitors -> incidents (incident_id));
 diesel::joinable!(incident_monitors -> monitors (monitor_id));
 diesel::joinable!(incident_updates -> incidents (incident_id));
-diesel::joinable!(incident_updates -> users (author_id));
 diesel::joinable!(incidents -> monitors (monitor_id));
 diesel::joinable!(incidents -> users (created_by));
 diesel::joinable!(checks -> monitors (monitor_id));

@@ -201,6 +201,34 @@ impl TestApp {
     }
 }
 
+/// A signed webhook channel to `url`, and a rule that sends it the opening
+/// and the resolution of every incident.
+pub fn alert_on_every_incident(conn: &mut diesel::PgConnection, url: &str) {
+    use app::model::{AlertEvent, AlertRuleInput, ChannelInput, ChannelKind};
+    let now = chrono::Utc::now();
+    let channel = app::ssr::alerts::create_channel(
+        conn,
+        ChannelInput {
+            kind: Some(ChannelKind::Webhook),
+            name: Some("Recorder".into()),
+            url: Some(url.into()),
+            secret: Some("whsec-tests-0123456789".into()),
+            to: None,
+        },
+        now,
+    )
+    .unwrap();
+    let rule = AlertRuleInput {
+        name: Some("Every incident".into()),
+        events: Some(vec![AlertEvent::IncidentCreated, AlertEvent::IncidentResolved]),
+        channel_id: Some(channel.id),
+        monitor_ids: Some(None),
+        enabled: Some(true),
+        max_per_hour: Some(None),
+    };
+    app::ssr::alerts::create_rule(conn, rule, now).unwrap();
+}
+
 /// A notifier with a short attempt time limit, sending email through
 /// `smtp_url` when given.
 pub fn test_notifier(smtp_url: Option<String>) -> app::ssr::notify::Notifier {
