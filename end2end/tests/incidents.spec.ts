@@ -128,6 +128,12 @@ test.describe('in the viewer\'s time zone', () => {
     await page.getByRole('button', { name: 'Edit incident' }).click();
     await expect(page.getByLabel('Ends (Pacific/Auckland)')).toHaveValue('2030-01-15T12:00');
     await page.getByLabel('Ends (Pacific/Auckland)').fill('2030-01-15T13:30');
+    for (const colorScheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme });
+      await page.locator('form.card', { has: page.getByRole('heading', { name: 'Edit' }) }).screenshot({
+        path: `${test.info().project.outputDir}/screens/incident-edit-${colorScheme}.png`,
+      });
+    }
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await expect(page.locator('li[data-event="window_changed"]')).toContainText(
       '2030-01-15 10:00 UTC+13:00 – 2030-01-15 12:00 UTC+13:00 to 2030-01-15 10:00 UTC+13:00 – 2030-01-15 13:30 UTC+13:00',
@@ -158,6 +164,7 @@ test('the first update sets the impact, and a published update is corrected', as
   // Impact unknown: the public would not see an update, so the form asks.
   const updates = page.locator('section', { has: page.getByRole('heading', { name: /^Updates/ }) });
   await expect(updates.getByRole('note')).toContainText('The impact is still unknown');
+  await updates.screenshot({ path: `${test.info().project.outputDir}/screens/incident-update-unknown-impact.png` });
   await updates.getByLabel('Message', { exact: true }).fill('Serach results are slow.');
   await updates.getByRole('button', { name: 'Publish update' }).click();
   await expect(updates.locator('.field-error')).toHaveText('Choose an impact, or keep it unknown knowingly.');

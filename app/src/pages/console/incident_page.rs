@@ -403,7 +403,7 @@ fn EditIncident(details: Details, change: ServerAction<ChangeIncident>) -> impl 
                 <p><button type="button" class="ghost" on:click=begin>"Edit incident"</button></p>
             }
         >
-            <form class="card" on:submit=save novalidate>
+            <form class="card stack" on:submit=save novalidate>
                 <h2>"Edit"</h2>
                 <label>
                     "Title"
