@@ -6,8 +6,8 @@
 //! oldest go first when it is full), then sends them, oldest first.
 
 use app::model::Monitor;
-use app::ssr::probe::{ProbeTarget, Prober};
-use app::ssr::regions::{AgentAssignment, AgentResult, BatchReceipt, ResultBatch};
+use app::ssr::monitoring::probe::{ProbeTarget, Prober};
+use app::ssr::monitoring::regions::{AgentAssignment, AgentResult, BatchReceipt, ResultBatch};
 use chrono::{DateTime, Utc};
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex, MutexGuard};

@@ -1,22 +1,15 @@
 #![recursion_limit = "256"]
-//! The `vigie` server: configuration, the private PostgreSQL, the HTTP
-//! router (pages, server functions, REST API, health, metrics) and the
-//! command line's work. `main.rs` only wires them together.
+//! The `vigie` server, a folder per role: `http` (router, session, REST API,
+//! metrics), `public` (status pages, feeds, the Statuspage API), `workers`
+//! (scheduler, alert dispatcher, listener), `agent` (a remote region's
+//! prober, a process of its own) and `infra` (configuration, the private
+//! PostgreSQL). `main.rs` only wires them together.
 
 pub mod agent;
-pub mod config;
-pub mod dispatcher;
-pub mod feeds;
-pub mod listener;
-pub mod metrics;
-pub mod postgres;
+pub mod http;
+pub mod infra;
 pub mod public;
-pub mod rest;
-pub mod router;
-pub mod scheduler;
-pub mod session;
-pub mod statuspage;
-pub mod testing;
+pub mod workers;
 
 use leptos::prelude::LeptosOptions;
 use std::net::SocketAddr;

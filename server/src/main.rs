@@ -2,14 +2,14 @@
 //! `vigie`: serve (the default), migrate, manage users and tokens, control
 //! the private PostgreSQL.
 
+use app::ssr::alerts::notify::{AlertSettings, Notifier};
 use app::ssr::db::Db;
-use app::ssr::notify::{AlertSettings, Notifier};
-use app::ssr::page_cache::{CHANGE_CHANNEL, PageCache};
+use app::ssr::status_pages::cache::{CHANGE_CHANNEL, PageCache};
 use app::ssr::{AppState, MonitorSettings, team};
 use axum::serve::ListenerExt;
 use clap::Parser;
-use server::config::{AgentArgs, Cli, Command, Config, PostgresCommand, TokenCommand, UserCommand};
-use server::postgres::{DATABASE, PrivatePostgres};
+use server::infra::config::{AgentArgs, Cli, Command, Config, PostgresCommand, TokenCommand, UserCommand};
+use server::infra::postgres::{DATABASE, PrivatePostgres};
 use std::io::{BufRead, IsTerminal};
 use std::net::SocketAddr;
 use std::process::ExitCode;
@@ -182,7 +182,7 @@ fn agent(config: &Config, args: AgentArgs) -> Result<(), String> {
         concurrency: config.probe_concurrency as usize,
     };
     runtime.block_on(async move {
-        let prober = app::ssr::probe::Prober::new(&options.region)?;
+        let prober = app::ssr::monitoring::probe::Prober::new(&options.region)?;
         let (stop, stopped) = tokio::sync::watch::channel(false);
         tokio::spawn(async move {
             shutdown_signal().await;
@@ -241,7 +241,7 @@ async fn run_server(config: &Config, url: &str) -> Result<(), String> {
         region: config.region.clone(),
         check_retention_days: config.check_retention_days,
     };
-    let prober = app::ssr::probe::Prober::new(&config.region)?;
+    let prober = app::ssr::monitoring::probe::Prober::new(&config.region)?;
     let notifier = Notifier::new(&AlertSettings {
         public_url: config.public_url.as_ref().map(ToString::to_string),
         smtp_url: config.smtp_url.clone(),
@@ -252,9 +252,10 @@ async fn run_server(config: &Config, url: &str) -> Result<(), String> {
     let page_cache = Arc::new(PageCache::new(Duration::from_secs(60)));
     let stop_listening = Arc::new(AtomicBool::new(false));
     let cache = page_cache.clone();
-    let listening =
-        server::listener::spawn(db.clone(), CHANGE_CHANNEL, stop_listening.clone(), move || cache.invalidate())
-            .map_err(|e| format!("cannot start the page cache's listener: {e}"))?;
+    let listening = server::workers::listener::spawn(db.clone(), CHANGE_CHANNEL, stop_listening.clone(), move || {
+        cache.invalidate()
+    })
+    .map_err(|e| format!("cannot start the page cache's listener: {e}"))?;
     let state = AppState {
         db: db.clone(),
         secure_cookies,
@@ -264,7 +265,7 @@ async fn run_server(config: &Config, url: &str) -> Result<(), String> {
         public_url: config.public_url.as_ref().map(|u| u.as_str().trim_end_matches('/').to_owned()),
         notifier: notifier.clone(),
     };
-    let router = server::router::router(state, server::leptos_options(config.bind));
+    let router = server::http::router::router(state, server::leptos_options(config.bind));
 
     // Answers go out at once: with Nagle's algorithm a response written in
     // two parts can wait for the client's delayed ACK (tens of milliseconds).
@@ -278,12 +279,14 @@ async fn run_server(config: &Config, url: &str) -> Result<(), String> {
         });
     tracing::info!("listening on http://{}", config.bind);
     let housekeeping = tokio::spawn(housekeeping(db.clone(), config.check_retention_days));
-    let dispatcher = server::dispatcher::Dispatcher::new(db.clone(), notifier, config.alert_concurrency as usize);
+    let dispatcher =
+        server::workers::dispatcher::Dispatcher::new(db.clone(), notifier, config.alert_concurrency as usize);
     let (stop_dispatcher, dispatcher_stopped) = tokio::sync::watch::channel(false);
     let dispatcher = tokio::spawn(dispatcher.run(dispatcher_stopped));
-    let scheduler = server::scheduler::Scheduler::new(db, prober, &config.region, config.probe_concurrency as usize)
-        .await
-        .map_err(|e| format!("cannot start the scheduler: {e}"))?;
+    let scheduler =
+        server::workers::scheduler::Scheduler::new(db, prober, &config.region, config.probe_concurrency as usize)
+            .await
+            .map_err(|e| format!("cannot start the scheduler: {e}"))?;
     let (stop_scheduler, scheduler_stopped) = tokio::sync::watch::channel(false);
     let scheduler = tokio::spawn(scheduler.run(scheduler_stopped));
     axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
@@ -318,7 +321,7 @@ async fn housekeeping(db: Db, retention_days: u32) {
         if let Ok((sessions, failures)) = result {
             tracing::debug!(sessions, failures, "housekeeping done");
         }
-        let upkeep = db.run(move |conn| Ok(app::ssr::retention::upkeep(conn, now, retention_days)?)).await;
+        let upkeep = db.run(move |conn| Ok(app::ssr::monitoring::retention::upkeep(conn, now, retention_days)?)).await;
         match upkeep {
             Ok((days, deleted)) => tracing::debug!(days, deleted, "checks rolled up"),
             Err(error) => tracing::error!(%error, "rolling up checks failed"),

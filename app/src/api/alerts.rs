@@ -9,7 +9,7 @@ use server_fn::codec::Json;
 
 #[server(prefix = "/rpc", endpoint = "list_channels")]
 pub async fn list_channels() -> Result<Vec<Channel>, AppError> {
-    use crate::ssr::{AppState, alerts, auth, reply};
+    use crate::ssr::{AppState, alerts, reply, team::auth};
     let result = async {
         auth::require_session()?;
         AppState::from_context()?.db.run(alerts::list_channels).await
@@ -20,7 +20,7 @@ pub async fn list_channels() -> Result<Vec<Channel>, AppError> {
 
 #[server(prefix = "/rpc", endpoint = "get_channel")]
 pub async fn get_channel(id: i64) -> Result<Channel, AppError> {
-    use crate::ssr::{AppState, alerts, auth, reply};
+    use crate::ssr::{AppState, alerts, reply, team::auth};
     let result = async {
         auth::require_session()?;
         AppState::from_context()?.db.run(move |conn| alerts::get_channel(conn, id)).await
@@ -32,7 +32,7 @@ pub async fn get_channel(id: i64) -> Result<Channel, AppError> {
 /// Creates a channel (`id` none) or changes one.
 #[server(prefix = "/rpc", endpoint = "save_channel", input = Json)]
 pub async fn save_channel(id: Option<i64>, input: ChannelInput) -> Result<Channel, AppError> {
-    use crate::ssr::{AppState, alerts, auth, reply};
+    use crate::ssr::{AppState, alerts, reply, team::auth};
     let result = async {
         auth::require_session()?;
         let now = chrono::Utc::now();
@@ -50,7 +50,7 @@ pub async fn save_channel(id: Option<i64>, input: ChannelInput) -> Result<Channe
 
 #[server(prefix = "/rpc", endpoint = "delete_channel")]
 pub async fn delete_channel(id: i64) -> Result<(), AppError> {
-    use crate::ssr::{AppState, alerts, auth, reply};
+    use crate::ssr::{AppState, alerts, reply, team::auth};
     let result = async {
         auth::require_session()?;
         AppState::from_context()?.db.run(move |conn| alerts::delete_channel(conn, id)).await
@@ -61,7 +61,7 @@ pub async fn delete_channel(id: i64) -> Result<(), AppError> {
 
 #[server(prefix = "/rpc", endpoint = "test_channel")]
 pub async fn test_channel(id: i64) -> Result<DeliveryAttempt, AppError> {
-    use crate::ssr::{AppState, auth, notify, reply};
+    use crate::ssr::{AppState, alerts::notify, reply, team::auth};
     let result = async {
         auth::require_session()?;
         let state = AppState::from_context()?;
@@ -73,7 +73,7 @@ pub async fn test_channel(id: i64) -> Result<DeliveryAttempt, AppError> {
 
 #[server(prefix = "/rpc", endpoint = "list_deliveries")]
 pub async fn list_deliveries(channel_id: i64, page: u32) -> Result<DeliveryList, AppError> {
-    use crate::ssr::{AppState, alerts, auth, reply};
+    use crate::ssr::{AppState, alerts, reply, team::auth};
     let result = async {
         auth::require_session()?;
         AppState::from_context()?.db.run(move |conn| alerts::deliveries(conn, channel_id, page)).await
@@ -84,7 +84,7 @@ pub async fn list_deliveries(channel_id: i64, page: u32) -> Result<DeliveryList,
 
 #[server(prefix = "/rpc", endpoint = "list_alert_rules")]
 pub async fn list_alert_rules() -> Result<Vec<AlertRule>, AppError> {
-    use crate::ssr::{AppState, alerts, auth, reply};
+    use crate::ssr::{AppState, alerts, reply, team::auth};
     let result = async {
         auth::require_session()?;
         AppState::from_context()?.db.run(alerts::list_rules).await
@@ -96,7 +96,7 @@ pub async fn list_alert_rules() -> Result<Vec<AlertRule>, AppError> {
 /// Creates a rule (`id` none) or changes one.
 #[server(prefix = "/rpc", endpoint = "save_alert_rule", input = Json)]
 pub async fn save_alert_rule(id: Option<i64>, input: AlertRuleInput) -> Result<AlertRule, AppError> {
-    use crate::ssr::{AppState, alerts, auth, reply};
+    use crate::ssr::{AppState, alerts, reply, team::auth};
     let result = async {
         auth::require_session()?;
         let now = chrono::Utc::now();
@@ -114,7 +114,7 @@ pub async fn save_alert_rule(id: Option<i64>, input: AlertRuleInput) -> Result<A
 
 #[server(prefix = "/rpc", endpoint = "delete_alert_rule")]
 pub async fn delete_alert_rule(id: i64) -> Result<(), AppError> {
-    use crate::ssr::{AppState, alerts, auth, reply};
+    use crate::ssr::{AppState, alerts, reply, team::auth};
     let result = async {
         auth::require_session()?;
         AppState::from_context()?.db.run(move |conn| alerts::delete_rule(conn, id)).await

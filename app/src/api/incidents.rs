@@ -17,20 +17,10 @@ pub async fn list_incidents(
     monitor_id: Option<i64>,
     page: u32,
 ) -> Result<IncidentList, AppError> {
-    use crate::model::{Impact, IncidentState};
-    use crate::ssr::{AppState, auth, incidents, reply};
+    use crate::ssr::{AppState, incidents, reply, team::auth};
     let result = async {
         auth::require_session()?;
-        let parse = |field: &str, value: Option<String>| value.filter(|v| !v.is_empty()).map(|v| (field.to_owned(), v));
-        let state = match parse("state", state) {
-            Some((field, v)) => Some(IncidentState::parse(&v).ok_or(AppError::validation(&field, "Not a state."))?),
-            None => None,
-        };
-        let impact = match parse("impact", impact) {
-            Some((field, v)) => Some(Impact::parse(&v).ok_or(AppError::validation(&field, "Not an impact."))?),
-            None => None,
-        };
-        let query = incidents::ListQuery { state, impact, monitor_id, page };
+        let query = incidents::ListQuery::new(state.as_deref(), impact.as_deref(), monitor_id, page)?;
         AppState::from_context()?.db.run(move |conn| incidents::list(conn, &query)).await
     }
     .await;
@@ -39,7 +29,7 @@ pub async fn list_incidents(
 
 #[server(prefix = "/rpc", endpoint = "count_incidents")]
 pub async fn count_incidents() -> Result<IncidentCounts, AppError> {
-    use crate::ssr::{AppState, auth, incidents, reply};
+    use crate::ssr::{AppState, incidents, reply, team::auth};
     let result = async {
         auth::require_session()?;
         AppState::from_context()?.db.run(incidents::counts).await
@@ -50,7 +40,7 @@ pub async fn count_incidents() -> Result<IncidentCounts, AppError> {
 
 #[server(prefix = "/rpc", endpoint = "get_incident")]
 pub async fn get_incident(id: i64) -> Result<IncidentDetails, AppError> {
-    use crate::ssr::{AppState, auth, incidents, reply};
+    use crate::ssr::{AppState, incidents, reply, team::auth};
     let result = async {
         auth::require_session()?;
         AppState::from_context()?.db.run(move |conn| incidents::details(conn, id)).await
@@ -61,7 +51,7 @@ pub async fn get_incident(id: i64) -> Result<IncidentDetails, AppError> {
 
 #[server(prefix = "/rpc", endpoint = "create_incident", input = Json)]
 pub async fn create_incident(input: NewIncident) -> Result<Incident, AppError> {
-    use crate::ssr::{AppState, auth, incidents, reply};
+    use crate::ssr::{AppState, incidents, reply, team::auth};
     let result = async {
         let actor = auth::require_session()?.user.id;
         let now = chrono::Utc::now();
@@ -73,7 +63,7 @@ pub async fn create_incident(input: NewIncident) -> Result<Incident, AppError> {
 
 #[server(prefix = "/rpc", endpoint = "change_incident", input = Json)]
 pub async fn change_incident(id: i64, changes: IncidentChanges) -> Result<Incident, AppError> {
-    use crate::ssr::{AppState, auth, incidents, reply};
+    use crate::ssr::{AppState, incidents, reply, team::auth};
     let result = async {
         let actor = auth::require_session()?.user.id;
         let now = chrono::Utc::now();
@@ -86,8 +76,8 @@ pub async fn change_incident(id: i64, changes: IncidentChanges) -> Result<Incide
 /// `action`: `resolve`, `reopen` or `cancel`.
 #[server(prefix = "/rpc", endpoint = "act_on_incident")]
 pub async fn act_on_incident(id: i64, action: String) -> Result<Incident, AppError> {
-    use crate::ssr::lifecycle::ManualAction;
-    use crate::ssr::{AppState, auth, incidents, reply};
+    use crate::ssr::incidents::lifecycle::ManualAction;
+    use crate::ssr::{AppState, incidents, reply, team::auth};
     let result = async {
         let actor = auth::require_session()?.user.id;
         let action = match action.as_str() {
@@ -105,7 +95,7 @@ pub async fn act_on_incident(id: i64, action: String) -> Result<Incident, AppErr
 
 #[server(prefix = "/rpc", endpoint = "add_comment")]
 pub async fn add_comment(incident_id: i64, body: String) -> Result<Comment, AppError> {
-    use crate::ssr::{AppState, auth, incidents, reply};
+    use crate::ssr::{AppState, incidents, reply, team::auth};
     let result = async {
         let actor = auth::require_session()?.user.id;
         let now = chrono::Utc::now();
@@ -117,7 +107,7 @@ pub async fn add_comment(incident_id: i64, body: String) -> Result<Comment, AppE
 
 #[server(prefix = "/rpc", endpoint = "edit_comment")]
 pub async fn edit_comment(incident_id: i64, id: i64, body: String) -> Result<Comment, AppError> {
-    use crate::ssr::{AppState, auth, incidents, reply};
+    use crate::ssr::{AppState, incidents, reply, team::auth};
     let result = async {
         let actor = auth::require_session()?.user.id;
         let now = chrono::Utc::now();
@@ -133,7 +123,7 @@ pub async fn edit_comment(incident_id: i64, id: i64, body: String) -> Result<Com
 /// One's own comment, or anyone's for an admin.
 #[server(prefix = "/rpc", endpoint = "delete_comment")]
 pub async fn delete_comment(incident_id: i64, id: i64) -> Result<(), AppError> {
-    use crate::ssr::{AppState, auth, incidents, reply};
+    use crate::ssr::{AppState, incidents, reply, team::auth};
     let result = async {
         let actor = auth::require_session()?.user;
         let now = chrono::Utc::now();
@@ -154,7 +144,7 @@ pub async fn edit_update(
     status: UpdateStatus,
     body: String,
 ) -> Result<IncidentUpdate, AppError> {
-    use crate::ssr::{AppState, auth, incidents, reply};
+    use crate::ssr::{AppState, incidents, reply, team::auth};
     let result = async {
         let actor = auth::require_session()?.user.id;
         let now = chrono::Utc::now();
@@ -170,7 +160,7 @@ pub async fn edit_update(
 /// Withdraws a public update.
 #[server(prefix = "/rpc", endpoint = "delete_update")]
 pub async fn delete_update(incident_id: i64, id: i64) -> Result<(), AppError> {
-    use crate::ssr::{AppState, auth, incidents, reply};
+    use crate::ssr::{AppState, incidents, reply, team::auth};
     let result = async {
         let actor = auth::require_session()?.user.id;
         let now = chrono::Utc::now();
@@ -191,8 +181,8 @@ pub async fn post_update(
     #[server(default)] impact: Option<crate::model::Impact>,
     resolve: bool,
 ) -> Result<IncidentUpdate, AppError> {
-    use crate::ssr::lifecycle::ManualAction;
-    use crate::ssr::{AppState, auth, incidents, reply};
+    use crate::ssr::incidents::lifecycle::ManualAction;
+    use crate::ssr::{AppState, incidents, reply, team::auth};
     let result = async {
         let actor = auth::require_session()?.user.id;
         let now = chrono::Utc::now();
@@ -218,7 +208,7 @@ pub async fn post_update(
 #[server(prefix = "/rpc", endpoint = "preview_markdown")]
 pub async fn preview_markdown(body: String) -> Result<String, AppError> {
     use crate::model::incident_limits::BODY_MAX;
-    use crate::ssr::{auth, markdown, reply};
+    use crate::ssr::{markdown, reply, team::auth};
     let result = async {
         auth::require_session()?;
         if body.chars().count() > BODY_MAX {

@@ -7,7 +7,7 @@ use server_fn::codec::Json;
 
 #[server(prefix = "/rpc", endpoint = "list_monitors")]
 pub async fn list_monitors() -> Result<Vec<Monitor>, AppError> {
-    use crate::ssr::{AppState, auth, monitors, reply};
+    use crate::ssr::{AppState, monitoring::monitors, reply, team::auth};
     let result = async {
         auth::require_session()?;
         AppState::from_context()?.db.run(monitors::list).await
@@ -18,7 +18,7 @@ pub async fn list_monitors() -> Result<Vec<Monitor>, AppError> {
 
 #[server(prefix = "/rpc", endpoint = "get_monitor")]
 pub async fn get_monitor(id: i64) -> Result<Monitor, AppError> {
-    use crate::ssr::{AppState, auth, monitors, reply};
+    use crate::ssr::{AppState, monitoring::monitors, reply, team::auth};
     let result = async {
         auth::require_session()?;
         AppState::from_context()?.db.run(move |conn| monitors::get(conn, id)).await
@@ -30,7 +30,7 @@ pub async fn get_monitor(id: i64) -> Result<Monitor, AppError> {
 /// The regions monitors can be probed from.
 #[server(prefix = "/rpc", endpoint = "list_regions")]
 pub async fn list_regions() -> Result<RegionChoices, AppError> {
-    use crate::ssr::{AppState, auth, db, reply};
+    use crate::ssr::{AppState, db, reply, team::auth};
     let result = async {
         auth::require_session()?;
         let state = AppState::from_context()?;
@@ -45,7 +45,7 @@ pub async fn list_regions() -> Result<RegionChoices, AppError> {
 /// Creates a monitor (`id` none) or changes one.
 #[server(prefix = "/rpc", endpoint = "save_monitor", input = Json)]
 pub async fn save_monitor(id: Option<i64>, input: MonitorInput) -> Result<Monitor, AppError> {
-    use crate::ssr::{AppState, auth, monitors, reply};
+    use crate::ssr::{AppState, monitoring::monitors, reply, team::auth};
     let result = async {
         auth::require_session()?;
         let state = AppState::from_context()?;
@@ -67,7 +67,7 @@ pub async fn save_monitor(id: Option<i64>, input: MonitorInput) -> Result<Monito
 
 #[server(prefix = "/rpc", endpoint = "set_monitor_paused")]
 pub async fn set_monitor_paused(id: i64, paused: bool) -> Result<Monitor, AppError> {
-    use crate::ssr::{AppState, auth, monitors, reply};
+    use crate::ssr::{AppState, monitoring::monitors, reply, team::auth};
     let result = async {
         auth::require_session()?;
         AppState::from_context()?.db.run(move |conn| monitors::set_paused(conn, id, paused)).await
@@ -78,7 +78,7 @@ pub async fn set_monitor_paused(id: i64, paused: bool) -> Result<Monitor, AppErr
 
 #[server(prefix = "/rpc", endpoint = "delete_monitor")]
 pub async fn delete_monitor(id: i64) -> Result<(), AppError> {
-    use crate::ssr::{AppState, auth, monitors, reply};
+    use crate::ssr::{AppState, monitoring::monitors, reply, team::auth};
     let result = async {
         auth::require_session()?;
         AppState::from_context()?.db.run(move |conn| monitors::delete(conn, id)).await
@@ -90,7 +90,7 @@ pub async fn delete_monitor(id: i64) -> Result<(), AppError> {
 /// Checks a monitor once, now, from this server's region.
 #[server(prefix = "/rpc", endpoint = "check_monitor")]
 pub async fn check_monitor(id: i64) -> Result<Check, AppError> {
-    use crate::ssr::{AppState, auth, monitors, reply};
+    use crate::ssr::{AppState, monitoring::monitors, reply, team::auth};
     let result = async {
         auth::require_session()?;
         monitors::check_now(&AppState::from_context()?, id).await
@@ -102,14 +102,14 @@ pub async fn check_monitor(id: i64) -> Result<Check, AppError> {
 /// A monitor with its regions' state, recent checks, latency and uptime.
 #[server(prefix = "/rpc", endpoint = "monitor_page")]
 pub async fn monitor_page(id: i64) -> Result<MonitorDetails, AppError> {
-    use crate::ssr::{AppState, auth, monitors, reply, schedule};
+    use crate::ssr::{AppState, monitoring::monitors, monitoring::report, reply, team::auth};
     let result = async {
         auth::require_session()?;
         AppState::from_context()?
             .db
             .run(move |conn| {
                 let monitor = monitors::get(conn, id)?;
-                Ok(schedule::details(conn, monitor, chrono::Utc::now())?)
+                Ok(report::details(conn, monitor, chrono::Utc::now())?)
             })
             .await
     }

@@ -22,7 +22,7 @@ pub fn safe_next(next: Option<&str>) -> &str {
 
 #[server(prefix = "/rpc", endpoint = "sign_in")]
 pub async fn sign_in(email: String, password: String, next: Option<String>) -> Result<(), AppError> {
-    use crate::ssr::{AppState, auth, reply};
+    use crate::ssr::{AppState, reply, team::auth};
     let result = async {
         let state = AppState::from_context()?;
         let address = auth::client_address()?;
@@ -39,7 +39,7 @@ pub async fn sign_in(email: String, password: String, next: Option<String>) -> R
 
 #[server(prefix = "/rpc", endpoint = "sign_out")]
 pub async fn sign_out() -> Result<(), AppError> {
-    use crate::ssr::{AppState, auth, reply};
+    use crate::ssr::{AppState, reply, team::auth};
     let result = async {
         let state = AppState::from_context()?;
         if let Some(token) = auth::request_session_token()? {
@@ -56,7 +56,7 @@ pub async fn sign_out() -> Result<(), AppError> {
 /// The signed-in user.
 #[server(prefix = "/rpc", endpoint = "current_user")]
 pub async fn current_user() -> Result<User, AppError> {
-    use crate::ssr::{auth, reply};
+    use crate::ssr::{reply, team::auth};
     reply(auth::require_session().map(|session| session.user))
 }
 

@@ -8,7 +8,7 @@ use server_fn::codec::Json;
 
 #[server(prefix = "/rpc", endpoint = "list_status_pages")]
 pub async fn list_status_pages() -> Result<Vec<StatusPage>, AppError> {
-    use crate::ssr::{AppState, auth, reply, status_pages};
+    use crate::ssr::{AppState, reply, status_pages, team::auth};
     let result = async {
         auth::require_session()?;
         AppState::from_context()?.db.run(status_pages::list).await
@@ -20,7 +20,7 @@ pub async fn list_status_pages() -> Result<Vec<StatusPage>, AppError> {
 /// Creates a page (`id` none) or changes one.
 #[server(prefix = "/rpc", endpoint = "save_status_page", input = Json)]
 pub async fn save_status_page(id: Option<i64>, input: StatusPageInput) -> Result<StatusPage, AppError> {
-    use crate::ssr::{AppState, auth, reply, status_pages};
+    use crate::ssr::{AppState, reply, status_pages, team::auth};
     let result = async {
         auth::require_session()?;
         let now = chrono::Utc::now();
@@ -38,7 +38,7 @@ pub async fn save_status_page(id: Option<i64>, input: StatusPageInput) -> Result
 
 #[server(prefix = "/rpc", endpoint = "delete_status_page")]
 pub async fn delete_status_page(id: i64) -> Result<(), AppError> {
-    use crate::ssr::{AppState, auth, reply, status_pages};
+    use crate::ssr::{AppState, reply, status_pages, team::auth};
     let result = async {
         auth::require_session()?;
         AppState::from_context()?.db.run(move |conn| status_pages::delete(conn, id)).await

@@ -13,7 +13,7 @@ fn parse_role(role: &str) -> Result<Role, AppError> {
 
 #[server(prefix = "/rpc", endpoint = "list_members")]
 pub async fn list_members() -> Result<Vec<User>, AppError> {
-    use crate::ssr::{AppState, auth, reply, team};
+    use crate::ssr::{AppState, reply, team, team::auth};
     let result = async {
         auth::require_session()?;
         AppState::from_context()?.db.run(team::list_users).await
@@ -24,7 +24,7 @@ pub async fn list_members() -> Result<Vec<User>, AppError> {
 
 #[server(prefix = "/rpc", endpoint = "add_member")]
 pub async fn add_member(email: String, name: String, role: String, password: String) -> Result<User, AppError> {
-    use crate::ssr::{AppState, auth, reply, team};
+    use crate::ssr::{AppState, reply, team, team::auth};
     let result = async {
         auth::require_admin()?;
         let role = parse_role(&role)?;
@@ -41,7 +41,7 @@ pub async fn add_member(email: String, name: String, role: String, password: Str
 
 #[server(prefix = "/rpc", endpoint = "change_role")]
 pub async fn change_role(user_id: i64, role: String) -> Result<User, AppError> {
-    use crate::ssr::{AppState, auth, reply, team};
+    use crate::ssr::{AppState, reply, team, team::auth};
     let result = async {
         auth::require_admin()?;
         let role = parse_role(&role)?;
@@ -53,7 +53,7 @@ pub async fn change_role(user_id: i64, role: String) -> Result<User, AppError> {
 
 #[server(prefix = "/rpc", endpoint = "remove_member")]
 pub async fn remove_member(user_id: i64) -> Result<(), AppError> {
-    use crate::ssr::{AppState, auth, reply, team};
+    use crate::ssr::{AppState, reply, team, team::auth};
     let result = async {
         let actor = auth::require_admin()?.user.id;
         AppState::from_context()?.db.run(move |conn| team::remove_user(conn, actor, user_id)).await
@@ -68,7 +68,7 @@ pub async fn change_password(
     new_password: String,
     confirm_password: String,
 ) -> Result<(), AppError> {
-    use crate::ssr::{AppState, auth, reply, team};
+    use crate::ssr::{AppState, reply, team, team::auth};
     let result = async {
         let session = auth::require_session()?;
         AppState::from_context()?

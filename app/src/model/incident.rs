@@ -66,6 +66,38 @@ text_enum! {
     }
 }
 
+text_enum! {
+    /// What a timeline entry records.
+    EventKind {
+        Opened => "opened",
+        Scheduled => "scheduled",
+        RegionDown => "region_down",
+        RegionUp => "region_up",
+        StatusChanged => "status_changed",
+        ImpactChanged => "impact_changed",
+        TitleChanged => "title_changed",
+        PublicTitleChanged => "public_title_changed",
+        DetailsChanged => "details_changed",
+        MonitorsChanged => "monitors_changed",
+        WindowChanged => "window_changed",
+        CommentAdded => "comment_added",
+        CommentEdited => "comment_edited",
+        CommentDeleted => "comment_deleted",
+        UpdatePublished => "update_published",
+        UpdateEdited => "update_edited",
+        UpdateDeleted => "update_deleted",
+        AlertDelivered => "alert_delivered",
+        AlertFailed => "alert_failed",
+        AlertSuppressed => "alert_suppressed",
+        AlertMuted => "alert_muted",
+        MaintenanceStarted => "maintenance_started",
+        MaintenanceCompleted => "maintenance_completed",
+        Cancelled => "cancelled",
+        Resolved => "resolved",
+        Reopened => "reopened",
+    }
+}
+
 /// An incident as the API and the console show it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -108,12 +140,7 @@ pub struct Actor {
 pub struct IncidentEvent {
     pub id: i64,
     pub at: DateTime<Utc>,
-    /// `opened`, `region_down`, `region_up`, `status_changed`, `impact_changed`,
-    /// `title_changed`, `details_changed`, `comment_added`, `comment_edited`,
-    /// `comment_deleted`, `update_published`, `alert_delivered`, `alert_failed`,
-    /// `maintenance_started`, `maintenance_completed`, `cancelled`, `resolved`,
-    /// `reopened`.
-    pub kind: String,
+    pub kind: EventKind,
     /// `None` when the system did it.
     pub actor: Option<Actor>,
     /// What changed (e.g. `{"from": "unknown", "to": "major_outage"}`).

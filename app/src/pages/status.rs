@@ -4,8 +4,7 @@
 //! inserted as HTML; everything else is text.
 
 use crate::model::{ComponentStatus, Impact, IncidentKind, IncidentState};
-use crate::ssr::db::status_pages::PageRow;
-use crate::ssr::public_status::{Day, PublicComponent, PublicIncident, PublicPage};
+use crate::ssr::status_pages::read_model::{Day, PageInfo, PublicComponent, PublicIncident, PublicPage};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos::tachys::view::RenderHtml;
@@ -156,12 +155,12 @@ fn grouped(components: Vec<PublicComponent>) -> Vec<(Option<String>, Vec<PublicC
 
 /// A complete HTML document for one of `page`'s public views: its header,
 /// `main` (already rendered), its footer, and links to its feeds.
-fn document(page: &PageRow, title: String, main: String) -> String {
+fn document(page: &PageInfo, title: String, main: String) -> String {
     document_with(page, title, main, "")
 }
 
 /// [`document`], with `before` (already rendered) at the top of the body.
-fn document_with(page: &PageRow, title: String, main: String, before: &str) -> String {
+fn document_with(page: &PageInfo, title: String, main: String, before: &str) -> String {
     let slug = page.slug.clone();
     let accent = page.accent_color.clone().map(|c| format!("--accent: {c}; --accent-strong: {c};"));
     let logo = page.logo_url.clone();
@@ -223,7 +222,7 @@ pub fn render_preview(page: PublicPage) -> String {
     document_with(&row, title, main, &ribbon)
 }
 
-fn render_parts(page: PublicPage) -> (PageRow, String, String) {
+fn render_parts(page: PublicPage) -> (PageInfo, String, String) {
     let slug = page.page.slug.clone();
     let status = page.status;
     // To the minute, as shown: a page rendered again in the same minute is
@@ -279,7 +278,7 @@ fn render_parts(page: PublicPage) -> (PageRow, String, String) {
 }
 
 /// One incident's public page.
-pub fn render_incident(page: &PageRow, incident: PublicIncident) -> String {
+pub fn render_incident(page: &PageInfo, incident: PublicIncident) -> String {
     let title = format!("{} · {}", incident.title, page.title);
     let slug = page.slug.clone();
     let main = Owner::new().with(|| {
@@ -295,7 +294,7 @@ pub fn render_incident(page: &PageRow, incident: PublicIncident) -> String {
 
 /// One month of the page's history, with links to the months around it.
 pub fn render_history(
-    page: &PageRow,
+    page: &PageInfo,
     month: chrono::NaiveDate,
     incidents: Vec<PublicIncident>,
     previous: chrono::NaiveDate,

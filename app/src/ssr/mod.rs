@@ -2,22 +2,13 @@
 //! the state server functions read from their context.
 
 pub mod alerts;
-pub mod auth;
-pub mod confirmation;
 pub mod db;
 pub mod incidents;
-pub mod lifecycle;
 pub mod markdown;
-pub mod monitors;
-pub mod notify;
-pub mod page_cache;
-pub mod probe;
-pub mod public_status;
-pub mod regions;
-pub mod retention;
-pub mod schedule;
+pub mod monitoring;
 pub mod state;
 pub mod status_pages;
 pub mod team;
+pub mod text;
 
 pub use state::{AppState, MonitorSettings, reply};

@@ -11,13 +11,13 @@ pub struct AppState {
     pub secure_cookies: bool,
     pub monitor_settings: MonitorSettings,
     /// Probes from this server's region.
-    pub prober: super::probe::Prober,
+    pub prober: super::monitoring::probe::Prober,
     /// Rendered public pages; `None` renders every request.
-    pub page_cache: Option<std::sync::Arc<super::page_cache::PageCache>>,
+    pub page_cache: Option<std::sync::Arc<super::status_pages::cache::PageCache>>,
     /// `VIGIE_PUBLIC_URL` without a trailing slash: links in feeds.
     pub public_url: Option<String>,
     /// Sends alerts (the dispatcher's, and "send test" from the console).
-    pub notifier: super::notify::Notifier,
+    pub notifier: super::alerts::notify::Notifier,
 }
 
 /// Settings monitors are checked against.
@@ -36,7 +36,7 @@ impl Default for MonitorSettings {
         Self {
             min_interval_seconds: 30,
             region: "local".to_owned(),
-            check_retention_days: super::retention::DEFAULT_CHECK_RETENTION_DAYS,
+            check_retention_days: super::monitoring::retention::DEFAULT_CHECK_RETENTION_DAYS,
         }
     }
 }

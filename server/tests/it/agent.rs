@@ -6,7 +6,7 @@
 use crate::common;
 
 use app::model::{MonitorInput, Role};
-use app::ssr::monitors::{self, MonitorRules};
+use app::ssr::monitoring::monitors::{self, MonitorRules};
 use axum::http::{Method, StatusCode};
 use chrono::{DateTime, Duration, Utc};
 use common::{TestApp, target};
@@ -259,7 +259,7 @@ async fn a_certificate_expiring_soon_is_recorded_once() {
     assert_eq!(events[0].0.timestamp(), soon.timestamp());
 
     // The monitor page says so.
-    let details = app::ssr::schedule::details(&mut app.db.conn(), ours, Utc::now()).unwrap();
+    let details = app::ssr::monitoring::report::details(&mut app.db.conn(), ours, Utc::now()).unwrap();
     assert!(details.certificate_expiring);
     assert_eq!(details.certificate_expires_at.map(|at| at.timestamp()), Some(soon.timestamp()));
 }

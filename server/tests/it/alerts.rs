@@ -5,6 +5,7 @@
 //! email through a real SMTP server, two dispatchers sharing the outbox, and
 //! a kill -9 of `vigie serve` with a delivery pending.
 
+use crate::common::db::TestDb;
 use crate::common::receiver::{self, Mode, Received};
 use crate::common::{self, TestApp, target};
 use app::model::{
@@ -13,14 +14,13 @@ use app::model::{
 use app::ssr::alerts;
 use app::ssr::db::schema::{delivery_attempts, incident_events, notifications};
 use app::ssr::incidents;
-use app::ssr::monitors::{self, MonitorRules};
+use app::ssr::monitoring::monitors::{self, MonitorRules};
 use axum::http::{Method, StatusCode};
 use chrono::{Duration, Utc};
 use diesel::prelude::*;
 use hmac::{Hmac, Mac};
 use serde_json::json;
-use server::dispatcher::Dispatcher;
-use server::testing::TestDb;
+use server::workers::dispatcher::Dispatcher;
 use sha2::Sha256;
 
 const SECRET: &str = "whsec-0123456789-abcdefXYZ";
@@ -263,10 +263,14 @@ async fn an_outage_sends_one_signed_webhook_and_recovery_another() {
     let shop = monitor(&db, "Shop", &format!("{base}/fail"));
     let channel = webhook_channel(&db, &hook.url);
     rule(&db, channel, &[AlertEvent::IncidentCreated, AlertEvent::IncidentResolved], None, None);
-    let scheduler =
-        server::scheduler::Scheduler::new(db.db.clone(), app::ssr::probe::Prober::new("local").unwrap(), "local", 4)
-            .await
-            .unwrap();
+    let scheduler = server::workers::scheduler::Scheduler::new(
+        db.db.clone(),
+        app::ssr::monitoring::probe::Prober::new("local").unwrap(),
+        "local",
+        4,
+    )
+    .await
+    .unwrap();
     let check = || async {
         diesel::sql_query("UPDATE monitor_region_state SET next_due_at = now() - interval '1 second'")
             .execute(&mut db.conn())
@@ -506,7 +510,7 @@ async fn email_goes_out_through_a_real_smtp_server() {
     rule(&db, channel, &[AlertEvent::IncidentCreated], None, None);
     let notifier = common::test_notifier(Some(smtp.url()));
 
-    let attempt = app::ssr::notify::send_test(&db.db, &notifier, channel).await.unwrap();
+    let attempt = app::ssr::alerts::notify::send_test(&db.db, &notifier, channel).await.unwrap();
     assert!(attempt.ok, "{attempt:?}");
     assert!(attempt.reply.starts_with("250"), "{}", attempt.reply);
 
@@ -525,7 +529,7 @@ async fn email_goes_out_through_a_real_smtp_server() {
     assert!(mail.data.contains("Payments &lt;down&gt;"), "escaped in HTML: {}", mail.data);
 
     // Without an SMTP server configured, the attempt says so.
-    let failed = app::ssr::notify::send_test(&db.db, &common::test_notifier(None), channel).await.unwrap();
+    let failed = app::ssr::alerts::notify::send_test(&db.db, &common::test_notifier(None), channel).await.unwrap();
     assert_eq!(failed.error.as_deref(), Some("email is not configured: set VIGIE_SMTP_URL"));
     let list = alerts::deliveries(&mut db.conn(), channel, 1).unwrap();
     assert_eq!(list.items.len(), 3);

@@ -204,12 +204,12 @@ async fn health_says_unavailable_when_the_database_does_not_answer() {
         db,
         secure_cookies: false,
         monitor_settings: Default::default(),
-        prober: app::ssr::probe::Prober::new("local").unwrap(),
+        prober: app::ssr::monitoring::probe::Prober::new("local").unwrap(),
         public_url: None,
         page_cache: None,
         notifier: crate::common::test_notifier(None),
     };
-    let router = server::router::router(state, server::leptos_options("127.0.0.1:3000".parse().unwrap()));
+    let router = server::http::router::router(state, server::leptos_options("127.0.0.1:3000".parse().unwrap()));
     let response = tower::ServiceExt::oneshot(
         router,
         axum::http::Request::get("/healthz").body(axum::body::Body::empty()).unwrap(),

@@ -9,15 +9,15 @@
 //! `make test` runs a short form; `make chaos` runs it longer
 //! (`VIGIE_CHAOS_SECONDS`, and `VIGIE_CHAOS_SEED` to replay a run).
 
+use crate::common::db::TestDb;
 use crate::common::process::{free_port, serve, signal, wait_healthy};
 use crate::common::receiver::{self, Mode};
 use crate::common::target;
 use app::model::MonitorInput;
-use app::ssr::monitors::{self, MonitorRules};
+use app::ssr::monitoring::monitors::{self, MonitorRules};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Nullable, Timestamptz};
-use server::testing::TestDb;
 use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 

@@ -8,13 +8,13 @@
 use crate::common::{TestApp, target};
 use app::model::{MonitorInput, Role};
 use app::ssr::db::schema::{incidents, notifications};
-use app::ssr::monitors::{self, MonitorRules};
-use app::ssr::probe::Prober;
+use app::ssr::monitoring::monitors::{self, MonitorRules};
+use app::ssr::monitoring::probe::Prober;
 use axum::http::{Method, StatusCode};
 use chrono::{Duration, Utc};
 use diesel::prelude::*;
 use serde_json::json;
-use server::scheduler::Scheduler;
+use server::workers::scheduler::Scheduler;
 
 fn rules(regions: &[&str]) -> MonitorRules {
     MonitorRules {
@@ -274,7 +274,7 @@ async fn a_region_that_said_down_and_fell_silent_resolves_nothing() {
     }
     assert_eq!(s.status(monitor).await, "down", "silence is no recovery");
     assert_eq!(s.incidents(monitor).await, vec![(id, "ongoing".to_owned())]);
-    let details = app::ssr::schedule::details(
+    let details = app::ssr::monitoring::report::details(
         &mut s.app.db.conn(),
         monitors::get(&mut s.app.db.conn(), monitor).unwrap(),
         Utc::now(),

@@ -5,18 +5,18 @@
 
 use crate::common;
 
+use crate::common::db::TestDb;
 use app::model::{IncidentKind, IncidentState, MonitorInput, MonitorStatus, NewIncident, Role};
 use app::ssr::db::schema::{incidents, monitors as monitor_table};
 use app::ssr::incidents as lifecycle;
-use app::ssr::monitors::{self, MonitorRules};
-use app::ssr::probe::Prober;
+use app::ssr::monitoring::monitors::{self, MonitorRules};
+use app::ssr::monitoring::probe::Prober;
 use axum::http::{Method, StatusCode};
 use chrono::{Duration, Utc};
 use common::{TestApp, target};
 use diesel::prelude::*;
 use serde_json::json;
-use server::scheduler::Scheduler;
-use server::testing::TestDb;
+use server::workers::scheduler::Scheduler;
 
 fn rules() -> MonitorRules {
     MonitorRules { min_interval_seconds: 1, known_regions: vec!["local".into()], default_region: "local".into() }
@@ -63,7 +63,12 @@ fn incidents_of(db: &TestDb, monitor_id: i64) -> Vec<(i64, String)> {
 }
 
 fn event_kinds(db: &TestDb, incident_id: i64) -> Vec<String> {
-    lifecycle::details(&mut db.conn(), incident_id).unwrap().events.into_iter().map(|e| e.kind).collect()
+    lifecycle::details(&mut db.conn(), incident_id)
+        .unwrap()
+        .events
+        .into_iter()
+        .map(|e| e.kind.as_str().to_owned())
+        .collect()
 }
 
 async fn scheduler(db: &TestDb) -> Scheduler {
@@ -194,13 +199,13 @@ async fn maintenance_suppresses_incidents_during_its_window() {
         .execute(&mut db.conn())
         .unwrap();
     let later = Utc::now();
-    assert_eq!(lifecycle::advance_maintenance(&mut db.conn(), later).unwrap(), 1);
+    assert_eq!(lifecycle::reactions::advance_maintenance(&mut db.conn(), later).unwrap(), 1);
     let done = lifecycle::get(&mut db.conn(), window.id).unwrap();
     assert_eq!(done.state, IncidentState::Resolved);
     assert_eq!(event_kinds(&db, window.id), ["scheduled", "maintenance_started", "maintenance_completed"]);
     assert_eq!(monitors::get(&mut db.conn(), monitor.id).unwrap().status, MonitorStatus::Down);
     assert_eq!(incidents_of(&db, monitor.id).len(), 1);
-    assert_eq!(lifecycle::advance_maintenance(&mut db.conn(), later).unwrap(), 0, "each step happens once");
+    assert_eq!(lifecycle::reactions::advance_maintenance(&mut db.conn(), later).unwrap(), 0, "each step happens once");
 
     // Planned days ahead: visible as scheduled, cancellable until it starts.
     let ahead = lifecycle::create(
@@ -212,11 +217,16 @@ async fn maintenance_suppresses_incidents_during_its_window() {
     .unwrap();
     assert_eq!(ahead.state, IncidentState::Scheduled);
     assert_eq!(ahead.started_at, None);
-    let cancelled =
-        lifecycle::act(&mut db.conn(), admin.id, ahead.id, app::ssr::lifecycle::ManualAction::Cancel, Utc::now())
-            .unwrap();
+    let cancelled = lifecycle::act(
+        &mut db.conn(),
+        admin.id,
+        ahead.id,
+        app::ssr::incidents::lifecycle::ManualAction::Cancel,
+        Utc::now(),
+    )
+    .unwrap();
     assert_eq!(cancelled.state, IncidentState::Cancelled);
-    assert_eq!(lifecycle::advance_maintenance(&mut db.conn(), Utc::now() + Duration::days(4)).unwrap(), 0);
+    assert_eq!(lifecycle::reactions::advance_maintenance(&mut db.conn(), Utc::now() + Duration::days(4)).unwrap(), 0);
 }
 
 #[tokio::test]

@@ -165,9 +165,9 @@ async fn recorded_checks_are_listed_newest_first() {
         .api(Method::POST, "/api/v1/monitors", Some(&token), Some(json!({"name": "T", "url": format!("{base}/ok")})))
         .await;
     let id = created.json()["id"].as_i64().unwrap();
-    let scheduler = server::scheduler::Scheduler::new(
+    let scheduler = server::workers::scheduler::Scheduler::new(
         app.db.db.clone(),
-        app::ssr::probe::Prober::new("local").unwrap(),
+        app::ssr::monitoring::probe::Prober::new("local").unwrap(),
         "local",
         4,
     )

@@ -2,7 +2,7 @@
 //! recovery after the server and PostgreSQL were killed.
 
 use diesel::{Connection, PgConnection, RunQueryDsl};
-use server::postgres::{DATABASE, PrivatePostgres};
+use server::infra::postgres::{DATABASE, PrivatePostgres};
 use std::time::Duration;
 
 fn answers(url: &str) -> bool {
@@ -82,7 +82,7 @@ fn the_server_rides_out_its_database_dying_and_coming_back() {
         let mut conn = PgConnection::establish(&url).unwrap();
         app::ssr::db::run_migrations(&mut conn).unwrap();
         app::ssr::db::regions::ensure(&mut conn, "local").unwrap();
-        let rules = app::ssr::monitors::MonitorRules {
+        let rules = app::ssr::monitoring::monitors::MonitorRules {
             min_interval_seconds: 1,
             known_regions: vec!["local".into()],
             default_region: "local".into(),
@@ -94,7 +94,7 @@ fn the_server_rides_out_its_database_dying_and_coming_back() {
             timeout_seconds: Some(1),
             ..Default::default()
         };
-        app::ssr::monitors::create(&mut conn, &rules, input).unwrap();
+        app::ssr::monitoring::monitors::create(&mut conn, &rules, input).unwrap();
     }
     let checks = || -> Option<i64> {
         use app::ssr::db::schema::checks;

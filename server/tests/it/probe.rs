@@ -6,7 +6,7 @@ use crate::common;
 use common::target;
 
 use app::model::{FailureKind, KeywordMode, MonitorKind, StatusRanges};
-use app::ssr::probe::{ProbeResult, ProbeTarget, Prober};
+use app::ssr::monitoring::probe::{ProbeResult, ProbeTarget, Prober};
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
 

@@ -9,13 +9,13 @@
 
 use crate::common::{TestApp, target};
 use app::model::{MonitorInput, Role};
-use app::ssr::monitors::{self, MonitorRules};
-use app::ssr::probe::Prober;
+use app::ssr::monitoring::monitors::{self, MonitorRules};
+use app::ssr::monitoring::probe::Prober;
 use axum::http::{Method, StatusCode};
 use chrono::{Duration, Utc};
 use diesel::prelude::*;
 use serde_json::json;
-use server::scheduler::Scheduler;
+use server::workers::scheduler::Scheduler;
 
 /// Every route a visitor, a feed reader or a Statuspage client may read.
 const STATUSPAGE_DOCUMENTS: [&str; 8] = [
@@ -373,7 +373,7 @@ async fn time_in_planned_maintenance_is_not_downtime() {
         ))
         .execute(&mut s.app.db.conn())
         .unwrap();
-    app::ssr::retention::upkeep(&mut s.app.db.conn(), Utc::now(), 30).unwrap();
+    app::ssr::monitoring::retention::upkeep(&mut s.app.db.conn(), Utc::now(), 30).unwrap();
 
     let rollup = app::ssr::db::rollups::for_monitor(&mut s.app.db.conn(), monitor).unwrap();
     let day = rollup.iter().find(|r| r.day == yesterday.date_naive()).unwrap();
@@ -383,7 +383,7 @@ async fn time_in_planned_maintenance_is_not_downtime() {
     assert!(page.contains("100 % uptime, planned maintenance (not counted)"), "{page}");
 
     // The console's uptime leaves the window out too.
-    let details = app::ssr::schedule::details(
+    let details = app::ssr::monitoring::report::details(
         &mut s.app.db.conn(),
         monitors::get(&mut s.app.db.conn(), monitor).unwrap(),
         Utc::now(),

@@ -1,12 +1,12 @@
 //! Daily rollups of raw checks, downtime from status changes, and retention.
 
+use crate::common::db::TestDb;
 use app::model::MonitorInput;
 use app::ssr::db::rollups;
-use app::ssr::monitors::{self, MonitorRules};
-use app::ssr::retention::upkeep;
+use app::ssr::monitoring::monitors::{self, MonitorRules};
+use app::ssr::monitoring::retention::upkeep;
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::RunQueryDsl;
-use server::testing::TestDb;
 
 fn at(text: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)

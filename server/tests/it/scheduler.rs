@@ -4,14 +4,14 @@
 
 use crate::common;
 
+use crate::common::db::TestDb;
 use app::model::{MonitorInput, MonitorStatus};
 use app::ssr::db::schedule::claim_due;
-use app::ssr::monitors::{self, MonitorRules};
-use app::ssr::probe::Prober;
+use app::ssr::monitoring::monitors::{self, MonitorRules};
+use app::ssr::monitoring::probe::Prober;
 use common::target;
 use diesel::RunQueryDsl;
-use server::scheduler::Scheduler;
-use server::testing::TestDb;
+use server::workers::scheduler::Scheduler;
 
 fn rules() -> MonitorRules {
     MonitorRules { min_interval_seconds: 1, known_regions: vec!["local".into()], default_region: "local".into() }

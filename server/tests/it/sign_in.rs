@@ -3,7 +3,7 @@
 use crate::common;
 
 use app::model::Role;
-use app::ssr::auth::{self, ACCOUNT_LIMIT, SESSION_IDLE, SESSION_MAX, SESSION_RENEW_EVERY};
+use app::ssr::team::auth::{self, ACCOUNT_LIMIT, SESSION_IDLE, SESSION_MAX, SESSION_RENEW_EVERY};
 use axum::http::StatusCode;
 use chrono::{Duration, Utc};
 use common::{PASSWORD, TestApp};

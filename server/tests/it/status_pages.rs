@@ -359,16 +359,17 @@ async fn the_statuspage_api_answers_in_its_shapes() {
 /// drops the cached page, and the next request renders it again.
 #[tokio::test]
 async fn pages_are_rendered_once_per_change_and_served_compressed() {
-    use app::ssr::page_cache::{CHANGE_CHANNEL, PageCache};
+    use app::ssr::status_pages::cache::{CHANGE_CHANNEL, PageCache};
     use std::sync::Arc;
     use std::sync::atomic::{AtomicBool, Ordering};
     let cache = Arc::new(PageCache::new(std::time::Duration::from_secs(600)));
     let app = TestApp::with_page_cache(cache.clone());
     let stop = Arc::new(AtomicBool::new(false));
     let invalidate = cache.clone();
-    let listener =
-        server::listener::spawn(app.db.db.clone(), CHANGE_CHANNEL, stop.clone(), move || invalidate.invalidate())
-            .unwrap();
+    let listener = server::workers::listener::spawn(app.db.db.clone(), CHANGE_CHANNEL, stop.clone(), move || {
+        invalidate.invalidate()
+    })
+    .unwrap();
     let setup = Setup::with(app);
     let id = published_page_with_history(&setup).await;
     // Let the listener take in the notifications of the setup.

@@ -14,8 +14,8 @@ use crate::components::{
 };
 use crate::error::AppError;
 use crate::model::{
-    Comment, Impact, IncidentChanges, IncidentDetails, IncidentEvent, IncidentKind, IncidentState, IncidentUpdate,
-    UpdateStatus,
+    Comment, EventKind, Impact, IncidentChanges, IncidentDetails, IncidentEvent, IncidentKind, IncidentState,
+    IncidentUpdate, UpdateStatus,
 };
 use chrono::Utc;
 use leptos::prelude::*;
@@ -50,69 +50,69 @@ pub fn describe(event: &IncidentEvent, zone: Option<&str>) -> String {
             })
             .unwrap_or_default()
     };
-    match event.kind.as_str() {
-        "opened" if event.actor.is_none() => {
+    use EventKind as K;
+    match event.kind {
+        K::Opened if event.actor.is_none() => {
             let failure = d.get("failure").and_then(|v| v.as_str());
             match failure {
                 Some(failure) => format!("Opened: {failure} from {}: {}", text("region"), text("message")),
                 None => "Opened: the monitor is down".to_owned(),
             }
         }
-        "opened" => "Opened".to_owned(),
-        "scheduled" => {
+        K::Opened => "Opened".to_owned(),
+        K::Scheduled => {
             format!("Maintenance scheduled from {} to {}", time(d.get("scheduled_start")), time(d.get("scheduled_end")))
         }
-        "region_down" => format!("Region {} says down: {}", text("region"), text("message")),
-        "region_up" => format!("Region {} says up again", text("region")),
-        "status_changed" => format!("Monitor status {} → {}", text("from"), text("to")),
-        "impact_changed" => format!(
+        K::RegionDown => format!("Region {} says down: {}", text("region"), text("message")),
+        K::RegionUp => format!("Region {} says up again", text("region")),
+        K::StatusChanged => format!("Monitor status {} → {}", text("from"), text("to")),
+        K::ImpactChanged => format!(
             "Impact changed from {} to {}",
             Impact::parse(&text("from")).map_or("?", Impact::label),
             Impact::parse(&text("to")).map_or("?", Impact::label)
         ),
-        "title_changed" => format!("Title changed from “{}” to “{}”", text("from"), text("to")),
-        "public_title_changed" => match d.get("to").and_then(|v| v.as_str()) {
+        K::TitleChanged => format!("Title changed from “{}” to “{}”", text("from"), text("to")),
+        K::PublicTitleChanged => match d.get("to").and_then(|v| v.as_str()) {
             Some(to) => format!("Public title set to “{to}”"),
             None => "Public title cleared: status pages make one".to_owned(),
         },
-        "details_changed" => "Details edited".to_owned(),
-        "monitors_changed" => match (ids("added"), ids("removed")) {
+        K::DetailsChanged => "Details edited".to_owned(),
+        K::MonitorsChanged => match (ids("added"), ids("removed")) {
             (added, removed) if removed.is_empty() => format!("Monitors added: {added}"),
             (added, removed) if added.is_empty() => format!("Monitors removed: {removed}"),
             (added, removed) => format!("Monitors added: {added}; removed: {removed}"),
         },
-        "window_changed" => format!("Window moved from {} to {}", window("from"), window("to")),
-        "comment_added" => "Comment added".to_owned(),
-        "comment_edited" => "Comment edited".to_owned(),
-        "comment_deleted" if d.get("author").is_some() => {
+        K::WindowChanged => format!("Window moved from {} to {}", window("from"), window("to")),
+        K::CommentAdded => "Comment added".to_owned(),
+        K::CommentEdited => "Comment edited".to_owned(),
+        K::CommentDeleted if d.get("author").is_some() => {
             format!("Comment by {} deleted", d.get("author").and_then(|v| v.as_str()).unwrap_or("a former member"))
         }
-        "comment_deleted" => "Comment deleted".to_owned(),
-        "update_published" => format!("Update published ({})", text("status")),
-        "update_edited" => "Update corrected".to_owned(),
-        "update_deleted" => format!("Update deleted ({})", text("status")),
-        "alert_delivered" => format!("Alert delivered: {}", text("summary")),
-        "alert_failed" => format!("Alert failed: {}", text("summary")),
-        "alert_suppressed" => format!("Alert suppressed: {}", text("summary")),
-        "alert_muted" => format!("Alert muted: {}", text("summary")),
-        "maintenance_started" => "Maintenance started".to_owned(),
-        "maintenance_completed" => "Maintenance completed".to_owned(),
-        "cancelled" => "Maintenance cancelled".to_owned(),
-        "resolved" if text("reason") == "monitor_deleted" => {
+        K::CommentDeleted => "Comment deleted".to_owned(),
+        K::UpdatePublished => format!("Update published ({})", text("status")),
+        K::UpdateEdited => "Update corrected".to_owned(),
+        K::UpdateDeleted => format!("Update deleted ({})", text("status")),
+        K::AlertDelivered => format!("Alert delivered: {}", text("summary")),
+        K::AlertFailed => format!("Alert failed: {}", text("summary")),
+        K::AlertSuppressed => format!("Alert suppressed: {}", text("summary")),
+        K::AlertMuted => format!("Alert muted: {}", text("summary")),
+        K::MaintenanceStarted => "Maintenance started".to_owned(),
+        K::MaintenanceCompleted => "Maintenance completed".to_owned(),
+        K::Cancelled => "Maintenance cancelled".to_owned(),
+        K::Resolved if text("reason") == "monitor_deleted" => {
             "Resolved automatically: the monitor was deleted".to_owned()
         }
-        "resolved" if d.get("automatically").and_then(|v| v.as_bool()) == Some(true) => {
+        K::Resolved if d.get("automatically").and_then(|v| v.as_bool()) == Some(true) => {
             "Resolved automatically: the monitor is up again".to_owned()
         }
-        "resolved" if text("standing") == "outage_closed" => {
+        K::Resolved if text("standing") == "outage_closed" => {
             "Resolved while the monitor still fails: no new incident until it has recovered".to_owned()
         }
-        "resolved" => "Resolved".to_owned(),
-        "reopened" if text("standing") == "held_open" => {
+        K::Resolved => "Resolved".to_owned(),
+        K::Reopened if text("standing") == "held_open" => {
             "Reopened: stays open until resolved by hand, or the monitor goes down and recovers".to_owned()
         }
-        "reopened" => "Reopened".to_owned(),
-        other => other.replace('_', " "),
+        K::Reopened => "Reopened".to_owned(),
     }
 }
 
@@ -219,7 +219,7 @@ pub fn IncidentPage() -> impl IntoView {
                     view! {
                         <ol class="timeline">
                             {events.into_iter().map(|event| {
-                                let (kind, at) = (event.kind.clone(), event.at);
+                                let (kind, at) = (event.kind.as_str(), event.at);
                                 let actor = event.actor.as_ref().map_or_else(|| "system".to_owned(), |a| a.name.clone());
                                 view! {
                                     <li data-event=kind>

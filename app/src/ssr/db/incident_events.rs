@@ -2,6 +2,7 @@
 //! name as it was then, so it stays after the member is removed.
 
 use super::schema::{incident_events as events, users};
+use crate::model::EventKind;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
@@ -9,7 +10,7 @@ pub fn insert(
     conn: &mut PgConnection,
     incident_id: i64,
     at: DateTime<Utc>,
-    kind: &str,
+    kind: EventKind,
     actor_id: Option<i64>,
     details: &serde_json::Value,
 ) -> QueryResult<usize> {
@@ -17,7 +18,7 @@ pub fn insert(
         .values((
             events::incident_id.eq(incident_id),
             events::at.eq(at),
-            events::kind.eq(kind),
+            events::kind.eq(kind.as_str()),
             events::actor_id.eq(actor_id),
             events::actor_name.eq(name_of(actor_id)),
             events::details.eq(details),
@@ -41,7 +42,7 @@ pub fn who(id: Option<i64>, name: Option<String>) -> Option<(i64, String)> {
 }
 
 /// `(id, at, kind, actor (id, name), details)`.
-pub type EventRow = (i64, DateTime<Utc>, String, Option<(i64, String)>, serde_json::Value);
+pub type EventRow = (i64, DateTime<Utc>, EventKind, Option<(i64, String)>, serde_json::Value);
 
 /// An incident's timeline, oldest first.
 pub fn for_incident(conn: &mut PgConnection, incident_id: i64) -> QueryResult<Vec<EventRow>> {
@@ -51,5 +52,14 @@ pub fn for_incident(conn: &mut PgConnection, incident_id: i64) -> QueryResult<Ve
         .order((events::at.asc(), events::id.asc()))
         .select((events::id, events::at, events::kind, events::actor_id, events::actor_name, events::details))
         .load(conn)?;
-    Ok(rows.into_iter().map(|(id, at, kind, actor, name, details)| (id, at, kind, who(actor, name), details)).collect())
+    Ok(rows
+        .into_iter()
+        .filter_map(|(id, at, kind, actor, name, details)| {
+            let Some(kind) = EventKind::parse(&kind) else {
+                tracing::error!(event_id = id, kind, "unexpected event kind stored");
+                return None;
+            };
+            Some((id, at, kind, who(actor, name), details))
+        })
+        .collect())
 }

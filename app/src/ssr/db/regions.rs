@@ -23,6 +23,11 @@ pub fn find_by_names(conn: &mut PgConnection, names: &[String]) -> QueryResult<V
     regions::table.filter(regions::name.eq_any(names)).select((regions::id, regions::name)).load(conn)
 }
 
+/// A region's name.
+pub fn name(conn: &mut PgConnection, id: i64) -> QueryResult<String> {
+    regions::table.find(id).select(regions::name).first(conn)
+}
+
 pub fn find_id(conn: &mut PgConnection, name: &str) -> QueryResult<Option<i64>> {
     regions::table.filter(regions::name.eq(name)).select(regions::id).first(conn).optional()
 }

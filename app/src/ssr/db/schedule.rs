@@ -3,7 +3,7 @@
 //! `monitor_status_changes`).
 
 use super::schema::{checks, monitor_region_state as state, monitor_status_changes, monitors};
-use crate::ssr::confirmation::{RegionState, RegionVerdict};
+use crate::ssr::monitoring::confirmation::{RegionState, RegionVerdict};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Timestamptz};

@@ -2,10 +2,12 @@
 //! helpers to call it like a browser or an API client would.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+pub mod db;
 pub mod process;
 pub mod receiver;
 pub mod target;
 
+use crate::common::db::TestDb;
 use app::model::{Role, User};
 use app::ssr::AppState;
 use app::ssr::team::{self, NewMember};
@@ -13,7 +15,6 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
-use server::testing::TestDb;
 use std::net::SocketAddr;
 use tower::ServiceExt;
 
@@ -61,23 +62,23 @@ impl TestApp {
     }
 
     /// With a page cache for public pages, as `vigie serve` has.
-    pub fn with_page_cache(cache: std::sync::Arc<app::ssr::page_cache::PageCache>) -> Self {
+    pub fn with_page_cache(cache: std::sync::Arc<app::ssr::status_pages::cache::PageCache>) -> Self {
         Self::build(false, Some(cache))
     }
 
-    fn build(secure: bool, page_cache: Option<std::sync::Arc<app::ssr::page_cache::PageCache>>) -> Self {
+    fn build(secure: bool, page_cache: Option<std::sync::Arc<app::ssr::status_pages::cache::PageCache>>) -> Self {
         let db = TestDb::new();
         app::ssr::db::regions::ensure(&mut db.conn(), "local").unwrap();
         let state = AppState {
             db: db.db.clone(),
             secure_cookies: secure,
             monitor_settings: Default::default(),
-            prober: app::ssr::probe::Prober::new("local").unwrap(),
+            prober: app::ssr::monitoring::probe::Prober::new("local").unwrap(),
             public_url: None,
             page_cache,
             notifier: test_notifier(None),
         };
-        let router = server::router::router(state, server::leptos_options("127.0.0.1:3000".parse().unwrap()));
+        let router = server::http::router::router(state, server::leptos_options("127.0.0.1:3000".parse().unwrap()));
         Self { db, router }
     }
 
@@ -231,8 +232,8 @@ pub fn alert_on_every_incident(conn: &mut diesel::PgConnection, url: &str) {
 
 /// A notifier with a short attempt time limit, sending email through
 /// `smtp_url` when given.
-pub fn test_notifier(smtp_url: Option<String>) -> app::ssr::notify::Notifier {
-    app::ssr::notify::Notifier::new(&app::ssr::notify::AlertSettings {
+pub fn test_notifier(smtp_url: Option<String>) -> app::ssr::alerts::notify::Notifier {
+    app::ssr::alerts::notify::Notifier::new(&app::ssr::alerts::notify::AlertSettings {
         public_url: Some("http://vigie.test".to_owned()),
         smtp_url,
         smtp_from: Some("Vigie <vigie@vigie.test>".to_owned()),

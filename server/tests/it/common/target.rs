@@ -78,7 +78,7 @@ pub async fn resetting_port() -> u16 {
 
 /// An HTTPS target whose certificate is self-signed, expired if asked.
 pub async fn tls_target(expired: bool) -> SocketAddr {
-    app::ssr::probe::install_crypto();
+    app::ssr::monitoring::probe::install_crypto();
     let mut params = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()]).unwrap();
     if expired {
         params.not_before = rcgen::date_time_ymd(2020, 1, 1);

@@ -1,0 +1,512 @@
+//! Monitors: the rules for a valid definition (a pure function, unit tested)
+//! and the operations the console and the REST API share.
+
+use super::read;
+use crate::error::AppError;
+use crate::model::{KeywordMode, Monitor, MonitorInput, MonitorKind, StatusRanges};
+use crate::ssr::db::{monitors as db, regions};
+use diesel::prelude::*;
+use std::collections::BTreeMap;
+
+pub const NAME_MAX: usize = 100;
+pub const URL_MAX: usize = 2048;
+pub const HOST_MAX: usize = 253;
+pub const HEADERS_MAX: usize = 20;
+pub const HEADER_NAME_MAX: usize = 100;
+pub const HEADER_VALUE_MAX: usize = 1000;
+pub const BODY_MAX: usize = 64 * 1024;
+pub const KEYWORD_MAX: usize = 200;
+pub const REGIONS_MAX: usize = 20;
+pub const INTERVAL_MAX: u32 = 3600;
+pub const TIMEOUT_MAX: u32 = 30;
+pub const METHODS: [&str; 7] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
+
+/// Settings the rules depend on.
+#[derive(Debug, Clone)]
+pub struct MonitorRules {
+    /// The shortest interval allowed (`VIGIE_MIN_INTERVAL_SECONDS`, 30 by default).
+    pub min_interval_seconds: u32,
+    /// Regions that exist.
+    pub known_regions: Vec<String>,
+    /// Used when the caller names no region.
+    pub default_region: String,
+}
+
+/// A complete monitor definition, before or after validation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MonitorSpec {
+    pub name: String,
+    pub kind: MonitorKind,
+    pub url: Option<String>,
+    pub host: Option<String>,
+    pub port: Option<u32>,
+    pub method: String,
+    pub headers: BTreeMap<String, String>,
+    pub body: Option<String>,
+    pub accepted_status: String,
+    pub keyword: Option<String>,
+    pub keyword_mode: KeywordMode,
+    pub follow_redirects: bool,
+    pub interval_seconds: u32,
+    pub timeout_seconds: u32,
+    pub regions: Vec<String>,
+    pub region_threshold: u32,
+    pub incident_confirmations: u32,
+    pub recovery_confirmations: u32,
+    pub ssl_expiry_days: u32,
+}
+
+impl MonitorSpec {
+    /// The defaults a new monitor starts from.
+    pub fn defaults(rules: &MonitorRules) -> Self {
+        let interval_seconds = rules.min_interval_seconds.max(60);
+        Self {
+            name: String::new(),
+            kind: MonitorKind::Http,
+            url: None,
+            host: None,
+            port: None,
+            method: "GET".to_owned(),
+            headers: BTreeMap::new(),
+            body: None,
+            accepted_status: "200-299".to_owned(),
+            keyword: None,
+            keyword_mode: KeywordMode::Contains,
+            follow_redirects: true,
+            interval_seconds,
+            timeout_seconds: 10.min(interval_seconds),
+            regions: vec![rules.default_region.clone()],
+            region_threshold: 1,
+            incident_confirmations: 3,
+            recovery_confirmations: 2,
+            ssl_expiry_days: 14,
+        }
+    }
+
+    pub fn of(monitor: &Monitor) -> Self {
+        Self {
+            name: monitor.name.clone(),
+            kind: monitor.kind,
+            url: monitor.url.clone(),
+            host: monitor.host.clone(),
+            port: monitor.port.map(u32::from),
+            method: monitor.method.clone(),
+            headers: monitor.headers.clone(),
+            body: monitor.body.clone(),
+            accepted_status: monitor.accepted_status.clone(),
+            keyword: monitor.keyword.clone(),
+            keyword_mode: monitor.keyword_mode,
+            follow_redirects: monitor.follow_redirects,
+            interval_seconds: monitor.interval_seconds,
+            timeout_seconds: monitor.timeout_seconds,
+            regions: monitor.regions.clone(),
+            region_threshold: monitor.region_threshold,
+            incident_confirmations: monitor.incident_confirmations,
+            recovery_confirmations: monitor.recovery_confirmations,
+            ssl_expiry_days: monitor.ssl_expiry_days,
+        }
+    }
+
+    /// Overlays what the caller set.
+    pub fn apply(mut self, input: MonitorInput) -> Self {
+        macro_rules! set {
+            ($($field:ident),*) => { $( if let Some(value) = input.$field { self.$field = value; } )* };
+        }
+        set!(name, kind, method, headers, accepted_status, keyword_mode, follow_redirects, interval_seconds);
+        set!(timeout_seconds, regions, region_threshold, incident_confirmations, recovery_confirmations);
+        set!(ssl_expiry_days);
+        if input.url.is_some() {
+            self.url = input.url;
+        }
+        if input.host.is_some() {
+            self.host = input.host;
+        }
+        if input.port.is_some() {
+            self.port = input.port;
+        }
+        // An empty body or keyword clears it.
+        if let Some(body) = input.body {
+            self.body = Some(body).filter(|b| !b.is_empty());
+        }
+        if let Some(keyword) = input.keyword {
+            self.keyword = Some(keyword).filter(|k| !k.trim().is_empty());
+        }
+        self
+    }
+
+    /// Checks every field; the first problem found is returned with its field.
+    pub fn validate(mut self, rules: &MonitorRules) -> Result<Self, AppError> {
+        self.name = crate::ssr::text::required_line("name", &self.name, NAME_MAX, "Enter a name.")?;
+        match self.kind {
+            MonitorKind::Http => {
+                let url = self.url.as_deref().map(str::trim).unwrap_or_default().to_owned();
+                self.url = Some(check_url(&url)?);
+                self.host = None;
+                self.port = None;
+            }
+            MonitorKind::Tcp => {
+                let host = self.host.as_deref().map(str::trim).unwrap_or_default().to_owned();
+                self.host = Some(check_host(&host)?);
+                match self.port {
+                    Some(port) if (1..=65535).contains(&port) => {}
+                    Some(_) => return Err(AppError::validation("port", "Use a port from 1 to 65535.")),
+                    None => return Err(AppError::validation("port", "Enter the port to connect to.")),
+                }
+                self.url = None;
+            }
+        }
+        self.method = self.method.trim().to_uppercase();
+        if !METHODS.contains(&self.method.as_str()) {
+            return Err(AppError::validation("method", format!("Use one of {}.", METHODS.join(", "))));
+        }
+        check_headers(&self.headers)?;
+        if self.body.as_ref().is_some_and(|b| b.len() > BODY_MAX) {
+            return Err(AppError::validation("body", format!("At most {} KiB.", BODY_MAX / 1024)));
+        }
+        self.accepted_status = StatusRanges::parse(&self.accepted_status)
+            .map_err(|message| AppError::validation("accepted_status", message))?
+            .to_string();
+        if let Some(keyword) = &self.keyword
+            && (keyword.chars().count() > KEYWORD_MAX || keyword.contains(['\r', '\n']))
+        {
+            return Err(AppError::validation("keyword", format!("One line of at most {KEYWORD_MAX} characters.")));
+        }
+        let min = rules.min_interval_seconds;
+        if !(min..=INTERVAL_MAX).contains(&self.interval_seconds) {
+            return Err(AppError::validation("interval_seconds", format!("Use {min} to {INTERVAL_MAX} seconds.")));
+        }
+        if !(1..=TIMEOUT_MAX).contains(&self.timeout_seconds) {
+            return Err(AppError::validation("timeout_seconds", format!("Use 1 to {TIMEOUT_MAX} seconds.")));
+        }
+        if self.timeout_seconds > self.interval_seconds {
+            return Err(AppError::validation("timeout_seconds", "The timeout cannot be longer than the interval."));
+        }
+        self.regions = self.regions.iter().map(|r| r.trim().to_owned()).collect();
+        self.regions.sort();
+        self.regions.dedup();
+        if self.regions.is_empty() || self.regions.len() > REGIONS_MAX {
+            return Err(AppError::validation("regions", format!("Choose 1 to {REGIONS_MAX} regions.")));
+        }
+        if let Some(unknown) = self.regions.iter().find(|r| !rules.known_regions.contains(r)) {
+            return Err(AppError::validation("regions", format!("There is no region named `{unknown}`.")));
+        }
+        let regions = self.regions.len() as u32;
+        if !(1..=regions).contains(&self.region_threshold) {
+            return Err(AppError::validation(
+                "region_threshold",
+                format!("Use 1 to {regions} (the number of regions)."),
+            ));
+        }
+        for (field, value) in [
+            ("incident_confirmations", self.incident_confirmations),
+            ("recovery_confirmations", self.recovery_confirmations),
+        ] {
+            if !(1..=5).contains(&value) {
+                return Err(AppError::validation(field, "Use 1 to 5 checks."));
+            }
+        }
+        if !(1..=365).contains(&self.ssl_expiry_days) {
+            return Err(AppError::validation("ssl_expiry_days", "Use 1 to 365 days."));
+        }
+        Ok(self)
+    }
+}
+
+fn check_url(url: &str) -> Result<String, AppError> {
+    if url.is_empty() {
+        return Err(AppError::validation("url", "Enter the URL to probe."));
+    }
+    if url.len() > URL_MAX {
+        return Err(AppError::validation("url", format!("At most {URL_MAX} characters.")));
+    }
+    let parsed = url::Url::parse(url).map_err(|e| {
+        AppError::validation("url", format!("Not a valid URL ({e}); write it like https://example.com/health."))
+    })?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(AppError::validation("url", "Use an http:// or https:// URL."));
+    }
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err(AppError::validation("url", "The URL needs a host."));
+    }
+    Ok(parsed.to_string())
+}
+
+fn check_host(host: &str) -> Result<String, AppError> {
+    if host.is_empty() {
+        return Err(AppError::validation("host", "Enter the host to connect to."));
+    }
+    let valid = host.len() <= HOST_MAX
+        && !host.contains("://")
+        && host.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']' | '_'));
+    if !valid {
+        return Err(AppError::validation("host", "Use a host name or an IP address, without a scheme or port."));
+    }
+    Ok(host.to_lowercase())
+}
+
+fn check_headers(headers: &BTreeMap<String, String>) -> Result<(), AppError> {
+    if headers.len() > HEADERS_MAX {
+        return Err(AppError::validation("headers", format!("At most {HEADERS_MAX} headers.")));
+    }
+    let is_token = |name: &str| name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b));
+    for (name, value) in headers {
+        if name.is_empty() || name.len() > HEADER_NAME_MAX || !is_token(name) {
+            return Err(AppError::validation("headers", format!("`{name}` is not a valid header name.")));
+        }
+        if value.len() > HEADER_VALUE_MAX || value.chars().any(|c| c.is_control() && c != '\t') {
+            return Err(AppError::validation(
+                "headers",
+                format!("The value of {name} must be one line of at most {HEADER_VALUE_MAX} characters."),
+            ));
+        }
+    }
+    Ok(())
+}
+
+// ---- operations ---------------------------------------------------------------
+
+fn one(conn: &mut PgConnection, row: Option<db::MonitorRow>) -> Result<Monitor, AppError> {
+    let row = row.ok_or_else(|| AppError::not_found("monitor"))?;
+    read::with_regions(conn, vec![row])?.pop().ok_or(AppError::Internal)
+}
+
+/// The rules with the regions that exist now.
+pub fn rules(conn: &mut PgConnection, min_interval_seconds: u32, default_region: &str) -> QueryResult<MonitorRules> {
+    Ok(MonitorRules {
+        min_interval_seconds,
+        known_regions: regions::list_names(conn)?,
+        default_region: default_region.to_owned(),
+    })
+}
+
+fn store(conn: &mut PgConnection, id: Option<i64>, spec: &MonitorSpec) -> Result<Monitor, AppError> {
+    let fields = db::MonitorFields {
+        name: &spec.name,
+        kind: spec.kind.as_str(),
+        url: spec.url.as_deref(),
+        host: spec.host.as_deref(),
+        port: spec.port.map(|p| p as i32),
+        method: &spec.method,
+        headers: serde_json::to_value(&spec.headers).map_err(|_| AppError::Internal)?,
+        body: spec.body.as_deref(),
+        accepted_status: &spec.accepted_status,
+        keyword: spec.keyword.as_deref(),
+        keyword_mode: spec.keyword_mode.as_str(),
+        follow_redirects: spec.follow_redirects,
+        interval_seconds: spec.interval_seconds as i32,
+        timeout_seconds: spec.timeout_seconds as i32,
+        region_threshold: spec.region_threshold as i32,
+        incident_confirmations: spec.incident_confirmations as i32,
+        recovery_confirmations: spec.recovery_confirmations as i32,
+        ssl_expiry_days: spec.ssl_expiry_days as i32,
+    };
+    conn.transaction(|conn| {
+        let row = match id {
+            Some(id) => db::update(conn, id, &fields)?.ok_or_else(|| AppError::not_found("monitor"))?,
+            None => db::insert(conn, &fields)?,
+        };
+        let region_ids: Vec<i64> = regions::find_by_names(conn, &spec.regions)?.into_iter().map(|(id, _)| id).collect();
+        db::set_regions(conn, row.id, &region_ids)?;
+        one(conn, Some(row))
+    })
+}
+
+pub fn create(conn: &mut PgConnection, rules: &MonitorRules, input: MonitorInput) -> Result<Monitor, AppError> {
+    let spec = MonitorSpec::defaults(rules).apply(input).validate(rules)?;
+    store(conn, None, &spec)
+}
+
+pub fn update(
+    conn: &mut PgConnection,
+    rules: &MonitorRules,
+    id: i64,
+    input: MonitorInput,
+) -> Result<Monitor, AppError> {
+    let current = get(conn, id)?;
+    let spec = MonitorSpec::of(&current).apply(input).validate(rules)?;
+    store(conn, Some(id), &spec)
+}
+
+pub fn get(conn: &mut PgConnection, id: i64) -> Result<Monitor, AppError> {
+    let row = db::find(conn, id)?;
+    one(conn, row)
+}
+
+pub fn list(conn: &mut PgConnection) -> Result<Vec<Monitor>, AppError> {
+    let rows = db::list(conn)?;
+    Ok(read::with_regions(conn, rows)?)
+}
+
+pub fn delete(conn: &mut PgConnection, id: i64) -> Result<(), AppError> {
+    conn.transaction(|conn| {
+        crate::ssr::incidents::reactions::on_monitor_deleted(conn, id, chrono::Utc::now())?;
+        if db::delete(conn, id)? == 0 {
+            return Err(AppError::not_found("monitor"));
+        }
+        Ok(())
+    })
+}
+
+pub fn set_paused(conn: &mut PgConnection, id: i64, paused: bool) -> Result<Monitor, AppError> {
+    let row = db::set_paused(conn, id, paused)?;
+    one(conn, row)
+}
+
+/// Checks a monitor once, now, from this server's region (nothing is stored).
+pub async fn check_now(state: &crate::ssr::AppState, id: i64) -> Result<crate::model::Check, AppError> {
+    let monitor = state.db.run(move |conn| get(conn, id)).await?;
+    let result = state.prober.probe(&crate::ssr::monitoring::probe::ProbeTarget::of(&monitor)).await;
+    Ok(result.into_check(&state.monitor_settings.region))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rules() -> MonitorRules {
+        MonitorRules {
+            min_interval_seconds: 30,
+            known_regions: vec!["local".to_owned(), "eu-west".to_owned()],
+            default_region: "local".to_owned(),
+        }
+    }
+
+    fn http(url: &str) -> MonitorInput {
+        MonitorInput { name: Some("Site".to_owned()), url: Some(url.to_owned()), ..Default::default() }
+    }
+
+    fn field_of(input: MonitorInput) -> String {
+        let error = MonitorSpec::defaults(&rules()).apply(input).validate(&rules()).unwrap_err();
+        error.field().unwrap_or("none").to_owned()
+    }
+
+    #[test]
+    fn a_minimal_http_monitor_takes_the_defaults() {
+        let spec = MonitorSpec::defaults(&rules()).apply(http("https://example.com")).validate(&rules()).unwrap();
+        assert_eq!(spec.url.as_deref(), Some("https://example.com/"));
+        assert_eq!((spec.interval_seconds, spec.timeout_seconds), (60, 10));
+        assert_eq!((spec.incident_confirmations, spec.recovery_confirmations), (3, 2));
+        assert_eq!(spec.regions, vec!["local"]);
+        assert_eq!(spec.accepted_status, "200-299");
+        assert_eq!(spec.method, "GET");
+    }
+
+    #[test]
+    fn each_bad_field_is_named() {
+        let cases: Vec<(MonitorInput, &str)> = vec![
+            (MonitorInput { name: Some(" ".into()), ..http("https://example.com") }, "name"),
+            (http(""), "url"),
+            (http("ftp://example.com"), "url"),
+            (http("not a url"), "url"),
+            (MonitorInput { method: Some("BREW".into()), ..http("https://example.com") }, "method"),
+            (MonitorInput { accepted_status: Some("200-".into()), ..http("https://example.com") }, "accepted_status"),
+            (MonitorInput { interval_seconds: Some(10), ..http("https://example.com") }, "interval_seconds"),
+            (MonitorInput { interval_seconds: Some(3601), ..http("https://example.com") }, "interval_seconds"),
+            (MonitorInput { timeout_seconds: Some(0), ..http("https://example.com") }, "timeout_seconds"),
+            (MonitorInput { timeout_seconds: Some(31), ..http("https://example.com") }, "timeout_seconds"),
+            (
+                MonitorInput { interval_seconds: Some(30), timeout_seconds: Some(30), ..http("https://example.com") },
+                "none",
+            ),
+            (MonitorInput { regions: Some(vec![]), ..http("https://example.com") }, "regions"),
+            (MonitorInput { regions: Some(vec!["mars".into()]), ..http("https://example.com") }, "regions"),
+            (MonitorInput { region_threshold: Some(2), ..http("https://example.com") }, "region_threshold"),
+            (MonitorInput { incident_confirmations: Some(6), ..http("https://example.com") }, "incident_confirmations"),
+            (MonitorInput { recovery_confirmations: Some(0), ..http("https://example.com") }, "recovery_confirmations"),
+            (MonitorInput { ssl_expiry_days: Some(0), ..http("https://example.com") }, "ssl_expiry_days"),
+            (MonitorInput { keyword: Some("two\nlines".into()), ..http("https://example.com") }, "keyword"),
+            (MonitorInput { body: Some("x".repeat(BODY_MAX + 1)), ..http("https://example.com") }, "body"),
+            (
+                MonitorInput {
+                    headers: Some([("Bad Name".to_owned(), "x".to_owned())].into()),
+                    ..http("https://example.com")
+                },
+                "headers",
+            ),
+            (
+                MonitorInput {
+                    headers: Some([("X-Ok".to_owned(), "line\r\nInjected: 1".to_owned())].into()),
+                    ..http("https://example.com")
+                },
+                "headers",
+            ),
+            (MonitorInput { kind: Some(MonitorKind::Tcp), name: Some("Db".into()), ..Default::default() }, "host"),
+            (
+                MonitorInput {
+                    kind: Some(MonitorKind::Tcp),
+                    name: Some("Db".into()),
+                    host: Some("db.internal".into()),
+                    ..Default::default()
+                },
+                "port",
+            ),
+            (
+                MonitorInput {
+                    kind: Some(MonitorKind::Tcp),
+                    name: Some("Db".into()),
+                    host: Some("tcp://db".into()),
+                    port: Some(5432),
+                    ..Default::default()
+                },
+                "host",
+            ),
+            (
+                MonitorInput {
+                    kind: Some(MonitorKind::Tcp),
+                    name: Some("Db".into()),
+                    host: Some("db".into()),
+                    port: Some(70000),
+                    ..Default::default()
+                },
+                "port",
+            ),
+        ];
+        for (input, field) in cases {
+            let described = format!("{input:?}");
+            if field == "none" {
+                assert!(MonitorSpec::defaults(&rules()).apply(input).validate(&rules()).is_ok(), "{described}");
+            } else {
+                assert_eq!(field_of(input), field, "{described}");
+            }
+        }
+    }
+
+    #[test]
+    fn a_tcp_monitor_keeps_host_and_port_only() {
+        let input = MonitorInput {
+            kind: Some(MonitorKind::Tcp),
+            name: Some("Db".into()),
+            host: Some("DB.internal".into()),
+            port: Some(5432),
+            url: Some("https://ignored.example".into()),
+            regions: Some(vec!["eu-west".into(), "local".into(), "local".into()]),
+            region_threshold: Some(2),
+            ..Default::default()
+        };
+        let spec = MonitorSpec::defaults(&rules()).apply(input).validate(&rules()).unwrap();
+        assert_eq!((spec.host.as_deref(), spec.port, spec.url), (Some("db.internal"), Some(5432), None));
+        assert_eq!(spec.regions, vec!["eu-west", "local"]);
+    }
+
+    #[test]
+    fn the_minimum_interval_follows_the_setting() {
+        let mut fast = rules();
+        fast.min_interval_seconds = 1;
+        let input = MonitorInput { interval_seconds: Some(1), timeout_seconds: Some(1), ..http("http://127.0.0.1:9") };
+        assert!(MonitorSpec::defaults(&fast).apply(input.clone()).validate(&fast).is_ok());
+        assert!(MonitorSpec::defaults(&rules()).apply(input).validate(&rules()).is_err());
+    }
+
+    #[test]
+    fn empty_keyword_and_body_clear_them() {
+        let base = MonitorSpec::defaults(&rules()).apply(MonitorInput {
+            keyword: Some("ok".into()),
+            body: Some("{}".into()),
+            ..http("https://example.com")
+        });
+        assert_eq!(base.keyword.as_deref(), Some("ok"));
+        let cleared =
+            base.apply(MonitorInput { keyword: Some(" ".into()), body: Some(String::new()), ..Default::default() });
+        assert_eq!((cleared.keyword, cleared.body), (None, None));
+    }
+}

@@ -1,0 +1,60 @@
+//! Monitors as the rest of the server reads them: stored rows made into the
+//! model, with their regions. Shared by the team's side (`monitors`), the
+//! recording of results, the monitor page and the incident reactions, so
+//! that none of them has to call another's module to load a monitor.
+
+use crate::model::{KeywordMode, Monitor, MonitorKind, MonitorStatus};
+use crate::ssr::db::monitors as db;
+use diesel::prelude::*;
+
+pub fn to_model(row: db::MonitorRow, regions: Vec<String>) -> Monitor {
+    let status = if row.paused {
+        MonitorStatus::Paused
+    } else {
+        MonitorStatus::parse(&row.status).unwrap_or(MonitorStatus::Pending)
+    };
+    Monitor {
+        id: row.id,
+        name: row.name,
+        kind: if row.kind == "tcp" { MonitorKind::Tcp } else { MonitorKind::Http },
+        url: row.url,
+        host: row.host,
+        port: row.port.and_then(|p| u16::try_from(p).ok()),
+        method: row.method,
+        headers: serde_json::from_value(row.headers).unwrap_or_default(),
+        body: row.body,
+        accepted_status: row.accepted_status,
+        keyword: row.keyword,
+        keyword_mode: if row.keyword_mode == "absent" { KeywordMode::Absent } else { KeywordMode::Contains },
+        follow_redirects: row.follow_redirects,
+        interval_seconds: row.interval_seconds.unsigned_abs(),
+        timeout_seconds: row.timeout_seconds.unsigned_abs(),
+        regions,
+        region_threshold: row.region_threshold.unsigned_abs(),
+        incident_confirmations: row.incident_confirmations.unsigned_abs(),
+        recovery_confirmations: row.recovery_confirmations.unsigned_abs(),
+        ssl_expiry_days: row.ssl_expiry_days.unsigned_abs(),
+        paused: row.paused,
+        status,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    }
+}
+
+/// The monitors behind these ids (those that still exist), with their regions.
+pub fn load(conn: &mut PgConnection, ids: &[i64]) -> QueryResult<Vec<Monitor>> {
+    let rows = db::find_many(conn, ids)?;
+    with_regions(conn, rows)
+}
+
+pub fn with_regions(conn: &mut PgConnection, rows: Vec<db::MonitorRow>) -> QueryResult<Vec<Monitor>> {
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let mut names = db::region_names(conn, &ids)?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let regions = names.remove(&row.id).unwrap_or_default();
+            to_model(row, regions)
+        })
+        .collect())
+}

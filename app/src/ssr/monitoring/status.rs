@@ -1,0 +1,45 @@
+//! A monitor's status, derived from its regions' votes (a region silent for
+//! three intervals casts no vote unless it last said down; an ongoing
+//! maintenance overrides them) and stored with its change. What a change
+//! means for the monitor's incident is the caller's to hand on.
+
+use super::confirmation::{has_coverage, monitor_status, vote};
+use crate::model::{Monitor, MonitorStatus};
+use crate::ssr::db::incidents as incident_rows;
+use crate::ssr::db::schedule;
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+
+/// A stored status change, and whether a person had closed the monitor's
+/// outage (see `incidents::lifecycle::Standing`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Change {
+    pub from: MonitorStatus,
+    pub to: MonitorStatus,
+    pub outage_closed: bool,
+}
+
+/// Derives the monitor's status as of `now` and stores it if it changed, as
+/// of `at`, in the caller's transaction (the status row stays locked).
+pub fn settle(
+    conn: &mut PgConnection,
+    monitor: &Monitor,
+    now: DateTime<Utc>,
+    at: DateTime<Utc>,
+) -> QueryResult<Option<Change>> {
+    let Some(stored) = schedule::lock_status(conn, monitor.id)? else { return Ok(None) };
+    let votes: Vec<_> = schedule::verdicts(conn, monitor.id)?
+        .into_iter()
+        .map(|(verdict, last)| vote(verdict, has_coverage(last, now, monitor.interval_seconds)))
+        .collect();
+    let maintenance = incident_rows::in_maintenance(conn, monitor.id)?;
+    // Pausing is shown from the monitor's flag; the stored status stays the
+    // last one derived, so resuming picks up from there.
+    let status = monitor_status(false, maintenance, &votes, monitor.region_threshold);
+    if stored.status == status.as_str() {
+        return Ok(None);
+    }
+    schedule::change_status(conn, monitor.id, status.as_str(), at)?;
+    let from = MonitorStatus::parse(&stored.status).unwrap_or(MonitorStatus::Pending);
+    Ok(Some(Change { from, to: status, outage_closed: stored.outage_closed }))
+}

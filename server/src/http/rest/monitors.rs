@@ -1,0 +1,145 @@
+//! `/api/v1/monitors`: define what is probed. Any team member.
+
+use super::{ApiId, ApiJson, ApiResult, ApiUser, ErrorBody};
+use app::model::{Check, Monitor, MonitorInput};
+use app::ssr::{AppState, monitoring::monitors};
+use axum::Json;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+
+/// Every monitor, by name.
+#[utoipa::path(get, path = "/api/v1/monitors", tag = "monitors",
+    responses((status = 200, body = Vec<Monitor>), (status = 401, body = ErrorBody)))]
+pub(super) async fn list_monitors(State(state): State<AppState>, _auth: ApiUser) -> ApiResult<Json<Vec<Monitor>>> {
+    Ok(Json(state.db.run(monitors::list).await?))
+}
+
+/// Creates a monitor. Missing fields take their defaults (GET, `200-299`,
+/// 60 s interval, 10 s timeout, the server's region, 3 and 2 confirmations).
+#[utoipa::path(post, path = "/api/v1/monitors", tag = "monitors", request_body = MonitorInput,
+    responses((status = 201, body = Monitor), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(super) async fn create_monitor(
+    State(state): State<AppState>,
+    _auth: ApiUser,
+    ApiJson(input): ApiJson<MonitorInput>,
+) -> ApiResult<(StatusCode, Json<Monitor>)> {
+    let settings = state.monitor_settings.clone();
+    let monitor = state
+        .db
+        .run(move |conn| {
+            let rules = monitors::rules(conn, settings.min_interval_seconds, &settings.region)?;
+            monitors::create(conn, &rules, input)
+        })
+        .await?;
+    Ok((StatusCode::CREATED, Json(monitor)))
+}
+
+#[utoipa::path(get, path = "/api/v1/monitors/{id}", tag = "monitors",
+    params(("id" = i64, Path, description = "monitor id")),
+    responses((status = 200, body = Monitor), (status = 404, body = ErrorBody)))]
+pub(super) async fn get_monitor(
+    State(state): State<AppState>,
+    _auth: ApiUser,
+    ApiId(id): ApiId,
+) -> ApiResult<Json<Monitor>> {
+    Ok(Json(state.db.run(move |conn| monitors::get(conn, id)).await?))
+}
+
+/// Changes the fields given; the others stay as they are.
+#[utoipa::path(patch, path = "/api/v1/monitors/{id}", tag = "monitors", request_body = MonitorInput,
+    params(("id" = i64, Path, description = "monitor id")),
+    responses((status = 200, body = Monitor), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(super) async fn update_monitor(
+    State(state): State<AppState>,
+    _auth: ApiUser,
+    ApiId(id): ApiId,
+    ApiJson(input): ApiJson<MonitorInput>,
+) -> ApiResult<Json<Monitor>> {
+    let settings = state.monitor_settings.clone();
+    let monitor = state
+        .db
+        .run(move |conn| {
+            let rules = monitors::rules(conn, settings.min_interval_seconds, &settings.region)?;
+            monitors::update(conn, &rules, id, input)
+        })
+        .await?;
+    Ok(Json(monitor))
+}
+
+#[utoipa::path(delete, path = "/api/v1/monitors/{id}", tag = "monitors",
+    params(("id" = i64, Path, description = "monitor id")),
+    responses((status = 204), (status = 404, body = ErrorBody)))]
+pub(super) async fn delete_monitor(
+    State(state): State<AppState>,
+    _auth: ApiUser,
+    ApiId(id): ApiId,
+) -> ApiResult<StatusCode> {
+    state.db.run(move |conn| monitors::delete(conn, id)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Stops probing (status `paused`) until resumed.
+#[utoipa::path(post, path = "/api/v1/monitors/{id}/pause", tag = "monitors",
+    params(("id" = i64, Path, description = "monitor id")),
+    responses((status = 200, body = Monitor), (status = 404, body = ErrorBody)))]
+pub(super) async fn pause_monitor(
+    State(state): State<AppState>,
+    _auth: ApiUser,
+    ApiId(id): ApiId,
+) -> ApiResult<Json<Monitor>> {
+    Ok(Json(state.db.run(move |conn| monitors::set_paused(conn, id, true)).await?))
+}
+
+#[utoipa::path(post, path = "/api/v1/monitors/{id}/resume", tag = "monitors",
+    params(("id" = i64, Path, description = "monitor id")),
+    responses((status = 200, body = Monitor), (status = 404, body = ErrorBody)))]
+pub(super) async fn resume_monitor(
+    State(state): State<AppState>,
+    _auth: ApiUser,
+    ApiId(id): ApiId,
+) -> ApiResult<Json<Monitor>> {
+    Ok(Json(state.db.run(move |conn| monitors::set_paused(conn, id, false)).await?))
+}
+
+/// Checks the monitor once, now, from this server's region, and answers the
+/// check (it is not stored).
+#[utoipa::path(post, path = "/api/v1/monitors/{id}/check", tag = "monitors",
+    params(("id" = i64, Path, description = "monitor id")),
+    responses((status = 200, body = Check), (status = 404, body = ErrorBody)))]
+pub(super) async fn check_monitor(
+    State(state): State<AppState>,
+    _auth: ApiUser,
+    ApiId(id): ApiId,
+) -> ApiResult<Json<Check>> {
+    Ok(Json(monitors::check_now(&state, id).await?))
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+pub(super) struct ChecksQuery {
+    /// How many checks, newest first (1–1000, default 50).
+    limit: Option<i64>,
+}
+
+/// The newest checks of a monitor, from every region.
+#[utoipa::path(get, path = "/api/v1/monitors/{id}/checks", tag = "monitors",
+    params(("id" = i64, Path, description = "monitor id"), ChecksQuery),
+    responses((status = 200, body = Vec<Check>), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(super) async fn list_checks(
+    State(state): State<AppState>,
+    _auth: ApiUser,
+    ApiId(id): ApiId,
+    Query(query): Query<ChecksQuery>,
+) -> ApiResult<Json<Vec<Check>>> {
+    let limit = query.limit.unwrap_or(50);
+    if !(1..=1000).contains(&limit) {
+        return Err(app::error::AppError::validation("limit", "Use 1 to 1000.").into());
+    }
+    let checks = state
+        .db
+        .run(move |conn| {
+            monitors::get(conn, id)?;
+            Ok(app::ssr::monitoring::report::recent_checks(conn, id, limit)?)
+        })
+        .await?;
+    Ok(Json(checks))
+}

@@ -1,0 +1,71 @@
+//! The session middleware: finds who is signed in from the session cookie,
+//! hands it to pages and server functions through the request's extensions,
+//! renews the cookie as the session slides, and sends anyone not signed in
+//! from `/console/...` to `/login?next=...`.
+
+use app::ssr::AppState;
+use app::ssr::team::auth::{ClientAddress, SessionUser, resolve_session, session_cookie, session_token_from_cookies};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use std::net::SocketAddr;
+
+fn is_console(path: &str) -> bool {
+    path == "/console" || path.starts_with("/console/")
+}
+
+/// Paths that never need the session (assets, probes, the token-based API).
+fn skips_session(path: &str) -> bool {
+    path.starts_with("/pkg/")
+        || path.starts_with("/api/v1/")
+        || path.starts_with("/status/")
+        || matches!(path, "/healthz" | "/metrics" | "/favicon.ico")
+}
+
+pub async fn layer(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let address = request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or_else(|| "unknown".to_owned(), |info| info.0.ip().to_string());
+    request.extensions_mut().insert(ClientAddress(address));
+
+    let path = request.uri().path().to_owned();
+    if skips_session(&path) {
+        return next.run(request).await;
+    }
+    let token = request
+        .headers()
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(session_token_from_cookies)
+        .map(str::to_owned);
+    let now = chrono::Utc::now();
+    let session = match token.clone() {
+        Some(token) => state.db.run(move |conn| Ok(resolve_session(conn, &token, now)?)).await.ok().flatten(),
+        None => None,
+    };
+
+    match &session {
+        None if is_console(&path) => {
+            let wanted = request.uri().path_and_query().map_or(path.clone(), |pq| pq.as_str().to_owned());
+            let next: String = url::form_urlencoded::byte_serialize(wanted.as_bytes()).collect();
+            return Redirect::to(&format!("/login?next={next}")).into_response();
+        }
+        Some(_) if path == "/login" => return Redirect::to("/console").into_response(),
+        _ => {}
+    }
+
+    let renewed = session.as_ref().and_then(|s: &SessionUser| s.renewed_until);
+    if let Some(session) = session {
+        request.extensions_mut().insert(session);
+    }
+    let mut response = next.run(request).await;
+    if let (Some(until), Some(token)) = (renewed, token)
+        && let Ok(value) = HeaderValue::from_str(&session_cookie(&token, until, now, state.secure_cookies))
+    {
+        response.headers_mut().append(header::SET_COOKIE, value);
+    }
+    response
+}

@@ -1,0 +1,4 @@
+//! What the server stands on: its configuration and the private PostgreSQL.
+
+pub mod config;
+pub mod postgres;

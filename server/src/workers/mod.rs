@@ -1,0 +1,7 @@
+//! Background work inside `vigie serve`: the scheduler (probes, results,
+//! upkeep), the alert dispatcher, and the listener that turns PostgreSQL
+//! notifications into wake-ups.
+
+pub mod dispatcher;
+pub mod listener;
+pub mod scheduler;
