@@ -9,54 +9,34 @@ use server_fn::codec::Json;
 
 #[server(prefix = "/rpc", endpoint = "list_channels")]
 pub async fn list_channels() -> Result<Vec<Channel>, AppError> {
-    use crate::ssr::{AppState, alerts, reply, team::auth};
-    let result = async {
-        auth::require_session()?;
-        AppState::from_context()?.db.run(alerts::list_channels).await
-    }
-    .await;
-    reply(result)
+    use crate::ssr::{alerts, as_member};
+    as_member(move |conn, _| alerts::list_channels(conn)).await
 }
 
 #[server(prefix = "/rpc", endpoint = "get_channel")]
 pub async fn get_channel(id: i64) -> Result<Channel, AppError> {
-    use crate::ssr::{AppState, alerts, reply, team::auth};
-    let result = async {
-        auth::require_session()?;
-        AppState::from_context()?.db.run(move |conn| alerts::get_channel(conn, id)).await
-    }
-    .await;
-    reply(result)
+    use crate::ssr::{alerts, as_member};
+    as_member(move |conn, _| alerts::get_channel(conn, id)).await
 }
 
 /// Creates a channel (`id` none) or changes one.
 #[server(prefix = "/rpc", endpoint = "save_channel", input = Json)]
 pub async fn save_channel(id: Option<i64>, input: ChannelInput) -> Result<Channel, AppError> {
-    use crate::ssr::{AppState, alerts, reply, team::auth};
-    let result = async {
-        auth::require_session()?;
+    use crate::ssr::{alerts, as_member};
+    as_member(move |conn, _| {
         let now = chrono::Utc::now();
-        AppState::from_context()?
-            .db
-            .run(move |conn| match id {
-                None => alerts::create_channel(conn, input, now),
-                Some(id) => alerts::update_channel(conn, id, input, now),
-            })
-            .await
-    }
-    .await;
-    reply(result)
+        match id {
+            None => alerts::create_channel(conn, input, now),
+            Some(id) => alerts::update_channel(conn, id, input, now),
+        }
+    })
+    .await
 }
 
 #[server(prefix = "/rpc", endpoint = "delete_channel")]
 pub async fn delete_channel(id: i64) -> Result<(), AppError> {
-    use crate::ssr::{AppState, alerts, reply, team::auth};
-    let result = async {
-        auth::require_session()?;
-        AppState::from_context()?.db.run(move |conn| alerts::delete_channel(conn, id)).await
-    }
-    .await;
-    reply(result)
+    use crate::ssr::{alerts, as_member};
+    as_member(move |conn, _| alerts::delete_channel(conn, id)).await
 }
 
 #[server(prefix = "/rpc", endpoint = "test_channel")]
@@ -73,52 +53,32 @@ pub async fn test_channel(id: i64) -> Result<DeliveryAttempt, AppError> {
 
 #[server(prefix = "/rpc", endpoint = "list_deliveries")]
 pub async fn list_deliveries(channel_id: i64, page: u32) -> Result<DeliveryList, AppError> {
-    use crate::ssr::{AppState, alerts, reply, team::auth};
-    let result = async {
-        auth::require_session()?;
-        AppState::from_context()?.db.run(move |conn| alerts::deliveries(conn, channel_id, page)).await
-    }
-    .await;
-    reply(result)
+    use crate::ssr::{alerts, as_member};
+    as_member(move |conn, _| alerts::deliveries(conn, channel_id, page)).await
 }
 
 #[server(prefix = "/rpc", endpoint = "list_alert_rules")]
 pub async fn list_alert_rules() -> Result<Vec<AlertRule>, AppError> {
-    use crate::ssr::{AppState, alerts, reply, team::auth};
-    let result = async {
-        auth::require_session()?;
-        AppState::from_context()?.db.run(alerts::list_rules).await
-    }
-    .await;
-    reply(result)
+    use crate::ssr::{alerts, as_member};
+    as_member(move |conn, _| alerts::list_rules(conn)).await
 }
 
 /// Creates a rule (`id` none) or changes one.
 #[server(prefix = "/rpc", endpoint = "save_alert_rule", input = Json)]
 pub async fn save_alert_rule(id: Option<i64>, input: AlertRuleInput) -> Result<AlertRule, AppError> {
-    use crate::ssr::{AppState, alerts, reply, team::auth};
-    let result = async {
-        auth::require_session()?;
+    use crate::ssr::{alerts, as_member};
+    as_member(move |conn, _| {
         let now = chrono::Utc::now();
-        AppState::from_context()?
-            .db
-            .run(move |conn| match id {
-                None => alerts::create_rule(conn, input, now),
-                Some(id) => alerts::update_rule(conn, id, input, now),
-            })
-            .await
-    }
-    .await;
-    reply(result)
+        match id {
+            None => alerts::create_rule(conn, input, now),
+            Some(id) => alerts::update_rule(conn, id, input, now),
+        }
+    })
+    .await
 }
 
 #[server(prefix = "/rpc", endpoint = "delete_alert_rule")]
 pub async fn delete_alert_rule(id: i64) -> Result<(), AppError> {
-    use crate::ssr::{AppState, alerts, reply, team::auth};
-    let result = async {
-        auth::require_session()?;
-        AppState::from_context()?.db.run(move |conn| alerts::delete_rule(conn, id)).await
-    }
-    .await;
-    reply(result)
+    use crate::ssr::{alerts, as_member};
+    as_member(move |conn, _| alerts::delete_rule(conn, id)).await
 }

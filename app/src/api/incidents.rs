@@ -17,123 +17,73 @@ pub async fn list_incidents(
     monitor_id: Option<i64>,
     page: u32,
 ) -> Result<IncidentList, AppError> {
-    use crate::ssr::{AppState, incidents, reply, team::auth};
-    let result = async {
-        auth::require_session()?;
+    use crate::ssr::{as_member, incidents};
+    as_member(move |conn, _| {
         let query = incidents::ListQuery::new(state.as_deref(), impact.as_deref(), monitor_id, page)?;
-        AppState::from_context()?.db.run(move |conn| incidents::list(conn, &query)).await
-    }
-    .await;
-    reply(result)
+        incidents::list(conn, &query)
+    })
+    .await
 }
 
 #[server(prefix = "/rpc", endpoint = "count_incidents")]
 pub async fn count_incidents() -> Result<IncidentCounts, AppError> {
-    use crate::ssr::{AppState, incidents, reply, team::auth};
-    let result = async {
-        auth::require_session()?;
-        AppState::from_context()?.db.run(incidents::counts).await
-    }
-    .await;
-    reply(result)
+    use crate::ssr::{as_member, incidents};
+    as_member(move |conn, _| incidents::counts(conn)).await
 }
 
 #[server(prefix = "/rpc", endpoint = "get_incident")]
 pub async fn get_incident(id: i64) -> Result<IncidentDetails, AppError> {
-    use crate::ssr::{AppState, incidents, reply, team::auth};
-    let result = async {
-        auth::require_session()?;
-        AppState::from_context()?.db.run(move |conn| incidents::details(conn, id)).await
-    }
-    .await;
-    reply(result)
+    use crate::ssr::{as_member, incidents};
+    as_member(move |conn, _| incidents::details(conn, id)).await
 }
 
 #[server(prefix = "/rpc", endpoint = "create_incident", input = Json)]
 pub async fn create_incident(input: NewIncident) -> Result<Incident, AppError> {
-    use crate::ssr::{AppState, incidents, reply, team::auth};
-    let result = async {
-        let actor = auth::require_session()?.user.id;
-        let now = chrono::Utc::now();
-        AppState::from_context()?.db.run(move |conn| incidents::create(conn, actor, input, now)).await
-    }
-    .await;
-    reply(result)
+    use crate::ssr::{as_member, incidents};
+    as_member(move |conn, user| incidents::create(conn, user.id, input, chrono::Utc::now())).await
 }
 
 #[server(prefix = "/rpc", endpoint = "change_incident", input = Json)]
 pub async fn change_incident(id: i64, changes: IncidentChanges) -> Result<Incident, AppError> {
-    use crate::ssr::{AppState, incidents, reply, team::auth};
-    let result = async {
-        let actor = auth::require_session()?.user.id;
-        let now = chrono::Utc::now();
-        AppState::from_context()?.db.run(move |conn| incidents::change(conn, actor, id, changes, now)).await
-    }
-    .await;
-    reply(result)
+    use crate::ssr::{as_member, incidents};
+    as_member(move |conn, user| incidents::change(conn, user.id, id, changes, chrono::Utc::now())).await
 }
 
 /// `action`: `resolve`, `reopen` or `cancel`.
 #[server(prefix = "/rpc", endpoint = "act_on_incident")]
 pub async fn act_on_incident(id: i64, action: String) -> Result<Incident, AppError> {
     use crate::ssr::incidents::lifecycle::ManualAction;
-    use crate::ssr::{AppState, incidents, reply, team::auth};
-    let result = async {
-        let actor = auth::require_session()?.user.id;
+    use crate::ssr::{as_member, incidents};
+    as_member(move |conn, user| {
         let action = match action.as_str() {
             "resolve" => ManualAction::Resolve,
             "reopen" => ManualAction::Reopen,
             "cancel" => ManualAction::Cancel,
             _ => return Err(AppError::validation("action", "Use resolve, reopen or cancel.")),
         };
-        let now = chrono::Utc::now();
-        AppState::from_context()?.db.run(move |conn| incidents::act(conn, actor, id, action, now)).await
-    }
-    .await;
-    reply(result)
+        incidents::act(conn, user.id, id, action, chrono::Utc::now())
+    })
+    .await
 }
 
 #[server(prefix = "/rpc", endpoint = "add_comment")]
 pub async fn add_comment(incident_id: i64, body: String) -> Result<Comment, AppError> {
-    use crate::ssr::{AppState, incidents, reply, team::auth};
-    let result = async {
-        let actor = auth::require_session()?.user.id;
-        let now = chrono::Utc::now();
-        AppState::from_context()?.db.run(move |conn| incidents::add_comment(conn, actor, incident_id, &body, now)).await
-    }
-    .await;
-    reply(result)
+    use crate::ssr::{as_member, incidents};
+    as_member(move |conn, user| incidents::add_comment(conn, user.id, incident_id, &body, chrono::Utc::now())).await
 }
 
 #[server(prefix = "/rpc", endpoint = "edit_comment")]
 pub async fn edit_comment(incident_id: i64, id: i64, body: String) -> Result<Comment, AppError> {
-    use crate::ssr::{AppState, incidents, reply, team::auth};
-    let result = async {
-        let actor = auth::require_session()?.user.id;
-        let now = chrono::Utc::now();
-        AppState::from_context()?
-            .db
-            .run(move |conn| incidents::edit_comment(conn, actor, incident_id, id, &body, now))
-            .await
-    }
-    .await;
-    reply(result)
+    use crate::ssr::{as_member, incidents};
+    as_member(move |conn, user| incidents::edit_comment(conn, user.id, incident_id, id, &body, chrono::Utc::now()))
+        .await
 }
 
 /// One's own comment, or anyone's for an admin.
 #[server(prefix = "/rpc", endpoint = "delete_comment")]
 pub async fn delete_comment(incident_id: i64, id: i64) -> Result<(), AppError> {
-    use crate::ssr::{AppState, incidents, reply, team::auth};
-    let result = async {
-        let actor = auth::require_session()?.user;
-        let now = chrono::Utc::now();
-        AppState::from_context()?
-            .db
-            .run(move |conn| incidents::delete_comment(conn, &actor, incident_id, id, now))
-            .await
-    }
-    .await;
-    reply(result)
+    use crate::ssr::{as_member, incidents};
+    as_member(move |conn, user| incidents::delete_comment(conn, user, incident_id, id, chrono::Utc::now())).await
 }
 
 /// Corrects a public update (same id, marked as edited).
@@ -144,30 +94,18 @@ pub async fn edit_update(
     status: UpdateStatus,
     body: String,
 ) -> Result<IncidentUpdate, AppError> {
-    use crate::ssr::{AppState, incidents, reply, team::auth};
-    let result = async {
-        let actor = auth::require_session()?.user.id;
-        let now = chrono::Utc::now();
-        AppState::from_context()?
-            .db
-            .run(move |conn| incidents::edit_update(conn, actor, incident_id, id, Some(status), Some(&body), now))
-            .await
-    }
-    .await;
-    reply(result)
+    use crate::ssr::{as_member, incidents};
+    as_member(move |conn, user| {
+        incidents::edit_update(conn, user.id, incident_id, id, Some(status), Some(&body), chrono::Utc::now())
+    })
+    .await
 }
 
 /// Withdraws a public update.
 #[server(prefix = "/rpc", endpoint = "delete_update")]
 pub async fn delete_update(incident_id: i64, id: i64) -> Result<(), AppError> {
-    use crate::ssr::{AppState, incidents, reply, team::auth};
-    let result = async {
-        let actor = auth::require_session()?.user.id;
-        let now = chrono::Utc::now();
-        AppState::from_context()?.db.run(move |conn| incidents::delete_update(conn, actor, incident_id, id, now)).await
-    }
-    .await;
-    reply(result)
+    use crate::ssr::{as_member, incidents};
+    as_member(move |conn, user| incidents::delete_update(conn, user.id, incident_id, id, chrono::Utc::now())).await
 }
 
 /// Publishes an update; with `impact`, sets the impact in the same step
@@ -182,26 +120,20 @@ pub async fn post_update(
     resolve: bool,
 ) -> Result<IncidentUpdate, AppError> {
     use crate::ssr::incidents::lifecycle::ManualAction;
-    use crate::ssr::{AppState, incidents, reply, team::auth};
-    let result = async {
-        let actor = auth::require_session()?.user.id;
+    use crate::ssr::{as_member, incidents};
+    as_member(move |conn, user| {
+        let actor = user.id;
         let now = chrono::Utc::now();
-        AppState::from_context()?
-            .db
-            .run(move |conn| {
-                use diesel::Connection;
-                conn.transaction(|conn| {
-                    let update = incidents::post_update(conn, actor, incident_id, status, &body, impact, now)?;
-                    if resolve {
-                        incidents::act(conn, actor, incident_id, ManualAction::Resolve, now)?;
-                    }
-                    Ok(update)
-                })
-            })
-            .await
-    }
-    .await;
-    reply(result)
+        use diesel::Connection;
+        conn.transaction(|conn| {
+            let update = incidents::post_update(conn, actor, incident_id, status, &body, impact, now)?;
+            if resolve {
+                incidents::act(conn, actor, incident_id, ManualAction::Resolve, now)?;
+            }
+            Ok(update)
+        })
+    })
+    .await
 }
 
 /// Markdown as it will be shown (rendered and sanitized by the server).

@@ -7,24 +7,14 @@ use server_fn::codec::Json;
 
 #[server(prefix = "/rpc", endpoint = "list_monitors")]
 pub async fn list_monitors() -> Result<Vec<Monitor>, AppError> {
-    use crate::ssr::{AppState, monitoring::monitors, reply, team::auth};
-    let result = async {
-        auth::require_session()?;
-        AppState::from_context()?.db.run(monitors::list).await
-    }
-    .await;
-    reply(result)
+    use crate::ssr::{as_member, monitoring::monitors};
+    as_member(move |conn, _| monitors::list(conn)).await
 }
 
 #[server(prefix = "/rpc", endpoint = "get_monitor")]
 pub async fn get_monitor(id: i64) -> Result<Monitor, AppError> {
-    use crate::ssr::{AppState, monitoring::monitors, reply, team::auth};
-    let result = async {
-        auth::require_session()?;
-        AppState::from_context()?.db.run(move |conn| monitors::get(conn, id)).await
-    }
-    .await;
-    reply(result)
+    use crate::ssr::{as_member, monitoring::monitors};
+    as_member(move |conn, _| monitors::get(conn, id)).await
 }
 
 /// The regions monitors can be probed from.
@@ -45,46 +35,21 @@ pub async fn list_regions() -> Result<RegionChoices, AppError> {
 /// Creates a monitor (`id` none) or changes one.
 #[server(prefix = "/rpc", endpoint = "save_monitor", input = Json)]
 pub async fn save_monitor(id: Option<i64>, input: MonitorInput) -> Result<Monitor, AppError> {
-    use crate::ssr::{AppState, monitoring::monitors, reply, team::auth};
-    let result = async {
-        auth::require_session()?;
-        let state = AppState::from_context()?;
-        let settings = state.monitor_settings.clone();
-        state
-            .db
-            .run(move |conn| {
-                let rules = monitors::rules(conn, settings.min_interval_seconds, &settings.region)?;
-                match id {
-                    Some(id) => monitors::update(conn, &rules, id, input),
-                    None => monitors::create(conn, &rules, input),
-                }
-            })
-            .await
-    }
-    .await;
-    reply(result)
+    use crate::ssr::{AppState, as_member, monitoring::monitors};
+    let settings = AppState::from_context()?.monitor_settings;
+    as_member(move |conn, _| monitors::save(conn, &settings, id, input)).await
 }
 
 #[server(prefix = "/rpc", endpoint = "set_monitor_paused")]
 pub async fn set_monitor_paused(id: i64, paused: bool) -> Result<Monitor, AppError> {
-    use crate::ssr::{AppState, monitoring::monitors, reply, team::auth};
-    let result = async {
-        auth::require_session()?;
-        AppState::from_context()?.db.run(move |conn| monitors::set_paused(conn, id, paused)).await
-    }
-    .await;
-    reply(result)
+    use crate::ssr::{as_member, monitoring::monitors};
+    as_member(move |conn, _| monitors::set_paused(conn, id, paused)).await
 }
 
 #[server(prefix = "/rpc", endpoint = "delete_monitor")]
 pub async fn delete_monitor(id: i64) -> Result<(), AppError> {
-    use crate::ssr::{AppState, monitoring::monitors, reply, team::auth};
-    let result = async {
-        auth::require_session()?;
-        AppState::from_context()?.db.run(move |conn| monitors::delete(conn, id)).await
-    }
-    .await;
-    reply(result)
+    use crate::ssr::{as_member, monitoring::monitors};
+    as_member(move |conn, _| monitors::delete(conn, id)).await
 }
 
 /// Checks a monitor once, now, from this server's region.
@@ -102,17 +67,10 @@ pub async fn check_monitor(id: i64) -> Result<Check, AppError> {
 /// A monitor with its regions' state, recent checks, latency and uptime.
 #[server(prefix = "/rpc", endpoint = "monitor_page")]
 pub async fn monitor_page(id: i64) -> Result<MonitorDetails, AppError> {
-    use crate::ssr::{AppState, monitoring::monitors, monitoring::report, reply, team::auth};
-    let result = async {
-        auth::require_session()?;
-        AppState::from_context()?
-            .db
-            .run(move |conn| {
-                let monitor = monitors::get(conn, id)?;
-                Ok(report::details(conn, monitor, chrono::Utc::now())?)
-            })
-            .await
-    }
-    .await;
-    reply(result)
+    use crate::ssr::{as_member, monitoring::monitors, monitoring::report};
+    as_member(move |conn, _| {
+        let monitor = monitors::get(conn, id)?;
+        Ok(report::details(conn, monitor, chrono::Utc::now())?)
+    })
+    .await
 }

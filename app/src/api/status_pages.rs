@@ -8,41 +8,26 @@ use server_fn::codec::Json;
 
 #[server(prefix = "/rpc", endpoint = "list_status_pages")]
 pub async fn list_status_pages() -> Result<Vec<StatusPage>, AppError> {
-    use crate::ssr::{AppState, reply, status_pages, team::auth};
-    let result = async {
-        auth::require_session()?;
-        AppState::from_context()?.db.run(status_pages::list).await
-    }
-    .await;
-    reply(result)
+    use crate::ssr::{as_member, status_pages};
+    as_member(move |conn, _| status_pages::list(conn)).await
 }
 
 /// Creates a page (`id` none) or changes one.
 #[server(prefix = "/rpc", endpoint = "save_status_page", input = Json)]
 pub async fn save_status_page(id: Option<i64>, input: StatusPageInput) -> Result<StatusPage, AppError> {
-    use crate::ssr::{AppState, reply, status_pages, team::auth};
-    let result = async {
-        auth::require_session()?;
+    use crate::ssr::{as_member, status_pages};
+    as_member(move |conn, _| {
         let now = chrono::Utc::now();
-        AppState::from_context()?
-            .db
-            .run(move |conn| match id {
-                None => status_pages::create(conn, input, now),
-                Some(id) => status_pages::update(conn, id, input, now),
-            })
-            .await
-    }
-    .await;
-    reply(result)
+        match id {
+            None => status_pages::create(conn, input, now),
+            Some(id) => status_pages::update(conn, id, input, now),
+        }
+    })
+    .await
 }
 
 #[server(prefix = "/rpc", endpoint = "delete_status_page")]
 pub async fn delete_status_page(id: i64) -> Result<(), AppError> {
-    use crate::ssr::{AppState, reply, status_pages, team::auth};
-    let result = async {
-        auth::require_session()?;
-        AppState::from_context()?.db.run(move |conn| status_pages::delete(conn, id)).await
-    }
-    .await;
-    reply(result)
+    use crate::ssr::{as_member, status_pages};
+    as_member(move |conn, _| status_pages::delete(conn, id)).await
 }

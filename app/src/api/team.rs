@@ -13,53 +13,30 @@ fn parse_role(role: &str) -> Result<Role, AppError> {
 
 #[server(prefix = "/rpc", endpoint = "list_members")]
 pub async fn list_members() -> Result<Vec<User>, AppError> {
-    use crate::ssr::{AppState, reply, team, team::auth};
-    let result = async {
-        auth::require_session()?;
-        AppState::from_context()?.db.run(team::list_users).await
-    }
-    .await;
-    reply(result)
+    use crate::ssr::{as_member, team};
+    as_member(move |conn, _| team::list_users(conn)).await
 }
 
 #[server(prefix = "/rpc", endpoint = "add_member")]
 pub async fn add_member(email: String, name: String, role: String, password: String) -> Result<User, AppError> {
-    use crate::ssr::{AppState, reply, team, team::auth};
-    let result = async {
-        auth::require_admin()?;
+    use crate::ssr::{as_admin, team};
+    as_admin(move |conn, _| {
         let role = parse_role(&role)?;
-        AppState::from_context()?
-            .db
-            .run(move |conn| {
-                team::create_user(conn, &team::NewMember { email: &email, name: &name, role, password: &password })
-            })
-            .await
-    }
-    .await;
-    reply(result)
+        team::create_user(conn, &team::NewMember { email: &email, name: &name, role, password: &password })
+    })
+    .await
 }
 
 #[server(prefix = "/rpc", endpoint = "change_role")]
 pub async fn change_role(user_id: i64, role: String) -> Result<User, AppError> {
-    use crate::ssr::{AppState, reply, team, team::auth};
-    let result = async {
-        auth::require_admin()?;
-        let role = parse_role(&role)?;
-        AppState::from_context()?.db.run(move |conn| team::change_role(conn, user_id, role)).await
-    }
-    .await;
-    reply(result)
+    use crate::ssr::{as_admin, team};
+    as_admin(move |conn, _| team::change_role(conn, user_id, parse_role(&role)?)).await
 }
 
 #[server(prefix = "/rpc", endpoint = "remove_member")]
 pub async fn remove_member(user_id: i64) -> Result<(), AppError> {
-    use crate::ssr::{AppState, reply, team, team::auth};
-    let result = async {
-        let actor = auth::require_admin()?.user.id;
-        AppState::from_context()?.db.run(move |conn| team::remove_user(conn, actor, user_id)).await
-    }
-    .await;
-    reply(result)
+    use crate::ssr::{as_admin, team};
+    as_admin(move |conn, user| team::remove_user(conn, user.id, user_id)).await
 }
 
 #[server(prefix = "/rpc", endpoint = "change_password")]

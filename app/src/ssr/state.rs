@@ -64,3 +64,36 @@ pub fn reply<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     }
     result
 }
+
+/// The skeleton of a console server function that works with the database
+/// for a signed-in member: checks the session, runs `work` with a pooled
+/// connection off the async executor, and finishes with [`reply`].
+pub async fn as_member<T, F>(work: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut diesel::PgConnection, &crate::model::User) -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    with_database(super::team::auth::require_session(), work).await
+}
+
+/// As [`as_member`], for admins only (others get `Forbidden`).
+pub async fn as_admin<T, F>(work: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut diesel::PgConnection, &crate::model::User) -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    with_database(super::team::auth::require_admin(), work).await
+}
+
+async fn with_database<T, F>(who: Result<super::team::auth::SessionUser, AppError>, work: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut diesel::PgConnection, &crate::model::User) -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    let result = async {
+        let user = who?.user;
+        AppState::from_context()?.db.run(move |conn| work(conn, &user)).await
+    }
+    .await;
+    reply(result)
+}

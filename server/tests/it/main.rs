@@ -13,6 +13,7 @@ mod cli;
 mod decisions;
 mod incident_editing;
 mod incidents;
+mod migrations;
 mod monitors;
 mod postgres;
 mod probe;

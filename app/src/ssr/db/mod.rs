@@ -106,6 +106,14 @@ pub fn run_migrations(conn: &mut PgConnection) -> Result<Vec<String>, String> {
         .map_err(|e| e.to_string())
 }
 
+/// Reverts every migration, newest first (each one's `down.sql`); returns
+/// their names. For tests and for a deliberate downgrade only.
+pub fn revert_migrations(conn: &mut PgConnection) -> Result<Vec<String>, String> {
+    conn.revert_all_migrations(MIGRATIONS)
+        .map(|done| done.iter().map(ToString::to_string).collect())
+        .map_err(|e| e.to_string())
+}
+
 /// True when a diesel error is a unique-constraint violation.
 pub fn is_unique_violation(error: &diesel::result::Error) -> bool {
     matches!(error, diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _))

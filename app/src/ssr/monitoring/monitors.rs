@@ -311,6 +311,22 @@ fn store(conn: &mut PgConnection, id: Option<i64>, spec: &MonitorSpec) -> Result
     })
 }
 
+/// Creates a monitor (`id` none) or changes one, checked against the
+/// server's settings and the regions that exist now: the one way every
+/// adapter saves a monitor.
+pub fn save(
+    conn: &mut PgConnection,
+    settings: &crate::ssr::MonitorSettings,
+    id: Option<i64>,
+    input: MonitorInput,
+) -> Result<Monitor, AppError> {
+    let rules = rules(conn, settings.min_interval_seconds, &settings.region)?;
+    match id {
+        Some(id) => update(conn, &rules, id, input),
+        None => create(conn, &rules, input),
+    }
+}
+
 pub fn create(conn: &mut PgConnection, rules: &MonitorRules, input: MonitorInput) -> Result<Monitor, AppError> {
     let spec = MonitorSpec::defaults(rules).apply(input).validate(rules)?;
     store(conn, None, &spec)

@@ -24,13 +24,7 @@ pub(super) async fn create_monitor(
     ApiJson(input): ApiJson<MonitorInput>,
 ) -> ApiResult<(StatusCode, Json<Monitor>)> {
     let settings = state.monitor_settings.clone();
-    let monitor = state
-        .db
-        .run(move |conn| {
-            let rules = monitors::rules(conn, settings.min_interval_seconds, &settings.region)?;
-            monitors::create(conn, &rules, input)
-        })
-        .await?;
+    let monitor = state.db.run(move |conn| monitors::save(conn, &settings, None, input)).await?;
     Ok((StatusCode::CREATED, Json(monitor)))
 }
 
@@ -56,14 +50,7 @@ pub(super) async fn update_monitor(
     ApiJson(input): ApiJson<MonitorInput>,
 ) -> ApiResult<Json<Monitor>> {
     let settings = state.monitor_settings.clone();
-    let monitor = state
-        .db
-        .run(move |conn| {
-            let rules = monitors::rules(conn, settings.min_interval_seconds, &settings.region)?;
-            monitors::update(conn, &rules, id, input)
-        })
-        .await?;
-    Ok(Json(monitor))
+    Ok(Json(state.db.run(move |conn| monitors::save(conn, &settings, Some(id), input)).await?))
 }
 
 #[utoipa::path(delete, path = "/api/v1/monitors/{id}", tag = "monitors",
