@@ -11,22 +11,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-work=""
-if [ -z "${DATABASE_URL:-}" ]; then
-  work=$(mktemp -d "${TMPDIR:-/tmp}/vigie-rollup.XXXXXX")
-  chmod 755 "$work"
-  admin_url=$(target/release/vigie --data-dir "$work" postgres start 2>/dev/null | tail -1)
-else
-  admin_url=$DATABASE_URL
-fi
-scratch="vigie_rollup_$$"
-psql "$admin_url" -qAt -c "CREATE DATABASE $scratch" >/dev/null
-url=$(python3 -c 'import sys,urllib.parse as u; p=u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/"+sys.argv[2])))' "$admin_url" "$scratch")
-cleanup() {
-  psql "$admin_url" -qAt -c "DROP DATABASE IF EXISTS $scratch" >/dev/null
-  if [ -n "$work" ]; then target/release/vigie --data-dir "$work" postgres stop >/dev/null 2>&1; rm -rf "$work"; fi
-}
-trap cleanup EXIT
+source server/benches/scratch.sh
 
 for migration in migrations/*/up.sql; do psql "$url" -q -f "$migration" >/dev/null; done
 psql "$url" -qAt <<'SQL'

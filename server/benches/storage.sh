@@ -9,20 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-work=""
-if [ -z "${DATABASE_URL:-}" ]; then
-  work=$(mktemp -d "${TMPDIR:-/tmp}/vigie-storage.XXXXXX")
-  chmod 755 "$work"
-  admin_url=$(target/release/vigie --data-dir "$work" postgres start 2>/dev/null | tail -1)
-  trap 'target/release/vigie --data-dir "$work" postgres stop >/dev/null 2>&1; rm -rf "$work"' EXIT
-else
-  admin_url=$DATABASE_URL
-fi
-scratch="vigie_storage_$$"
-psql "$admin_url" -qAt -c "CREATE DATABASE $scratch" >/dev/null
-url=$(python3 -c 'import sys,urllib.parse as u; p=u.urlsplit(sys.argv[1]); print(u.urlunsplit(p._replace(path="/"+sys.argv[2])))' "$admin_url" "$scratch")
-cleanup_db() { psql "$admin_url" -qAt -c "DROP DATABASE IF EXISTS $scratch" >/dev/null; }
-trap 'cleanup_db; [ -n "$work" ] && { target/release/vigie --data-dir "$work" postgres stop >/dev/null 2>&1; rm -rf "$work"; }' EXIT
+source server/benches/scratch.sh
 
 for migration in migrations/*/up.sql; do psql "$url" -q -f "$migration" >/dev/null; done
 psql "$url" -qAt <<'SQL'
