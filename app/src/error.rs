@@ -1,8 +1,11 @@
 //! The one error type the console, server functions and the REST API share.
 //!
 //! It is what a client may see: variants carry only safe, user-facing text.
-//! Database and other internal failures become [`AppError::Internal`] after
-//! being logged on the server.
+//! Database and other internal failures become [`AppError::Internal`], which
+//! carries a [`Failure`] (the operation that failed, where, and why) on the
+//! server side only: it is never serialized, and it is logged once, where
+//! the error leaves the server ([`AppError::report`], called by the server
+//! functions' and the REST API's answers and by the workers' loops).
 
 use serde::{Deserialize, Serialize};
 use server_fn::codec::JsonEncoding;
@@ -37,7 +40,10 @@ pub enum AppError {
     BadRequest { message: String },
     /// Something failed on the server; details are in the server log only.
     #[error("something went wrong on the server")]
-    Internal,
+    Internal {
+        #[serde(skip)]
+        failure: Failure,
+    },
     /// The request could not reach the server function or its answer could not
     /// be read (network, encoding).
     #[error("{message}")]
@@ -57,6 +63,39 @@ impl AppError {
         Self::Conflict { field: field.map(str::to_owned), message: message.into() }
     }
 
+    /// An internal failure of `operation` where nothing else explains it
+    /// (state that should exist is missing); the caller's location is kept.
+    #[track_caller]
+    pub fn internal(operation: &'static str) -> Self {
+        Self::Internal { failure: Failure::new(operation, None) }
+    }
+
+    /// An internal failure of `operation`, caused by `error`.
+    #[track_caller]
+    pub fn failed(operation: &'static str, error: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self::Internal { failure: Failure::new(operation, Some(Box::new(error))) }
+    }
+
+    /// Logs an internal failure (operation, location, cause): called once,
+    /// where the error leaves the server for a client. Other errors are the
+    /// client's own and are not logged.
+    pub fn report(&self) {
+        if let Self::Internal { failure } = self {
+            failure.log(None);
+        }
+    }
+
+    /// Logs any error of a background `task`, where nobody else will see it.
+    pub fn report_in(&self, task: &'static str) {
+        match self {
+            Self::Internal { failure } => failure.log(Some(task)),
+            #[cfg(feature = "ssr")]
+            other => tracing::error!(task, error = %other, "background task failed"),
+            #[cfg(not(feature = "ssr"))]
+            _ => {}
+        }
+    }
+
     /// The stable machine-readable code used by the REST API.
     pub fn code(&self) -> &'static str {
         match self {
@@ -68,7 +107,7 @@ impl AppError {
             Self::Conflict { .. } => "conflict",
             Self::RateLimited { .. } => "rate_limited",
             Self::BadRequest { .. } => "bad_request",
-            Self::Internal => "internal",
+            Self::Internal { .. } => "internal",
             Self::Transport { .. } => "bad_request",
         }
     }
@@ -92,7 +131,7 @@ impl AppError {
             Self::Conflict { .. } => 409,
             Self::RateLimited { .. } => 429,
             Self::BadRequest { .. } => 400,
-            Self::Internal => 500,
+            Self::Internal { .. } => 500,
             Self::Transport { .. } => 400,
         }
     }
@@ -119,24 +158,93 @@ impl FromServerFnError for AppError {
     }
 }
 
+/// What failed inside the server: the operation, the place in the code
+/// (the `?` or constructor that met it), and the cause. Kept out of every
+/// answer; equal to any other failure so that errors compare by what the
+/// client sees.
+#[derive(Clone, Default)]
+pub struct Failure(Option<std::sync::Arc<FailureInner>>);
+
+struct FailureInner {
+    operation: &'static str,
+    at: &'static std::panic::Location<'static>,
+    cause: Option<Box<dyn std::error::Error + Send + Sync>>,
+}
+
+impl Failure {
+    #[track_caller]
+    fn new(operation: &'static str, cause: Option<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self(Some(std::sync::Arc::new(FailureInner { operation, at: std::panic::Location::caller(), cause })))
+    }
+
+    /// The operation that failed (empty for a failure that came from a client's copy).
+    pub fn operation(&self) -> &'static str {
+        self.0.as_ref().map_or("", |inner| inner.operation)
+    }
+
+    fn log(&self, task: Option<&'static str>) {
+        #[cfg(feature = "ssr")]
+        if let Some(inner) = &self.0 {
+            let cause = inner.cause.as_ref().map(|c| error_chain(c.as_ref()));
+            tracing::error!(task, operation = inner.operation, at = %inner.at, cause, "internal error");
+        }
+        #[cfg(not(feature = "ssr"))]
+        let _ = task;
+    }
+}
+
+/// An error and its sources, `outer: inner: …`.
+#[cfg(feature = "ssr")]
+fn error_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(next) = source {
+        text.push_str(": ");
+        text.push_str(&next.to_string());
+        source = next.source();
+    }
+    text
+}
+
+impl std::fmt::Debug for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.0 {
+            None => f.write_str("Failure"),
+            Some(inner) => {
+                write!(f, "{} at {}", inner.operation, inner.at)?;
+                match &inner.cause {
+                    Some(cause) => write!(f, ": {cause}"),
+                    None => Ok(()),
+                }
+            }
+        }
+    }
+}
+
+impl PartialEq for Failure {
+    fn eq(&self, _: &Self) -> bool {
+        true
+    }
+}
+
+impl Eq for Failure {}
+
 #[cfg(feature = "ssr")]
 impl From<diesel::result::Error> for AppError {
+    #[track_caller]
     fn from(error: diesel::result::Error) -> Self {
         match error {
             diesel::result::Error::NotFound => Self::not_found("record"),
-            other => {
-                tracing::error!(error = %other, "database error");
-                Self::Internal
-            }
+            other => Self::failed("database query", other),
         }
     }
 }
 
 #[cfg(feature = "ssr")]
 impl From<diesel::r2d2::PoolError> for AppError {
+    #[track_caller]
     fn from(error: diesel::r2d2::PoolError) -> Self {
-        tracing::error!(error = %error, "database pool error");
-        Self::Internal
+        Self::failed("database connection", error)
     }
 }
 
@@ -159,6 +267,20 @@ mod tests {
         assert_eq!(AppError::Forbidden.status(), 403);
         assert_eq!(AppError::RateLimited { retry_after_seconds: 3 }.status(), 429);
         assert_eq!(AppError::conflict(Some("email"), "taken").field(), Some("email"));
-        assert_eq!(AppError::Internal.to_string(), "something went wrong on the server");
+        assert_eq!(AppError::internal("test").to_string(), "something went wrong on the server");
+    }
+
+    #[test]
+    fn an_internal_failure_keeps_its_operation_and_place_but_never_serializes_them() {
+        let error = AppError::failed("load the secret plan", std::io::Error::other("disk on fire"));
+        let AppError::Internal { failure } = &error else { panic!("{error:?}") };
+        assert_eq!(failure.operation(), "load the secret plan");
+        let debug = format!("{failure:?}");
+        assert!(debug.contains("error.rs") && debug.contains("disk on fire"), "{debug}");
+        let json = serde_json::to_string(&error).unwrap();
+        assert_eq!(json, r#"{"code":"internal"}"#);
+        let back: AppError = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, error);
+        assert_eq!(back.status(), 500);
     }
 }

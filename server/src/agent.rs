@@ -5,6 +5,7 @@
 //! reached it keeps probing and keeps the results in a bounded buffer (the
 //! oldest go first when it is full), then sends them, oldest first.
 
+use anyhow::{Context, bail};
 use app::model::Monitor;
 use app::ssr::monitoring::probe::{ProbeTarget, Prober};
 use app::ssr::monitoring::regions::{AgentAssignment, AgentResult, BatchReceipt, ResultBatch};
@@ -186,14 +187,14 @@ struct Server {
 }
 
 impl Server {
-    fn new(options: &AgentOptions) -> Result<Self, String> {
-        let join = |path: &str| options.server.join(path).map_err(|e| format!("bad server URL: {e}"));
+    fn new(options: &AgentOptions) -> anyhow::Result<Self> {
+        let join = |path: &str| options.server.join(path).context("bad server URL");
         let client = reqwest::Client::builder()
             .user_agent(format!("Vigie-agent/{} (region {})", env!("CARGO_PKG_VERSION"), options.region))
             .timeout(Duration::from_secs(20))
             .connect_timeout(Duration::from_secs(5))
             .build()
-            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+            .context("cannot build the HTTP client")?;
         Ok(Self {
             client,
             monitors_url: join("api/v1/agent/monitors")?,
@@ -256,7 +257,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 
 /// Runs the agent until `shutdown` turns true. Fails at once when the server
 /// refuses the token or the token belongs to another region.
-pub async fn run(options: AgentOptions, prober: Prober, mut shutdown: watch::Receiver<bool>) -> Result<(), String> {
+pub async fn run(options: AgentOptions, prober: Prober, mut shutdown: watch::Receiver<bool>) -> anyhow::Result<()> {
     let server = Arc::new(Server::new(&options)?);
     let schedule = Arc::new(Mutex::new(Schedule::default()));
     let buffer = Arc::new(Mutex::new(ResultBuffer::new(options.buffer)));
@@ -277,7 +278,7 @@ pub async fn run(options: AgentOptions, prober: Prober, mut shutdown: watch::Rec
             }
             Ok(None) => break,
             Err(FetchError::TokenRefused) => {
-                return Err("the server refused the agent token (was it replaced or the region deleted?)".to_owned());
+                bail!("the server refused the agent token (was it replaced or the region deleted?)");
             }
             Err(FetchError::Unreachable(error)) => {
                 tracing::warn!(%error, retry_in = backoff.as_secs(), "cannot reach the server");
@@ -337,12 +338,11 @@ pub async fn run(options: AgentOptions, prober: Prober, mut shutdown: watch::Rec
     Ok(())
 }
 
-fn check_region(options: &AgentOptions, assignment: &AgentAssignment) -> Result<(), String> {
-    if assignment.region == options.region {
-        Ok(())
-    } else {
-        Err(format!("this token belongs to region `{}`, not `{}`", assignment.region, options.region))
+fn check_region(options: &AgentOptions, assignment: &AgentAssignment) -> anyhow::Result<()> {
+    if assignment.region != options.region {
+        bail!("this token belongs to region `{}`, not `{}`", assignment.region, options.region);
     }
+    Ok(())
 }
 
 async fn fetch_loop(

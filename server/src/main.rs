@@ -2,6 +2,7 @@
 //! `vigie`: serve (the default), migrate, manage users and tokens, control
 //! the private PostgreSQL.
 
+use anyhow::{Context, bail};
 use app::ssr::alerts::notify::{AlertSettings, Notifier};
 use app::ssr::db::Db;
 use app::ssr::status_pages::cache::{CHANGE_CHANNEL, PageCache};
@@ -34,8 +35,9 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(message) => {
-            eprintln!("vigie: {message}");
+        Err(error) => {
+            // `{:#}` prints the whole chain: "cannot connect to the database: …".
+            eprintln!("vigie: {error:#}");
             ExitCode::FAILURE
         }
     }
@@ -60,12 +62,12 @@ struct Database {
 }
 
 impl Database {
-    fn open(config: &Config) -> Result<Self, String> {
+    fn open(config: &Config) -> anyhow::Result<Self> {
         if let Some(url) = config.database_url.as_ref().filter(|u| !u.trim().is_empty()) {
             return Ok(Self { url: url.clone(), private: None, started: false });
         }
-        let pg = PrivatePostgres::new(&config.data_dir.join("postgres")).map_err(|e| e.to_string())?;
-        let started = pg.start().map_err(|e| e.to_string())?;
+        let pg = PrivatePostgres::new(&config.data_dir.join("postgres"))?;
+        let started = pg.start()?;
         Ok(Self { url: pg.url(DATABASE), private: Some(pg), started })
     }
 
@@ -79,10 +81,6 @@ impl Database {
     }
 }
 
-fn connect(url: &str, size: u32) -> Result<Db, String> {
-    Db::connect(url, size).map_err(|e| format!("cannot connect to the database: {e}"))
-}
-
 /// Runs a one-off command against the database (migrated first), with one
 /// connection and no pool: a pool's background threads may still be opening
 /// a connection when the process exits, and libpq torn down under them
@@ -90,77 +88,85 @@ fn connect(url: &str, size: u32) -> Result<Db, String> {
 /// and how many migrations were applied.
 fn with_database(
     config: &Config,
-    work: impl FnOnce(&mut diesel::PgConnection, usize) -> Result<(), String>,
-) -> Result<(), String> {
+    work: impl FnOnce(&mut diesel::PgConnection, usize) -> anyhow::Result<()>,
+) -> anyhow::Result<()> {
     use diesel::Connection;
     let database = Database::open(config)?;
-    let result = diesel::PgConnection::establish(&database.url)
-        .map_err(|e| format!("cannot connect to the database: {e}"))
-        .and_then(|mut conn| {
-            let applied = app::ssr::db::run_migrations(&mut conn).map_err(|e| format!("migrations failed: {e}"))?;
+    let result = diesel::PgConnection::establish(&database.url).context("cannot connect to the database").and_then(
+        |mut conn| {
+            let applied = app::ssr::db::run_migrations(&mut conn)
+                .map_err(anyhow::Error::from_boxed)
+                .context("migrations failed")?;
             work(&mut conn, applied.len())
-        });
+        },
+    );
     database.close(false);
     result
 }
 
-fn read_password() -> Result<String, String> {
+fn read_password() -> anyhow::Result<String> {
     if std::io::stdin().is_terminal() {
-        let first = rpassword::prompt_password("Password: ").map_err(|e| e.to_string())?;
-        let again = rpassword::prompt_password("Repeat the password: ").map_err(|e| e.to_string())?;
+        let first = rpassword::prompt_password("Password: ")?;
+        let again = rpassword::prompt_password("Repeat the password: ")?;
         if first != again {
-            return Err("the two passwords differ".to_owned());
+            bail!("the two passwords differ");
         }
         Ok(first)
     } else {
         let mut line = String::new();
-        std::io::stdin().lock().read_line(&mut line).map_err(|e| format!("cannot read the password: {e}"))?;
+        std::io::stdin().lock().read_line(&mut line).context("cannot read the password")?;
         Ok(line.trim_end_matches(['\r', '\n']).to_owned())
     }
 }
 
-fn create_user(config: &Config, email: &str, name: &str, role: &str) -> Result<(), String> {
+fn create_user(config: &Config, email: &str, name: &str, role: &str) -> anyhow::Result<()> {
     let role = role.parse()?;
     let password = read_password()?;
     with_database(config, |conn, _| {
-        let user = team::create_user(conn, &team::NewMember { email, name, role, password: &password }).map_err(
-            |e| match e.field() {
-                Some(field) => format!("{field}: {e}"),
-                None => e.to_string(),
-            },
-        )?;
+        let user = team::create_user(conn, &team::NewMember { email, name, role, password: &password })
+            .map_err(command_error)?;
         println!("created {} {} <{}>", user.role, user.name, user.email);
         Ok(())
     })
 }
 
-fn create_token(config: &Config, email: &str, name: &str) -> Result<(), String> {
+fn create_token(config: &Config, email: &str, name: &str) -> anyhow::Result<()> {
     with_database(config, |conn, _| {
         let email = email.trim().to_lowercase();
-        let owner = app::ssr::db::users::find_by_email(conn, &email)
-            .map_err(|e| e.to_string())?
-            .ok_or_else(|| format!("no team member has the email {email}"))?;
-        let created = team::create_token(conn, owner.id, name).map_err(|e| e.to_string())?;
+        let owner = app::ssr::db::users::find_by_email(conn, &email)?
+            .with_context(|| format!("no team member has the email {email}"))?;
+        let created = team::create_token(conn, owner.id, name).map_err(command_error)?;
         println!("created token \"{}\" for {}; it is shown only once:", created.token.name, owner.email);
         println!("{}", created.secret);
         Ok(())
     })
 }
 
-fn postgres(config: &Config, command: PostgresCommand) -> Result<(), String> {
-    let pg = PrivatePostgres::new(&config.data_dir.join("postgres")).map_err(|e| e.to_string())?;
+/// A command's error as the person at the terminal should read it: the
+/// field and the reason, or for an internal failure the logged detail.
+fn command_error(error: app::error::AppError) -> anyhow::Error {
+    error.report();
+    match error.field() {
+        Some(field) => anyhow::anyhow!("{field}: {error}"),
+        None => anyhow::anyhow!("{error}"),
+    }
+}
+
+fn postgres(config: &Config, command: PostgresCommand) -> anyhow::Result<()> {
+    let pg = PrivatePostgres::new(&config.data_dir.join("postgres"))?;
     match command {
         PostgresCommand::Start => {
-            pg.start().map_err(|e| e.to_string())?;
+            pg.start()?;
             println!("{}", pg.url(DATABASE));
         }
-        PostgresCommand::Stop => pg.stop().map_err(|e| e.to_string())?,
+        PostgresCommand::Stop => pg.stop()?,
         PostgresCommand::Url => println!("{}", pg.url(DATABASE)),
     }
     Ok(())
 }
 
-fn agent(config: &Config, args: AgentArgs) -> Result<(), String> {
+/// The async runtime of `serve` and `agent`.
+fn runtime(config: &Config) -> anyhow::Result<tokio::runtime::Runtime> {
     // Twice the cores by default: measured with `make bench-status`, where
     // the load generator shares the cores, p99 fell from 58 ms to 20 ms
     // (a worker the OS pauses no longer holds its queue of connections).
@@ -168,11 +174,15 @@ fn agent(config: &Config, args: AgentArgs) -> Result<(), String> {
         0 => 2 * std::thread::available_parallelism().map_or(1, usize::from),
         n => n as usize,
     };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    tokio::runtime::Builder::new_multi_thread()
         .worker_threads(workers)
         .enable_all()
         .build()
-        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+        .context("cannot start the runtime")
+}
+
+fn agent(config: &Config, args: AgentArgs) -> anyhow::Result<()> {
+    let runtime = runtime(config)?;
     let options = server::agent::AgentOptions {
         server: args.server,
         region: config.region.clone(),
@@ -193,24 +203,13 @@ fn agent(config: &Config, args: AgentArgs) -> Result<(), String> {
     })
 }
 
-fn serve(config: &Config) -> Result<(), String> {
-    // Twice the cores by default: measured with `make bench-status`, where
-    // the load generator shares the cores, p99 fell from 58 ms to 20 ms
-    // (a worker the OS pauses no longer holds its queue of connections).
-    let workers = match config.worker_threads {
-        0 => 2 * std::thread::available_parallelism().map_or(1, usize::from),
-        n => n as usize,
-    };
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(workers)
-        .enable_all()
-        .build()
-        .map_err(|e| format!("cannot start the runtime: {e}"))?;
+fn serve(config: &Config) -> anyhow::Result<()> {
+    let runtime = runtime(config)?;
     let database = Database::open(config)?;
     // The private cluster is started again if it dies under the server.
     let stop_watching = Arc::new(AtomicBool::new(false));
     let watchdog = match &database.private {
-        Some(pg) => Some(pg.clone().watch(stop_watching.clone()).map_err(|e| format!("cannot watch PostgreSQL: {e}"))?),
+        Some(pg) => Some(pg.clone().watch(stop_watching.clone()).context("cannot watch PostgreSQL")?),
         None => None,
     };
     let result = runtime.block_on(run_server(config, &database.url));
@@ -225,9 +224,10 @@ fn serve(config: &Config) -> Result<(), String> {
     result
 }
 
-async fn run_server(config: &Config, url: &str) -> Result<(), String> {
-    let db = connect(url, config.db_pool_size)?;
-    let applied = tokio::task::block_in_place(|| db.migrate()).map_err(|e| format!("migrations failed: {e}"))?;
+async fn run_server(config: &Config, url: &str) -> anyhow::Result<()> {
+    let db = Db::connect(url, config.db_pool_size).context("cannot connect to the database")?;
+    let applied =
+        tokio::task::block_in_place(|| db.migrate()).map_err(anyhow::Error::from_boxed).context("migrations failed")?;
     if !applied.is_empty() {
         tracing::info!(count = applied.len(), "migrations applied");
     }
@@ -235,7 +235,8 @@ async fn run_server(config: &Config, url: &str) -> Result<(), String> {
     let region = config.region.clone();
     db.run(move |conn| Ok(app::ssr::db::regions::ensure(conn, &region)?))
         .await
-        .map_err(|e| format!("cannot record the region: {e}"))?;
+        .map_err(command_error)
+        .context("cannot record the region")?;
     let monitor_settings = MonitorSettings {
         min_interval_seconds: config.min_interval_seconds,
         region: config.region.clone(),
@@ -255,7 +256,7 @@ async fn run_server(config: &Config, url: &str) -> Result<(), String> {
     let listening = server::workers::listener::spawn(db.clone(), CHANGE_CHANNEL, stop_listening.clone(), move || {
         cache.invalidate()
     })
-    .map_err(|e| format!("cannot start the page cache's listener: {e}"))?;
+    .context("cannot start the page cache's listener")?;
     let state = AppState {
         db: db.clone(),
         secure_cookies,
@@ -271,7 +272,7 @@ async fn run_server(config: &Config, url: &str) -> Result<(), String> {
     // two parts can wait for the client's delayed ACK (tens of milliseconds).
     let listener = tokio::net::TcpListener::bind(config.bind)
         .await
-        .map_err(|e| format!("cannot listen on {}: {e}", config.bind))?
+        .with_context(|| format!("cannot listen on {}", config.bind))?
         .tap_io(|tcp| {
             if let Err(e) = tcp.set_nodelay(true) {
                 tracing::debug!("cannot set TCP_NODELAY: {e}");
@@ -286,13 +287,14 @@ async fn run_server(config: &Config, url: &str) -> Result<(), String> {
     let scheduler =
         server::workers::scheduler::Scheduler::new(db, prober, &config.region, config.probe_concurrency as usize)
             .await
-            .map_err(|e| format!("cannot start the scheduler: {e}"))?;
+            .map_err(command_error)
+            .context("cannot start the scheduler")?;
     let (stop_scheduler, scheduler_stopped) = tokio::sync::watch::channel(false);
     let scheduler = tokio::spawn(scheduler.run(scheduler_stopped));
     axum::serve(listener, router.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await
-        .map_err(|e| format!("server error: {e}"))?;
+        .context("the HTTP server failed")?;
     housekeeping.abort();
     let _ = stop_scheduler.send(true);
     let _ = scheduler.await;
@@ -318,13 +320,14 @@ async fn housekeeping(db: Db, retention_days: u32) {
                 Ok((sessions, failures))
             })
             .await;
-        if let Ok((sessions, failures)) = result {
-            tracing::debug!(sessions, failures, "housekeeping done");
+        match result {
+            Ok((sessions, failures)) => tracing::debug!(sessions, failures, "housekeeping done"),
+            Err(error) => error.report_in("remove expired sessions"),
         }
         let upkeep = db.run(move |conn| Ok(app::ssr::monitoring::retention::upkeep(conn, now, retention_days)?)).await;
         match upkeep {
             Ok((days, deleted)) => tracing::debug!(days, deleted, "checks rolled up"),
-            Err(error) => tracing::error!(%error, "rolling up checks failed"),
+            Err(error) => error.report_in("roll up checks"),
         }
     }
 }

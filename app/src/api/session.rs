@@ -62,8 +62,9 @@ pub async fn current_user() -> Result<User, AppError> {
 
 #[cfg(feature = "ssr")]
 fn set_cookie(cookie: &str) -> Result<(), AppError> {
-    let value = http::HeaderValue::from_str(cookie).map_err(|_| AppError::Internal)?;
-    let response = use_context::<leptos_axum::ResponseOptions>().ok_or(AppError::Internal)?;
+    let value = http::HeaderValue::from_str(cookie).map_err(|e| AppError::failed("write the session cookie", e))?;
+    let response = use_context::<leptos_axum::ResponseOptions>()
+        .ok_or_else(|| AppError::internal("find the response of a server function"))?;
     response.append_header(http::header::SET_COOKIE, value);
     Ok(())
 }

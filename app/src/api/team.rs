@@ -8,7 +8,7 @@ use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
 fn parse_role(role: &str) -> Result<Role, AppError> {
-    role.parse().map_err(|message: String| AppError::validation("role", message))
+    role.parse().map_err(|error: crate::model::UnknownValue| AppError::validation("role", error.to_string()))
 }
 
 #[server(prefix = "/rpc", endpoint = "list_members")]

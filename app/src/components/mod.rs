@@ -68,6 +68,67 @@ pub fn ConfirmButton(
     }
 }
 
+/// A console list section, the one shape every list of the console takes: a
+/// card titled `title` with `action` beside the title (an "Add …" button),
+/// what `children` show above the list (a form, errors, a secret shown once),
+/// then the list itself as a table of `columns` (an empty heading is the
+/// actions column, named for screen readers), one `row` per item: "Loading…"
+/// while it loads, `empty` when there is none, the error when it fails.
+#[component]
+pub fn ListCard<T, R, V>(
+    title: &'static str,
+    columns: &'static [&'static str],
+    empty: &'static str,
+    items: Resource<Result<Vec<T>, AppError>>,
+    row: R,
+    #[prop(optional, into)] action: Option<ViewFn>,
+    #[prop(optional)] children: Option<ChildrenFn>,
+) -> impl IntoView
+where
+    T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
+    R: Fn(T) -> V + Clone + Send + Sync + 'static,
+    V: IntoView + 'static,
+{
+    let heading = format!("{}-heading", title.to_lowercase().replace(' ', "-"));
+    let labelled_by = heading.clone();
+    view! {
+        <section class="card" aria-labelledby=labelled_by>
+            <div class="card-head">
+                <h2 id=heading>{title}</h2>
+                {action.map(|action| action.run())}
+            </div>
+            {children.map(|children| children())}
+            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+                {move || {
+                    let row = row.clone();
+                    Suspend::new(async move {
+                        match items.await {
+                            Ok(list) if list.is_empty() => view! { <p class="muted">{empty}</p> }.into_any(),
+                            Ok(list) => view! {
+                                <div class="table-wrap">
+                                    <table>
+                                        <thead>
+                                            <tr>
+                                                {columns.iter().map(|&column| if column.is_empty() {
+                                                    view! { <th scope="col"><span class="sr-only">"Actions"</span></th> }.into_any()
+                                                } else {
+                                                    view! { <th scope="col">{column}</th> }.into_any()
+                                                }).collect_view()}
+                                            </tr>
+                                        </thead>
+                                        <tbody>{list.into_iter().map(row).collect_view()}</tbody>
+                                    </table>
+                                </div>
+                            }.into_any(),
+                            Err(error) => view! { <p class="form-error" role="alert">{error.to_string()}</p> }.into_any(),
+                        }
+                    })
+                }}
+            </Transition>
+        </section>
+    }
+}
+
 pub fn format_time(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%d %H:%M UTC").to_string()
 }

@@ -1,13 +1,18 @@
-//! Wire types shared by the server and the browser. No database derives here:
-//! rows live in `ssr::db` and are converted into these.
+//! Wire types shared by the server and the browser. Rows live in `ssr::db`
+//! and are converted into these; only the closed sets of values
+//! ([`text_enum!`]) double as column types, under the `ssr` feature.
 
 /// A closed set of values written as snake_case text (in JSON and in the
-/// database): `as_str`, `parse`, `ALL` and `Display` for each.
+/// database): `as_str`, `parse`, `FromStr`, `ALL` and `Display` for each.
+/// On the server the same text is the column's value: rows hold these enums,
+/// and a value the enum does not know is an error when the row is read, never
+/// a silent default.
 macro_rules! text_enum {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-        #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+        #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema, diesel::AsExpression, diesel::FromSqlRow))]
+        #[cfg_attr(feature = "ssr", diesel(sql_type = diesel::sql_types::Text))]
         #[serde(rename_all = "snake_case")]
         pub enum $name {
             $($(#[$vmeta])* $variant),+
@@ -35,7 +40,60 @@ macro_rules! text_enum {
                 f.write_str(self.as_str())
             }
         }
+
+        impl std::str::FromStr for $name {
+            type Err = $crate::model::UnknownValue;
+
+            fn from_str(text: &str) -> Result<Self, Self::Err> {
+                Self::parse(text).ok_or_else(|| $crate::model::UnknownValue {
+                    what: stringify!($name),
+                    value: text.to_owned(),
+                    expected: &[$($text),+],
+                })
+            }
+        }
+
+        #[cfg(feature = "ssr")]
+        impl diesel::serialize::ToSql<diesel::sql_types::Text, diesel::pg::Pg> for $name {
+            fn to_sql<'b>(
+                &'b self,
+                out: &mut diesel::serialize::Output<'b, '_, diesel::pg::Pg>,
+            ) -> diesel::serialize::Result {
+                std::io::Write::write_all(out, self.as_str().as_bytes())?;
+                Ok(diesel::serialize::IsNull::No)
+            }
+        }
+
+        #[cfg(feature = "ssr")]
+        impl diesel::deserialize::FromSql<diesel::sql_types::Text, diesel::pg::Pg> for $name {
+            fn from_sql(value: diesel::pg::PgValue<'_>) -> diesel::deserialize::Result<Self> {
+                let text = std::str::from_utf8(value.as_bytes())?;
+                Ok(text.parse::<Self>()?)
+            }
+        }
     };
+}
+
+/// A text that names none of an enum's values (from a command line, or a
+/// database row written by something else).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {} `{value}` (expected {})", what_name(what), expected.join(", "))]
+pub struct UnknownValue {
+    pub what: &'static str,
+    pub value: String,
+    pub expected: &'static [&'static str],
+}
+
+/// `MonitorStatus` → `monitor status`.
+fn what_name(what: &str) -> String {
+    let mut out = String::new();
+    for (i, c) in what.chars().enumerate() {
+        if c.is_uppercase() && i > 0 {
+            out.push(' ');
+        }
+        out.extend(c.to_lowercase());
+    }
+    out
 }
 
 /// Reads a field that may be absent (`None`), `null` (`Some(None)`) or set,

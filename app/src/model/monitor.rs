@@ -5,125 +5,65 @@ use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::fmt;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum MonitorKind {
-    Http,
-    Tcp,
-}
-
-impl MonitorKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Http => "http",
-            Self::Tcp => "tcp",
-        }
+text_enum! {
+    /// What a monitor probes: an HTTP(S) URL or a TCP port.
+    MonitorKind {
+        Http => "http",
+        Tcp => "tcp",
     }
 }
 
-/// Whether the keyword must appear in the body, or must not.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum KeywordMode {
-    #[default]
-    Contains,
-    Absent,
-}
-
-impl KeywordMode {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Contains => "contains",
-            Self::Absent => "absent",
-        }
+text_enum! {
+    /// Whether the keyword must appear in the body, or must not.
+    #[derive(Default)]
+    KeywordMode {
+        #[default]
+        Contains => "contains",
+        Absent => "absent",
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum MonitorStatus {
-    Up,
-    Down,
-    Partial,
-    Paused,
-    Maintenance,
-    /// No data yet.
-    Pending,
-}
-
-impl MonitorStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Up => "up",
-            Self::Down => "down",
-            Self::Partial => "partial",
-            Self::Paused => "paused",
-            Self::Maintenance => "maintenance",
-            Self::Pending => "pending",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "up" => Self::Up,
-            "down" => Self::Down,
-            "partial" => Self::Partial,
-            "paused" => Self::Paused,
-            "maintenance" => Self::Maintenance,
-            "pending" => Self::Pending,
-            _ => return None,
-        })
+text_enum! {
+    /// A monitor's current status.
+    MonitorStatus {
+        Up => "up",
+        Down => "down",
+        Partial => "partial",
+        Paused => "paused",
+        Maintenance => "maintenance",
+        /// No data yet.
+        Pending => "pending",
     }
 }
 
-/// Why a check failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum FailureKind {
-    /// No answer within the timeout.
-    Timeout,
-    /// The host name did not resolve.
-    Dns,
-    /// The connection was refused or reset.
-    Connect,
-    /// The TLS handshake failed (invalid, expired or untrusted certificate).
-    Tls,
-    /// The status code is not an accepted one.
-    Status,
-    /// The keyword is missing (or present, in `absent` mode).
-    Keyword,
-    /// The body is larger than the probe reads.
-    BodyTooLarge,
-    /// Too many redirects (or a redirect loop).
-    Redirects,
-}
-
-impl FailureKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Timeout => "timeout",
-            Self::Dns => "dns",
-            Self::Connect => "connect",
-            Self::Tls => "tls",
-            Self::Status => "status",
-            Self::Keyword => "keyword",
-            Self::BodyTooLarge => "body_too_large",
-            Self::Redirects => "redirects",
-        }
+text_enum! {
+    /// Why a check failed.
+    FailureKind {
+        /// No answer within the timeout.
+        Timeout => "timeout",
+        /// The host name did not resolve.
+        Dns => "dns",
+        /// The connection was refused or reset.
+        Connect => "connect",
+        /// The TLS handshake failed (invalid, expired or untrusted certificate).
+        Tls => "tls",
+        /// The status code is not an accepted one.
+        Status => "status",
+        /// The keyword is missing (or present, in `absent` mode).
+        Keyword => "keyword",
+        /// The body is larger than the probe reads.
+        BodyTooLarge => "body_too_large",
+        /// Too many redirects (or a redirect loop).
+        Redirects => "redirects",
     }
 }
 
-/// `up` or `down`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum CheckOutcome {
-    Up,
-    Down,
+text_enum! {
+    /// `up` or `down`.
+    CheckOutcome {
+        Up => "up",
+        Down => "down",
+    }
 }
 
 /// One check of a monitor from one region.
@@ -259,12 +199,18 @@ pub struct RegionChoices {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StatusRanges(Vec<(u16, u16)>);
 
+/// Why a list of accepted status codes cannot be read; says how to write it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct InvalidStatusRanges(String);
+
 impl StatusRanges {
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, InvalidStatusRanges> {
+        let invalid = |message: String| Err(InvalidStatusRanges(message));
         let mut ranges = Vec::new();
         for part in text.split(',').map(str::trim) {
             if part.is_empty() {
-                return Err("Use codes and ranges separated by commas, like 200-299,301.".to_owned());
+                return invalid("Use codes and ranges separated by commas, like 200-299,301.".to_owned());
             }
             let (low, high) = match part.split_once('-') {
                 Some((low, high)) => (parse_code(low)?, parse_code(high)?),
@@ -274,12 +220,12 @@ impl StatusRanges {
                 }
             };
             if low > high {
-                return Err(format!("The range {part} goes backwards."));
+                return invalid(format!("The range {part} goes backwards."));
             }
             ranges.push((low, high));
         }
         if ranges.len() > 20 {
-            return Err("At most 20 codes or ranges.".to_owned());
+            return invalid("At most 20 codes or ranges.".to_owned());
         }
         Ok(Self(ranges))
     }
@@ -300,10 +246,10 @@ impl fmt::Display for StatusRanges {
     }
 }
 
-fn parse_code(text: &str) -> Result<u16, String> {
+fn parse_code(text: &str) -> Result<u16, InvalidStatusRanges> {
     match text.trim().parse::<u16>() {
         Ok(code) if (100..=599).contains(&code) => Ok(code),
-        _ => Err(format!("`{}` is not an HTTP status code (100-599).", text.trim())),
+        _ => Err(InvalidStatusRanges(format!("`{}` is not an HTTP status code (100-599).", text.trim()))),
     }
 }
 

@@ -2,44 +2,12 @@
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use std::fmt;
-use std::str::FromStr;
 
-/// What a team member may do: `admin` also manages the team, settings and tokens.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Admin,
-    Member,
-}
-
-impl Role {
-    pub const ALL: [Role; 2] = [Role::Admin, Role::Member];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Admin => "admin",
-            Role::Member => "member",
-        }
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for Role {
-    type Err = String;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "admin" => Ok(Role::Admin),
-            "member" => Ok(Role::Member),
-            other => Err(format!("unknown role `{other}` (expected admin or member)")),
-        }
+text_enum! {
+    /// What a team member may do: `admin` also manages the team, settings and tokens.
+    Role {
+        Admin => "admin",
+        Member => "member",
     }
 }
 
@@ -98,9 +66,10 @@ mod tests {
 
     #[test]
     fn roles_round_trip_through_text() {
-        for role in Role::ALL {
+        for &role in Role::ALL {
             assert_eq!(role.as_str().parse::<Role>(), Ok(role));
         }
-        assert!("owner".parse::<Role>().unwrap_err().contains("owner"));
+        let error = "owner".parse::<Role>().unwrap_err().to_string();
+        assert_eq!(error, "unknown role `owner` (expected admin, member)");
     }
 }

@@ -44,16 +44,16 @@ impl Default for MonitorSettings {
 impl AppState {
     /// The state of the running server, from a server function's context.
     pub fn from_context() -> Result<Self, AppError> {
-        use_context::<Self>().ok_or_else(|| {
-            tracing::error!("AppState missing from the server function context");
-            AppError::Internal
-        })
+        use_context::<Self>().ok_or_else(|| AppError::internal("find the server's state in a server function"))
     }
 }
 
 /// Finishes a server function: on error, sets the HTTP status the error
 /// stands for (and `Retry-After` when rate limited) on the response.
 pub fn reply<T>(result: Result<T, AppError>) -> Result<T, AppError> {
+    if let Err(error) = &result {
+        error.report();
+    }
     if let (Err(error), Some(response)) = (&result, use_context::<leptos_axum::ResponseOptions>()) {
         if let Ok(status) = http::StatusCode::from_u16(error.status()) {
             response.set_status(status);

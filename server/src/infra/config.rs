@@ -77,18 +77,15 @@ pub struct Config {
 }
 
 /// Region names: lower-case letters, digits and dashes, 1 to 40 characters.
-pub fn parse_region(value: &str) -> Result<String, String> {
-    if app::model::is_region_name(value) { Ok(value.to_owned()) } else { Err(app::model::REGION_NAME_RULE.to_owned()) }
+pub fn parse_region(value: &str) -> anyhow::Result<String> {
+    anyhow::ensure!(app::model::is_region_name(value), app::model::REGION_NAME_RULE);
+    Ok(value.to_owned())
 }
 
-fn parse_public_url(value: &str) -> Result<Url, String> {
-    let url = Url::parse(value).map_err(|e| format!("not a URL: {e}"))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err("must start with http:// or https://".to_owned());
-    }
-    if url.host_str().is_none() {
-        return Err("must name a host".to_owned());
-    }
+fn parse_public_url(value: &str) -> anyhow::Result<Url> {
+    let url = Url::parse(value).map_err(|e| anyhow::anyhow!("not a URL: {e}"))?;
+    anyhow::ensure!(matches!(url.scheme(), "http" | "https"), "must start with http:// or https://");
+    anyhow::ensure!(url.host_str().is_some(), "must name a host");
     Ok(url)
 }
 

@@ -92,7 +92,7 @@ impl Dispatcher {
         match recorded {
             Ok(Some(state)) => tracing::info!(notification_id = id, state = state.as_str(), "alert attempt"),
             Ok(None) => {}
-            Err(error) => tracing::error!(%error, notification_id = id, "cannot record an alert attempt"),
+            Err(error) => error.report_in("record an alert attempt"),
         }
     }
 
@@ -151,7 +151,7 @@ impl Dispatcher {
             let full = match self.dispatch().await {
                 Ok(full) => full,
                 Err(error) => {
-                    tracing::error!(%error, "alert dispatch failed");
+                    error.report_in("dispatch alerts");
                     false
                 }
             };

@@ -39,7 +39,7 @@ impl Scheduler {
         let region_id = db
             .run(move |conn| {
                 regions::ensure(conn, &name)?;
-                regions::find_id(conn, &name)?.ok_or(AppError::Internal)
+                regions::find_id(conn, &name)?.ok_or_else(|| AppError::internal("find the region just recorded"))
             })
             .await?;
         Ok(Self {
@@ -135,7 +135,7 @@ impl Scheduler {
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         // What happened while no server ran is settled first.
         if let Err(error) = self.upkeep_incidents().await {
-            tracing::error!(%error, "incident upkeep failed");
+            error.report_in("incident upkeep");
         }
         let mut last_upkeep = tokio::time::Instant::now();
         let mut tick = tokio::time::interval(TICK);
@@ -152,16 +152,16 @@ impl Scheduler {
             let scheduler = self.clone();
             tokio::spawn(async move {
                 if let Err(error) = scheduler.run_once().await {
-                    tracing::error!(%error, "scheduling failed");
+                    error.report_in("scheduling");
                 }
             });
             if last_upkeep.elapsed() >= UPKEEP_EVERY {
                 last_upkeep = tokio::time::Instant::now();
                 if let Err(error) = self.refresh_silent().await {
-                    tracing::error!(%error, "refreshing statuses failed");
+                    error.report_in("refresh silent statuses");
                 }
                 if let Err(error) = self.upkeep_incidents().await {
-                    tracing::error!(%error, "incident upkeep failed");
+                    error.report_in("incident upkeep");
                 }
             }
         }

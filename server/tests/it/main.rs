@@ -23,4 +23,5 @@ mod scheduler;
 mod serve;
 mod sign_in;
 mod status_pages;
+mod stored_values;
 mod team;

@@ -7,7 +7,7 @@ use crate::api::alerts::{
     list_channels, list_deliveries,
 };
 use crate::api::monitors::list_monitors;
-use crate::components::{ConfirmButton, FieldError, FormError, Time, format_time, general_error, last_error};
+use crate::components::{ConfirmButton, FieldError, FormError, ListCard, Time, format_time, general_error, last_error};
 use crate::error::AppError;
 use crate::model::alert_limits::{NAME_MAX, PER_HOUR_MAX, SECRET_MIN};
 use crate::model::{
@@ -76,75 +76,53 @@ fn Channels(
         }
     });
     view! {
-        <section class="card" aria-labelledby="channels-heading">
-            <div class="card-head">
-                <h2 id="channels-heading">"Channels"</h2>
+        <ListCard
+            title="Channels"
+            columns=&["Name", "Kind", "Sends to", ""]
+            empty="No channels yet. Add a webhook, Slack, Discord or email channel."
+            items=channels
+            action=move || view! {
                 <button type="button" class="primary" on:click=move |_| editing.set(Some(None))
                     disabled=move || editing.get().is_some()>"Add channel"</button>
-            </div>
+            }
+            row=move |channel| {
+                let id = channel.id;
+                let edit = channel.clone();
+                view! {
+                    <tr data-channel=channel.name.clone()>
+                        <td>
+                            <a href=format!("/console/alerts/channels/{id}")><strong>{channel.name.clone()}</strong></a>
+                            {channel.secret.clone().map(|s| view! {
+                                <div class="muted small">"secret " <code>{s}</code></div>
+                            })}
+                        </td>
+                        <td data-label="Kind">{channel.kind.label()}</td>
+                        <td data-label="Sends to" class="break">{destination(&channel)}</td>
+                        <td class="actions">
+                            <button type="button" class="ghost" disabled=move || test.pending().get()
+                                on:click=move |_| {
+                                    tested.set(Some(id));
+                                    test.dispatch(TestChannel { id });
+                                }>"Send test"</button>
+                            <button type="button" class="ghost"
+                                on:click=move |_| editing.set(Some(Some(edit.clone())))>"Edit"</button>
+                            <a class="button ghost" href=format!("/console/alerts/channels/{id}")>"Deliveries"</a>
+                            <ConfirmButton label="Delete" confirm="Delete with its rules" on_confirm=move || {
+                                delete.dispatch(DeleteChannel { id });
+                            } />
+                        </td>
+                    </tr>
+                    <Show when=move || tested.get() == Some(id)>
+                        <tr class="subrow">
+                            <td colspan="4"><TestResult test /></td>
+                        </tr>
+                    </Show>
+                }
+            }
+        >
             {move || editing.get().map(|current| view! { <ChannelForm current save editing /> })}
             <FormError error=delete_error />
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match channels.await {
-                        Ok(list) if list.is_empty() => view! {
-                            <p class="muted">"No channels yet. Add a webhook, Slack, Discord or email channel."</p>
-                        }.into_any(),
-                        Ok(list) => view! {
-                            <div class="table-wrap">
-                                <table>
-                                    <thead>
-                                        <tr>
-                                            <th scope="col">"Name"</th>
-                                            <th scope="col">"Kind"</th>
-                                            <th scope="col">"Sends to"</th>
-                                            <th scope="col"><span class="sr-only">"Actions"</span></th>
-                                        </tr>
-                                    </thead>
-                                    <tbody>
-                                        {list.into_iter().map(|channel| {
-                                            let id = channel.id;
-                                            let edit = channel.clone();
-                                            view! {
-                                                <tr data-channel=channel.name.clone()>
-                                                    <td>
-                                                        <a href=format!("/console/alerts/channels/{id}")><strong>{channel.name.clone()}</strong></a>
-                                                        {channel.secret.clone().map(|s| view! {
-                                                            <div class="muted small">"secret " <code>{s}</code></div>
-                                                        })}
-                                                    </td>
-                                                    <td data-label="Kind">{channel.kind.label()}</td>
-                                                    <td data-label="Sends to" class="break">{destination(&channel)}</td>
-                                                    <td class="actions">
-                                                        <button type="button" class="ghost" disabled=move || test.pending().get()
-                                                            on:click=move |_| {
-                                                                tested.set(Some(id));
-                                                                test.dispatch(TestChannel { id });
-                                                            }>"Send test"</button>
-                                                        <button type="button" class="ghost"
-                                                            on:click=move |_| editing.set(Some(Some(edit.clone())))>"Edit"</button>
-                                                        <a class="button ghost" href=format!("/console/alerts/channels/{id}")>"Deliveries"</a>
-                                                        <ConfirmButton label="Delete" confirm="Delete with its rules" on_confirm=move || {
-                                                            delete.dispatch(DeleteChannel { id });
-                                                        } />
-                                                    </td>
-                                                </tr>
-                                                <Show when=move || tested.get() == Some(id)>
-                                                    <tr class="subrow">
-                                                        <td colspan="4"><TestResult test /></td>
-                                                    </tr>
-                                                </Show>
-                                            }
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
-                            </div>
-                        }.into_any(),
-                        Err(error) => view! { <p class="form-error" role="alert">{error.to_string()}</p> }.into_any(),
-                    }
-                })}
-            </Transition>
-        </section>
+        </ListCard>
     }
 }
 
@@ -296,81 +274,56 @@ fn Rules(
         }
     });
     view! {
-        <section class="card" aria-labelledby="rules-heading">
-            <div class="card-head">
-                <h2 id="rules-heading">"Rules"</h2>
+        <ListCard
+            title="Rules"
+            columns=&["Name", "Events", "Channel", "Monitors", "Limit", "Enabled", ""]
+            empty="No rules yet: nothing is sent. Add a channel, then a rule."
+            items=rules
+            action=move || view! {
                 <button type="button" class="primary" on:click=move |_| editing.set(Some(None))
                     disabled=move || editing.get().is_some()>"Add rule"</button>
-            </div>
+            }
+            row=move |rule| {
+                let id = rule.id;
+                let enabled = rule.enabled;
+                let edit = rule.clone();
+                let events = rule.events.iter().map(|e| e.label()).collect::<Vec<_>>().join(", ");
+                let scope = match &rule.monitor_ids {
+                    None => "All".to_owned(),
+                    Some(ids) if ids.len() == 1 => "1 monitor".to_owned(),
+                    Some(ids) => format!("{} monitors", ids.len()),
+                };
+                let limit = rule.max_per_hour.map_or("—".to_owned(), |n| format!("{n} / hour"));
+                view! {
+                    <tr data-rule=rule.name.clone()>
+                        <td><strong>{rule.name.clone()}</strong></td>
+                        <td data-label="Events">{events}</td>
+                        <td data-label="Channel"><a href=format!("/console/alerts/channels/{}", rule.channel_id)>{rule.channel_name.clone()}</a></td>
+                        <td data-label="Monitors">{scope}</td>
+                        <td data-label="Limit">{limit}</td>
+                        <td data-label="Enabled">
+                            <label class="switch">
+                                <input type="checkbox" checked=enabled on:change=move |ev| {
+                                    let input = AlertRuleInput { enabled: Some(event_target_checked(&ev)), ..Default::default() };
+                                    toggle.dispatch(SaveAlertRule { id: Some(id), input });
+                                } />
+                                <span class="sr-only">"Enabled"</span>
+                            </label>
+                        </td>
+                        <td class="actions">
+                            <button type="button" class="ghost"
+                                on:click=move |_| editing.set(Some(Some(edit.clone())))>"Edit"</button>
+                            <ConfirmButton label="Delete" confirm="Confirm delete" on_confirm=move || {
+                                delete.dispatch(DeleteAlertRule { id });
+                            } />
+                        </td>
+                    </tr>
+                }
+            }
+        >
             {move || editing.get().map(|current| view! { <RuleForm current channels save editing /> })}
             <FormError error=row_error />
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match rules.await {
-                        Ok(list) if list.is_empty() => view! {
-                            <p class="muted">"No rules yet: nothing is sent. Add a channel, then a rule."</p>
-                        }.into_any(),
-                        Ok(list) => view! {
-                            <div class="table-wrap">
-                                <table>
-                                    <thead>
-                                        <tr>
-                                            <th scope="col">"Name"</th>
-                                            <th scope="col">"Events"</th>
-                                            <th scope="col">"Channel"</th>
-                                            <th scope="col">"Monitors"</th>
-                                            <th scope="col">"Limit"</th>
-                                            <th scope="col">"Enabled"</th>
-                                            <th scope="col"><span class="sr-only">"Actions"</span></th>
-                                        </tr>
-                                    </thead>
-                                    <tbody>
-                                        {list.into_iter().map(|rule| {
-                                            let id = rule.id;
-                                            let enabled = rule.enabled;
-                                            let edit = rule.clone();
-                                            let events = rule.events.iter().map(|e| e.label()).collect::<Vec<_>>().join(", ");
-                                            let scope = match &rule.monitor_ids {
-                                                None => "All".to_owned(),
-                                                Some(ids) if ids.len() == 1 => "1 monitor".to_owned(),
-                                                Some(ids) => format!("{} monitors", ids.len()),
-                                            };
-                                            let limit = rule.max_per_hour.map_or("—".to_owned(), |n| format!("{n} / hour"));
-                                            view! {
-                                                <tr data-rule=rule.name.clone()>
-                                                    <td><strong>{rule.name.clone()}</strong></td>
-                                                    <td data-label="Events">{events}</td>
-                                                    <td data-label="Channel"><a href=format!("/console/alerts/channels/{}", rule.channel_id)>{rule.channel_name.clone()}</a></td>
-                                                    <td data-label="Monitors">{scope}</td>
-                                                    <td data-label="Limit">{limit}</td>
-                                                    <td data-label="Enabled">
-                                                        <label class="switch">
-                                                            <input type="checkbox" checked=enabled on:change=move |ev| {
-                                                                let input = AlertRuleInput { enabled: Some(event_target_checked(&ev)), ..Default::default() };
-                                                                toggle.dispatch(SaveAlertRule { id: Some(id), input });
-                                                            } />
-                                                            <span class="sr-only">"Enabled"</span>
-                                                        </label>
-                                                    </td>
-                                                    <td class="actions">
-                                                        <button type="button" class="ghost"
-                                                            on:click=move |_| editing.set(Some(Some(edit.clone())))>"Edit"</button>
-                                                        <ConfirmButton label="Delete" confirm="Confirm delete" on_confirm=move || {
-                                                            delete.dispatch(DeleteAlertRule { id });
-                                                        } />
-                                                    </td>
-                                                </tr>
-                                            }
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
-                            </div>
-                        }.into_any(),
-                        Err(error) => view! { <p class="form-error" role="alert">{error.to_string()}</p> }.into_any(),
-                    }
-                })}
-            </Transition>
-        </section>
+        </ListCard>
     }
 }
 

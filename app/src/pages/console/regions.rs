@@ -4,7 +4,7 @@
 
 use super::AdminOnly;
 use crate::api::regions::{CreateRegion, DeleteRegion, RotateRegionToken, list_region_details};
-use crate::components::{ConfirmButton, FieldError, FormError, Time, general_error, last_error};
+use crate::components::{ConfirmButton, FieldError, FormError, ListCard, Time, general_error, last_error};
 use crate::model::{CreatedRegion, Region};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -82,39 +82,19 @@ fn RegionManager() -> impl IntoView {
                 view! { <NewToken created headline /> }
             })}
         </section>
-        <section class="card">
-            <h2>"Regions"</h2>
+        <ListCard
+            title="Regions"
+            columns=&["Name", "Probed by", "Monitors", "Last heard from", ""]
+            empty="No regions."
+            items=regions
+            row=move |region| view! { <RegionRow region rotate delete /> }
+        >
             <FormError error=row_error />
             {move || rotated().map(|created| {
                 let headline = format!("Region “{}” has a new token; the old one no longer works.", created.region.name);
                 view! { <NewToken created headline /> }
             })}
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match regions.await {
-                        Ok(list) => view! {
-                            <div class="table-wrap">
-                                <table>
-                                    <thead>
-                                        <tr>
-                                            <th scope="col">"Name"</th>
-                                            <th scope="col">"Probed by"</th>
-                                            <th scope="col">"Monitors"</th>
-                                            <th scope="col">"Last heard from"</th>
-                                            <th scope="col"><span class="sr-only">"Actions"</span></th>
-                                        </tr>
-                                    </thead>
-                                    <tbody>
-                                        {list.into_iter().map(|region| view! { <RegionRow region rotate delete /> }).collect_view()}
-                                    </tbody>
-                                </table>
-                            </div>
-                        }.into_any(),
-                        Err(error) => view! { <p class="form-error" role="alert">{error.to_string()}</p> }.into_any(),
-                    }
-                })}
-            </Transition>
-        </section>
+        </ListCard>
     }
 }
 

@@ -5,7 +5,7 @@
 
 use crate::api::monitors::list_monitors;
 use crate::api::status_pages::{DeleteStatusPage, SaveStatusPage, list_status_pages};
-use crate::components::{ConfirmButton, FieldError, FormError, general_error, last_error};
+use crate::components::{ConfirmButton, FieldError, FormError, ListCard, general_error, last_error};
 use crate::model::status_page_limits::{DESCRIPTION_MAX, NAME_MAX, TITLE_MAX};
 use crate::model::{Monitor, PageComponent, StatusPage, StatusPageInput};
 use leptos::prelude::*;
@@ -32,72 +32,49 @@ pub fn StatusPagesPage() -> impl IntoView {
             "public updates, with RSS and Atom feeds and a Statuspage-compatible API. Comments and monitor "
             "details never appear on them."
         </p>
-        <section class="card" aria-labelledby="pages-heading">
-            <div class="card-head">
-                <h2 id="pages-heading">"Pages"</h2>
+        <ListCard
+            title="Pages"
+            columns=&["Title", "Address", "Components", "State", ""]
+            empty="No status page yet."
+            items=pages
+            action=move || view! {
                 <button type="button" class="primary" on:click=move |_| editing.set(Some(None))
                     disabled=move || editing.get().is_some()>"Add page"</button>
-            </div>
+            }
+            row=move |page| {
+                let id = page.id;
+                let edit = page.clone();
+                let address = format!("/status/{}", page.slug);
+                view! {
+                    <tr data-page=page.slug.clone()>
+                        <td><strong>{page.title.clone()}</strong></td>
+                        <td class="break">
+                            <a href=address.clone()>{address.clone()}</a>
+                            {page.is_default.then(|| view! { " " <span class="badge">"default"</span> })}
+                            {page.custom_domain.clone().map(|d| view! { <div class="muted small">{d}</div> })}
+                        </td>
+                        <td data-label="Components">{page.components.len()}</td>
+                        <td>
+                            <span class=if page.published { "badge published" } else { "badge" }>
+                                {if page.published { "published" } else { "draft" }}
+                            </span>
+                        </td>
+                        <td class="actions">
+                            <a class="button ghost" href=format!("/console/status-pages/{id}/preview")
+                                target="_blank" rel="noopener">"Preview"</a>
+                            <button type="button" class="ghost"
+                                on:click=move |_| editing.set(Some(Some(edit.clone())))>"Edit"</button>
+                            <ConfirmButton label="Delete" confirm="Confirm delete" on_confirm=move || {
+                                delete.dispatch(DeleteStatusPage { id });
+                            } />
+                        </td>
+                    </tr>
+                }
+            }
+        >
             {move || editing.get().map(|current| view! { <PageForm current save editing /> })}
             <FormError error=delete_error />
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match pages.await {
-                        Ok(list) if list.is_empty() => view! {
-                            <p class="muted">"No status page yet."</p>
-                        }.into_any(),
-                        Ok(list) => view! {
-                            <div class="table-wrap">
-                                <table>
-                                    <thead>
-                                        <tr>
-                                            <th scope="col">"Title"</th>
-                                            <th scope="col">"Address"</th>
-                                            <th scope="col">"Components"</th>
-                                            <th scope="col">"State"</th>
-                                            <th scope="col"><span class="sr-only">"Actions"</span></th>
-                                        </tr>
-                                    </thead>
-                                    <tbody>
-                                        {list.into_iter().map(|page| {
-                                            let id = page.id;
-                                            let edit = page.clone();
-                                            let address = format!("/status/{}", page.slug);
-                                            view! {
-                                                <tr data-page=page.slug.clone()>
-                                                    <td><strong>{page.title.clone()}</strong></td>
-                                                    <td class="break">
-                                                        <a href=address.clone()>{address.clone()}</a>
-                                                        {page.is_default.then(|| view! { " " <span class="badge">"default"</span> })}
-                                                        {page.custom_domain.clone().map(|d| view! { <div class="muted small">{d}</div> })}
-                                                    </td>
-                                                    <td data-label="Components">{page.components.len()}</td>
-                                                    <td>
-                                                        <span class=if page.published { "badge published" } else { "badge" }>
-                                                            {if page.published { "published" } else { "draft" }}
-                                                        </span>
-                                                    </td>
-                                                    <td class="actions">
-                                                        <a class="button ghost" href=format!("/console/status-pages/{id}/preview")
-                                                            target="_blank" rel="noopener">"Preview"</a>
-                                                        <button type="button" class="ghost"
-                                                            on:click=move |_| editing.set(Some(Some(edit.clone())))>"Edit"</button>
-                                                        <ConfirmButton label="Delete" confirm="Confirm delete" on_confirm=move || {
-                                                            delete.dispatch(DeleteStatusPage { id });
-                                                        } />
-                                                    </td>
-                                                </tr>
-                                            }
-                                        }).collect_view()}
-                                    </tbody>
-                                </table>
-                            </div>
-                        }.into_any(),
-                        Err(error) => view! { <p class="form-error" role="alert">{error.to_string()}</p> }.into_any(),
-                    }
-                })}
-            </Transition>
-        </section>
+        </ListCard>
     }
 }
 

@@ -84,7 +84,7 @@ fn MemberRow(
                     change_role.dispatch(ChangeRole { user_id: id, role: event_target_value(&ev) });
                 }
             >
-                {Role::ALL.map(|role| view! {
+                {Role::ALL.iter().map(|&role| view! {
                     <option value=role.as_str() selected=role == current>{role.as_str()}</option>
                 }).collect_view()}
             </select>

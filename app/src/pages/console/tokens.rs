@@ -2,7 +2,7 @@
 
 use super::AdminOnly;
 use crate::api::tokens::{CreateToken, RevokeToken, list_tokens};
-use crate::components::{ConfirmButton, FieldError, FormError, Time, general_error, last_error};
+use crate::components::{ConfirmButton, FieldError, FormError, ListCard, Time, general_error, last_error};
 use crate::model::ApiToken;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
@@ -53,37 +53,15 @@ fn TokenManager() -> impl IntoView {
                 </div>
             })}
         </section>
-        <section class="card">
-            <h2>"Active tokens"</h2>
+        <ListCard
+            title="Active tokens"
+            columns=&["Name", "Token", "Owner", "Created", "Last used", ""]
+            empty="No tokens yet."
+            items=tokens
+            row=move |token| view! { <TokenRow token revoke /> }
+        >
             <FormError error=revoke_error />
-            <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match tokens.await {
-                        Ok(list) if list.is_empty() => view! { <p class="muted">"No tokens yet."</p> }.into_any(),
-                        Ok(list) => view! {
-                            <div class="table-wrap">
-                                <table>
-                                    <thead>
-                                        <tr>
-                                            <th scope="col">"Name"</th>
-                                            <th scope="col">"Token"</th>
-                                            <th scope="col">"Owner"</th>
-                                            <th scope="col">"Created"</th>
-                                            <th scope="col">"Last used"</th>
-                                            <th scope="col"><span class="sr-only">"Actions"</span></th>
-                                        </tr>
-                                    </thead>
-                                    <tbody>
-                                        {list.into_iter().map(|token| view! { <TokenRow token revoke /> }).collect_view()}
-                                    </tbody>
-                                </table>
-                            </div>
-                        }.into_any(),
-                        Err(error) => view! { <p class="form-error" role="alert">{error.to_string()}</p> }.into_any(),
-                    }
-                })}
-            </Transition>
-        </section>
+        </ListCard>
     }
 }
 

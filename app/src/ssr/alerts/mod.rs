@@ -55,12 +55,8 @@ fn mask_url(url: &str) -> String {
     }
 }
 
-fn kind_of(row: &ChannelRow) -> ChannelKind {
-    ChannelKind::parse(&row.kind).unwrap_or(ChannelKind::Webhook)
-}
-
 pub fn to_channel(row: ChannelRow) -> Channel {
-    let kind = kind_of(&row);
+    let kind = row.kind;
     Channel {
         id: row.id,
         kind,
@@ -138,10 +134,10 @@ pub struct ValidChannel {
 
 pub fn validate_channel(input: ChannelInput, current: Option<&ChannelRow>) -> Result<ValidChannel, AppError> {
     let kind = match (current, input.kind) {
-        (Some(row), Some(kind)) if kind != kind_of(row) => {
+        (Some(row), Some(kind)) if kind != row.kind => {
             return Err(AppError::validation("kind", "A channel's kind cannot change: create another channel."));
         }
-        (Some(row), _) => kind_of(row),
+        (Some(row), _) => row.kind,
         (None, Some(kind)) => kind,
         (None, None) => return Err(AppError::validation("kind", "Choose webhook, slack, discord or email.")),
     };
@@ -190,7 +186,7 @@ pub fn validate_channel(input: ChannelInput, current: Option<&ChannelRow>) -> Re
 
 fn channel_values<'a>(valid: &'a ValidChannel, now: DateTime<Utc>) -> ChannelValues<'a> {
     ChannelValues {
-        kind: valid.kind.as_str(),
+        kind: valid.kind,
         name: &valid.name,
         url: valid.url.as_deref(),
         secret: valid.secret.as_deref(),
@@ -221,7 +217,8 @@ pub fn update_channel(
     conn.transaction(|conn| {
         let current = channel_rows::find(conn, id)?.ok_or_else(|| AppError::not_found("channel"))?;
         let valid = validate_channel(input, Some(&current))?;
-        let row = channel_rows::update(conn, id, &channel_values(&valid, now))?.ok_or(AppError::Internal)?;
+        let row = channel_rows::update(conn, id, &channel_values(&valid, now))?
+            .ok_or_else(|| AppError::internal("read back a channel"))?;
         Ok(to_channel(row))
     })
 }
@@ -480,7 +477,7 @@ pub fn raise(conn: &mut PgConnection, trigger: Trigger<'_>) -> QueryResult<usize
                 event: trigger.event.as_str(),
                 incident_id: trigger.incident_id,
                 payload: &payload,
-                state: state.as_str(),
+                state,
                 next_attempt_at: trigger.at,
                 created_at: trigger.at,
                 finished_at: (state != NotificationState::Pending).then_some(trigger.at),
@@ -506,7 +503,7 @@ pub fn raise(conn: &mut PgConnection, trigger: Trigger<'_>) -> QueryResult<usize
         }
     }
     if pending > 0 {
-        diesel::sql_query(format!("NOTIFY {WAKE_CHANNEL}")).execute(conn)?;
+        notification_rows::notify(conn, WAKE_CHANNEL)?;
     }
     Ok(pending)
 }
@@ -567,8 +564,8 @@ pub fn record_attempt(
 ) -> QueryResult<Option<NotificationState>> {
     conn.transaction(|conn| {
         let Some(row) = notification_rows::lock(conn, notification_id)? else { return Ok(None) };
-        if row.state != NotificationState::Pending.as_str() {
-            return Ok(NotificationState::parse(&row.state));
+        if row.state != NotificationState::Pending {
+            return Ok(Some(row.state));
         }
         let attempt = u32::try_from(row.attempts).unwrap_or(1).max(1);
         let retry_at = (!outcome.ok)
@@ -643,7 +640,7 @@ pub fn record_test(
             event: "test",
             incident_id: None,
             payload,
-            state: state.as_str(),
+            state,
             next_attempt_at: now,
             created_at: now,
             finished_at: Some(now),
@@ -684,7 +681,7 @@ fn to_attempt(row: AttemptRow) -> DeliveryAttempt {
 }
 
 fn to_delivery(row: NotificationRow, attempts: Vec<AttemptRow>) -> Delivery {
-    let state = NotificationState::parse(&row.state).unwrap_or(NotificationState::Pending);
+    let state = row.state;
     Delivery {
         id: row.id,
         delivery_id: row.delivery_id,
@@ -791,7 +788,7 @@ mod tests {
         let now = Utc::now();
         let stored = ChannelRow {
             id: 1,
-            kind: "webhook".into(),
+            kind: ChannelKind::Webhook,
             name: "Ops".into(),
             url: Some("https://example.com/hook".into()),
             secret: Some("0123456789abcdef".into()),

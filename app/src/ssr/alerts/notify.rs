@@ -42,25 +42,37 @@ pub struct Notifier {
     timeout: Duration,
 }
 
+/// Why the alert settings cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("cannot build the HTTP client: {0}")]
+    Http(#[from] reqwest::Error),
+    #[error("VIGIE_SMTP_URL: {0}")]
+    SmtpUrl(lettre::transport::smtp::Error),
+    #[error("VIGIE_SMTP_FROM `{value}`: {source}")]
+    SmtpFrom { value: String, source: lettre::address::AddressError },
+}
+
 impl Notifier {
     /// Fails with a clear message when the SMTP settings are unusable.
-    pub fn new(settings: &AlertSettings) -> Result<Self, String> {
+    pub fn new(settings: &AlertSettings) -> Result<Self, SettingsError> {
         crate::ssr::monitoring::probe::install_crypto();
         let http = reqwest::Client::builder()
             .user_agent(format!("Vigie/{} (alerts)", env!("CARGO_PKG_VERSION")))
             .redirect(reqwest::redirect::Policy::none())
             .timeout(settings.timeout)
-            .build()
-            .map_err(|e| format!("cannot build the HTTP client: {e}"))?;
+            .build()?;
         let smtp = match settings.smtp_url.as_deref().filter(|u| !u.trim().is_empty()) {
             None => None,
             Some(url) => {
                 let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
-                    .map_err(|e| format!("VIGIE_SMTP_URL: {e}"))?
+                    .map_err(SettingsError::SmtpUrl)?
                     .timeout(Some(settings.timeout))
                     .build();
                 let from = settings.smtp_from.as_deref().unwrap_or("vigie@localhost");
-                let from = from.parse::<Mailbox>().map_err(|e| format!("VIGIE_SMTP_FROM `{from}`: {e}"))?;
+                let from = from
+                    .parse::<Mailbox>()
+                    .map_err(|source| SettingsError::SmtpFrom { value: from.to_owned(), source })?;
                 Some((transport, from))
             }
         };
@@ -76,7 +88,7 @@ impl Notifier {
     /// Sends `payload` to `channel` once, within the time limit.
     pub async fn send(&self, channel: &ChannelRow, delivery_id: &str, payload: &Value) -> Outcome {
         let started = Instant::now();
-        let kind = ChannelKind::parse(&channel.kind).unwrap_or(ChannelKind::Webhook);
+        let kind = channel.kind;
         let message = Message::of(payload, self.public_url.as_deref());
         let sending = async {
             match kind {

@@ -1,6 +1,7 @@
 //! Queries on `channels`.
 
 use super::schema::channels;
+use crate::model::ChannelKind;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
@@ -8,7 +9,7 @@ use diesel::prelude::*;
 #[diesel(table_name = channels)]
 pub struct ChannelRow {
     pub id: i64,
-    pub kind: String,
+    pub kind: ChannelKind,
     pub name: String,
     pub url: Option<String>,
     pub secret: Option<String>,
@@ -20,7 +21,7 @@ pub struct ChannelRow {
 #[derive(Debug, Insertable, AsChangeset)]
 #[diesel(table_name = channels)]
 pub struct ChannelValues<'a> {
-    pub kind: &'a str,
+    pub kind: ChannelKind,
     pub name: &'a str,
     #[diesel(treat_none_as_null = true)]
     pub url: Option<&'a str>,

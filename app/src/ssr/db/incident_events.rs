@@ -18,7 +18,7 @@ pub fn insert(
         .values((
             events::incident_id.eq(incident_id),
             events::at.eq(at),
-            events::kind.eq(kind.as_str()),
+            events::kind.eq(kind),
             events::actor_id.eq(actor_id),
             events::actor_name.eq(name_of(actor_id)),
             events::details.eq(details),
@@ -46,20 +46,11 @@ pub type EventRow = (i64, DateTime<Utc>, EventKind, Option<(i64, String)>, serde
 
 /// An incident's timeline, oldest first.
 pub fn for_incident(conn: &mut PgConnection, incident_id: i64) -> QueryResult<Vec<EventRow>> {
-    type Loaded = (i64, DateTime<Utc>, String, Option<i64>, Option<String>, serde_json::Value);
+    type Loaded = (i64, DateTime<Utc>, EventKind, Option<i64>, Option<String>, serde_json::Value);
     let rows: Vec<Loaded> = events::table
         .filter(events::incident_id.eq(incident_id))
         .order((events::at.asc(), events::id.asc()))
         .select((events::id, events::at, events::kind, events::actor_id, events::actor_name, events::details))
         .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .filter_map(|(id, at, kind, actor, name, details)| {
-            let Some(kind) = EventKind::parse(&kind) else {
-                tracing::error!(event_id = id, kind, "unexpected event kind stored");
-                return None;
-            };
-            Some((id, at, kind, who(actor, name), details))
-        })
-        .collect())
+    Ok(rows.into_iter().map(|(id, at, kind, actor, name, details)| (id, at, kind, who(actor, name), details)).collect())
 }

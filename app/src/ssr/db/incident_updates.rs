@@ -3,6 +3,7 @@
 
 use super::incident_events::{name_of, who};
 use super::schema::incident_updates as updates;
+use crate::model::UpdateStatus;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
@@ -10,7 +11,7 @@ use diesel::prelude::*;
 pub struct UpdateRow {
     pub id: i64,
     pub incident_id: i64,
-    pub status: String,
+    pub status: UpdateStatus,
     pub body: String,
     pub body_html: String,
     pub author: Option<(i64, String)>,
@@ -21,7 +22,7 @@ pub struct UpdateRow {
 pub fn insert(
     conn: &mut PgConnection,
     incident_id: i64,
-    status: &str,
+    status: UpdateStatus,
     body: &str,
     body_html: &str,
     author_id: i64,
@@ -42,7 +43,7 @@ pub fn insert(
 }
 
 /// `(incident_id, status, body)` of an update, locked.
-pub fn lock(conn: &mut PgConnection, id: i64) -> QueryResult<Option<(i64, String, String)>> {
+pub fn lock(conn: &mut PgConnection, id: i64) -> QueryResult<Option<(i64, UpdateStatus, String)>> {
     updates::table
         .find(id)
         .select((updates::incident_id, updates::status, updates::body))
@@ -55,7 +56,7 @@ pub fn lock(conn: &mut PgConnection, id: i64) -> QueryResult<Option<(i64, String
 pub fn edit(
     conn: &mut PgConnection,
     id: i64,
-    status: &str,
+    status: UpdateStatus,
     body: &str,
     body_html: &str,
     now: DateTime<Utc>,
@@ -80,7 +81,7 @@ pub fn delete(conn: &mut PgConnection, id: i64) -> QueryResult<usize> {
 struct Stored {
     id: i64,
     incident_id: i64,
-    status: String,
+    status: UpdateStatus,
     body: String,
     body_html: String,
     author_id: Option<i64>,

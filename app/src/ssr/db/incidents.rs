@@ -1,6 +1,7 @@
 //! Queries on `incidents` and `incident_monitors`.
 
 use super::schema::{incident_monitors, incidents};
+use crate::model::{Impact, IncidentKind, IncidentState};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use std::collections::HashMap;
@@ -9,11 +10,11 @@ use std::collections::HashMap;
 #[diesel(table_name = incidents)]
 pub struct IncidentRow {
     pub id: i64,
-    pub kind: String,
+    pub kind: IncidentKind,
     pub title: String,
     pub details: String,
-    pub impact: String,
-    pub state: String,
+    pub impact: Impact,
+    pub state: IncidentState,
     pub monitor_id: Option<i64>,
     pub started_at: Option<DateTime<Utc>>,
     pub resolved_at: Option<DateTime<Utc>>,
@@ -30,12 +31,12 @@ pub struct IncidentRow {
 #[derive(Debug, Insertable)]
 #[diesel(table_name = incidents)]
 pub struct NewIncident<'a> {
-    pub kind: &'a str,
+    pub kind: IncidentKind,
     pub title: &'a str,
     pub public_title: Option<&'a str>,
     pub details: &'a str,
-    pub impact: &'a str,
-    pub state: &'a str,
+    pub impact: Impact,
+    pub state: IncidentState,
     pub monitor_id: Option<i64>,
     pub started_at: Option<DateTime<Utc>>,
     pub scheduled_start: Option<DateTime<Utc>>,
@@ -100,7 +101,7 @@ pub fn lock_ongoing_for_monitor(conn: &mut PgConnection, monitor_id: i64) -> Que
 pub fn set_state(
     conn: &mut PgConnection,
     id: i64,
-    state: &str,
+    state: IncidentState,
     started_at: Option<DateTime<Utc>>,
     resolved_at: Option<DateTime<Utc>>,
     now: DateTime<Utc>,
@@ -130,7 +131,7 @@ pub struct IncidentChangeset<'a> {
     pub scheduled_start: Option<DateTime<Utc>>,
     pub scheduled_end: Option<DateTime<Utc>>,
     pub details: Option<&'a str>,
-    pub impact: Option<&'a str>,
+    pub impact: Option<Impact>,
     pub updated_at: Option<DateTime<Utc>>,
 }
 
@@ -171,8 +172,8 @@ pub fn monitor_ids(conn: &mut PgConnection, incident_ids: &[i64]) -> QueryResult
 /// What a list asks for.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
-    pub state: Option<String>,
-    pub impact: Option<String>,
+    pub state: Option<IncidentState>,
+    pub impact: Option<Impact>,
     pub monitor_id: Option<i64>,
 }
 
@@ -180,11 +181,11 @@ pub struct Filter {
 /// the rest, newest first.
 pub fn list(conn: &mut PgConnection, filter: &Filter, offset: i64, limit: i64) -> QueryResult<Vec<IncidentRow>> {
     let mut query = incidents::table.select(IncidentRow::as_select()).into_boxed();
-    if let Some(state) = &filter.state {
-        query = query.filter(incidents::state.eq(state.clone()));
+    if let Some(state) = filter.state {
+        query = query.filter(incidents::state.eq(state));
     }
-    if let Some(impact) = &filter.impact {
-        query = query.filter(incidents::impact.eq(impact.clone()));
+    if let Some(impact) = filter.impact {
+        query = query.filter(incidents::impact.eq(impact));
     }
     if let Some(monitor_id) = filter.monitor_id {
         let ids = incident_monitors::table

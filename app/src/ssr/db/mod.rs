@@ -13,6 +13,7 @@ pub mod incidents;
 pub mod login_failures;
 pub mod monitors;
 pub mod notifications;
+pub mod public;
 pub mod regions;
 pub mod rollups;
 pub mod schedule;
@@ -63,8 +64,8 @@ impl Db {
     }
 
     /// Runs the embedded migrations that have not run yet; returns their names.
-    pub fn migrate(&self) -> Result<Vec<String>, String> {
-        let mut conn = self.pool.get().map_err(|e| e.to_string())?;
+    pub fn migrate(&self) -> diesel::migration::Result<Vec<String>> {
+        let mut conn = self.pool.get()?;
         run_migrations(&mut conn)
     }
 
@@ -81,10 +82,7 @@ impl Db {
             work(&mut conn)
         })
         .await
-        .map_err(|error| {
-            tracing::error!(%error, "database task failed");
-            AppError::Internal
-        })?
+        .map_err(|error| AppError::failed("run database work", error))?
     }
 
     /// True when the database answers a trivial query within [`PING_TIMEOUT`]
@@ -100,18 +98,14 @@ impl Db {
     }
 }
 
-pub fn run_migrations(conn: &mut PgConnection) -> Result<Vec<String>, String> {
-    conn.run_pending_migrations(MIGRATIONS)
-        .map(|done| done.iter().map(ToString::to_string).collect())
-        .map_err(|e| e.to_string())
+pub fn run_migrations(conn: &mut PgConnection) -> diesel::migration::Result<Vec<String>> {
+    conn.run_pending_migrations(MIGRATIONS).map(|done| done.iter().map(ToString::to_string).collect())
 }
 
 /// Reverts every migration, newest first (each one's `down.sql`); returns
 /// their names. For tests and for a deliberate downgrade only.
-pub fn revert_migrations(conn: &mut PgConnection) -> Result<Vec<String>, String> {
-    conn.revert_all_migrations(MIGRATIONS)
-        .map(|done| done.iter().map(ToString::to_string).collect())
-        .map_err(|e| e.to_string())
+pub fn revert_migrations(conn: &mut PgConnection) -> diesel::migration::Result<Vec<String>> {
+    conn.revert_all_migrations(MIGRATIONS).map(|done| done.iter().map(ToString::to_string).collect())
 }
 
 /// True when a diesel error is a unique-constraint violation.

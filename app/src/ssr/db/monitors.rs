@@ -1,6 +1,7 @@
 //! Queries on `monitors` and `monitor_regions`.
 
 use super::schema::{monitor_regions, monitors, regions};
+use crate::model::{KeywordMode, MonitorKind, MonitorStatus};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use std::collections::HashMap;
@@ -10,7 +11,7 @@ use std::collections::HashMap;
 pub struct MonitorRow {
     pub id: i64,
     pub name: String,
-    pub kind: String,
+    pub kind: MonitorKind,
     pub url: Option<String>,
     pub host: Option<String>,
     pub port: Option<i32>,
@@ -19,7 +20,7 @@ pub struct MonitorRow {
     pub body: Option<String>,
     pub accepted_status: String,
     pub keyword: Option<String>,
-    pub keyword_mode: String,
+    pub keyword_mode: KeywordMode,
     pub follow_redirects: bool,
     pub interval_seconds: i32,
     pub timeout_seconds: i32,
@@ -28,7 +29,7 @@ pub struct MonitorRow {
     pub recovery_confirmations: i32,
     pub ssl_expiry_days: i32,
     pub paused: bool,
-    pub status: String,
+    pub status: MonitorStatus,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -38,7 +39,7 @@ pub struct MonitorRow {
 #[diesel(table_name = monitors, treat_none_as_null = true)]
 pub struct MonitorFields<'a> {
     pub name: &'a str,
-    pub kind: &'a str,
+    pub kind: MonitorKind,
     pub url: Option<&'a str>,
     pub host: Option<&'a str>,
     pub port: Option<i32>,
@@ -47,7 +48,7 @@ pub struct MonitorFields<'a> {
     pub body: Option<&'a str>,
     pub accepted_status: &'a str,
     pub keyword: Option<&'a str>,
-    pub keyword_mode: &'a str,
+    pub keyword_mode: KeywordMode,
     pub follow_redirects: bool,
     pub interval_seconds: i32,
     pub timeout_seconds: i32,
@@ -130,21 +131,13 @@ pub fn region_names(conn: &mut PgConnection, monitor_ids: &[i64]) -> QueryResult
 
 /// The stored status of these monitors as the public sees it (a paused
 /// monitor counts as pending: it says nothing).
-pub fn public_statuses(conn: &mut PgConnection, ids: &[i64]) -> QueryResult<HashMap<i64, crate::model::MonitorStatus>> {
-    use crate::model::MonitorStatus;
-    let rows: Vec<(i64, String, bool)> = monitors::table
+pub fn public_statuses(conn: &mut PgConnection, ids: &[i64]) -> QueryResult<HashMap<i64, MonitorStatus>> {
+    let rows: Vec<(i64, MonitorStatus, bool)> = monitors::table
         .filter(monitors::id.eq_any(ids))
         .select((monitors::id, monitors::status, monitors::paused))
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(id, status, paused)| {
-            let status = if paused {
-                MonitorStatus::Pending
-            } else {
-                MonitorStatus::parse(&status).unwrap_or(MonitorStatus::Pending)
-            };
-            (id, status)
-        })
+        .map(|(id, status, paused)| (id, if paused { MonitorStatus::Pending } else { status }))
         .collect())
 }

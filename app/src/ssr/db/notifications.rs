@@ -1,6 +1,7 @@
 //! Queries on `notifications`: the alert outbox.
 
 use super::schema::notifications;
+use crate::model::NotificationState;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Timestamptz};
@@ -16,7 +17,7 @@ pub struct NotificationRow {
     pub event: String,
     pub incident_id: Option<i64>,
     pub payload: serde_json::Value,
-    pub state: String,
+    pub state: NotificationState,
     pub attempts: i32,
     pub next_attempt_at: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
@@ -33,7 +34,7 @@ pub struct NewNotification<'a> {
     pub event: &'a str,
     pub incident_id: Option<i64>,
     pub payload: &'a serde_json::Value,
-    pub state: &'a str,
+    pub state: NotificationState,
     pub next_attempt_at: DateTime<Utc>,
     pub created_at: DateTime<Utc>,
     pub finished_at: Option<DateTime<Utc>>,
@@ -138,4 +139,9 @@ pub fn for_channel(
 
 pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Option<NotificationRow>> {
     notifications::table.find(id).select(NotificationRow::as_select()).first(conn).optional()
+}
+
+/// Wakes the dispatchers listening on `channel` once the transaction commits.
+pub fn notify(conn: &mut PgConnection, channel: &str) -> QueryResult<usize> {
+    diesel::sql_query("SELECT pg_notify($1, '')").bind::<diesel::sql_types::Text, _>(channel).execute(conn)
 }

@@ -3,6 +3,7 @@
 //! `monitor_status_changes`).
 
 use super::schema::{checks, monitor_region_state as state, monitor_status_changes, monitors};
+use crate::model::{FailureKind, MonitorStatus};
 use crate::ssr::monitoring::confirmation::{RegionState, RegionVerdict};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -56,7 +57,7 @@ pub struct NewCheck<'a> {
     pub duration_ms: i32,
     pub up: bool,
     pub status_code: Option<i32>,
-    pub failure: Option<&'a str>,
+    pub failure: Option<FailureKind>,
     pub message: &'a str,
     pub cert_expires_at: Option<DateTime<Utc>>,
 }
@@ -142,7 +143,7 @@ pub struct CheckRow {
     pub duration_ms: i32,
     pub up: bool,
     pub status_code: Option<i32>,
-    pub failure: Option<String>,
+    pub failure: Option<FailureKind>,
     pub message: String,
     pub cert_expires_at: Option<DateTime<Utc>>,
 }
@@ -249,13 +250,13 @@ pub fn monitors_with_silent_regions(conn: &mut PgConnection, now: DateTime<Utc>)
 /// A monitor's stored status, and whether a person closed its current outage.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredStatus {
-    pub status: String,
+    pub status: MonitorStatus,
     pub outage_closed: bool,
 }
 
 /// The stored status of a monitor, locked until the transaction ends.
 pub fn lock_status(conn: &mut PgConnection, monitor_id: i64) -> QueryResult<Option<StoredStatus>> {
-    let row: Option<(String, Option<DateTime<Utc>>)> = monitors::table
+    let row: Option<(MonitorStatus, Option<DateTime<Utc>>)> = monitors::table
         .find(monitor_id)
         .select((monitors::status, monitors::outage_closed_at))
         .for_update()

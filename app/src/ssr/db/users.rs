@@ -11,20 +11,15 @@ pub struct UserRow {
     pub id: i64,
     pub email: String,
     pub name: String,
-    pub role: String,
+    pub role: Role,
     pub password_hash: String,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
 
 impl UserRow {
-    pub fn role(&self) -> Role {
-        // The column's CHECK constraint allows only the two roles.
-        self.role.parse().unwrap_or(Role::Member)
-    }
-
     pub fn into_user(self) -> User {
-        User { role: self.role(), id: self.id, email: self.email, name: self.name, created_at: self.created_at }
+        User { role: self.role, id: self.id, email: self.email, name: self.name, created_at: self.created_at }
     }
 }
 
@@ -33,7 +28,7 @@ impl UserRow {
 pub struct NewUser<'a> {
     pub email: &'a str,
     pub name: &'a str,
-    pub role: &'a str,
+    pub role: Role,
     pub password_hash: &'a str,
 }
 

@@ -15,8 +15,8 @@ use crate::error::AppError;
 use crate::model::incident_limits::{BODY_MAX, MONITORS_MAX, PAGE_SIZE, TITLE_MAX};
 use crate::model::{
     Actor, AffectedMonitor, AlertEvent, Comment, EventKind, Impact, Incident, IncidentChanges, IncidentCounts,
-    IncidentDetails, IncidentEvent, IncidentKind, IncidentList, IncidentState, IncidentUpdate, MonitorStatus,
-    NewIncident, UpdateStatus,
+    IncidentDetails, IncidentEvent, IncidentKind, IncidentList, IncidentState, IncidentUpdate, NewIncident,
+    UpdateStatus,
 };
 use crate::ssr::alerts::{self, Trigger};
 use crate::ssr::db::incidents::{self as db, IncidentRow};
@@ -28,23 +28,16 @@ use serde_json::json;
 
 // ---- reading ----------------------------------------------------------------
 
-pub(super) fn parse<T>(text: &str, parse: fn(&str) -> Option<T>, fallback: T) -> T {
-    parse(text).unwrap_or_else(|| {
-        tracing::error!(value = text, "unexpected value stored in incidents");
-        fallback
-    })
-}
-
 fn to_model(row: IncidentRow, monitor_ids: Vec<i64>) -> Incident {
     Incident {
         id: row.id,
-        kind: parse(&row.kind, IncidentKind::parse, IncidentKind::Manual),
+        kind: row.kind,
         details_html: markdown::render(&row.details),
         title: row.title,
         public_title: row.public_title,
         details: row.details,
-        impact: parse(&row.impact, Impact::parse, Impact::Unknown),
-        state: parse(&row.state, IncidentState::parse, IncidentState::Ongoing),
+        impact: row.impact,
+        state: row.state,
         monitor_ids,
         started_at: row.started_at,
         resolved_at: row.resolved_at,
@@ -81,7 +74,7 @@ fn to_update(row: incident_updates::UpdateRow) -> IncidentUpdate {
     IncidentUpdate {
         id: row.id,
         incident_id: row.incident_id,
-        status: parse(&row.status, UpdateStatus::parse, UpdateStatus::Investigating),
+        status: row.status,
         body: row.body,
         body_html: row.body_html,
         author: actor(row.author),
@@ -92,7 +85,7 @@ fn to_update(row: incident_updates::UpdateRow) -> IncidentUpdate {
 
 pub fn get(conn: &mut PgConnection, id: i64) -> Result<Incident, AppError> {
     let row = db::find(conn, id)?.ok_or_else(|| AppError::not_found("incident"))?;
-    with_monitors(conn, vec![row])?.pop().ok_or(AppError::Internal)
+    with_monitors(conn, vec![row])?.pop().ok_or_else(|| AppError::internal("read back an incident"))
 }
 
 /// An incident with its monitors, timeline, comments and updates.
@@ -100,11 +93,7 @@ pub fn details(conn: &mut PgConnection, id: i64) -> Result<IncidentDetails, AppE
     let incident = get(conn, id)?;
     let monitors = monitor_rows::find_many(conn, &incident.monitor_ids)?
         .into_iter()
-        .map(|m| AffectedMonitor {
-            id: m.id,
-            status: MonitorStatus::parse(&m.status).unwrap_or(MonitorStatus::Pending),
-            name: m.name,
-        })
+        .map(|m| AffectedMonitor { id: m.id, status: m.status, name: m.name })
         .collect();
     let events = incident_events::for_incident(conn, id)?
         .into_iter()
@@ -165,11 +154,7 @@ impl ListQuery {
 
 pub fn list(conn: &mut PgConnection, query: &ListQuery) -> Result<IncidentList, AppError> {
     let page = query.page.max(1);
-    let filter = db::Filter {
-        state: query.state.map(|s| s.as_str().to_owned()),
-        impact: query.impact.map(|i| i.as_str().to_owned()),
-        monitor_id: query.monitor_id,
-    };
+    let filter = db::Filter { state: query.state, impact: query.impact, monitor_id: query.monitor_id };
     let offset = i64::from(page - 1) * i64::from(PAGE_SIZE);
     // One more than a page says whether there is a next one.
     let mut rows = db::list(conn, &filter, offset, i64::from(PAGE_SIZE) + 1)?;
@@ -335,12 +320,12 @@ pub fn create(
         let row = db::insert(
             conn,
             &db::NewIncident {
-                kind: valid.kind.as_str(),
+                kind: valid.kind,
                 title: &valid.title,
                 public_title: valid.public_title.as_deref(),
                 details: &valid.details,
-                impact: valid.impact.as_str(),
-                state: if maintenance { "scheduled" } else { "ongoing" },
+                impact: valid.impact,
+                state: if maintenance { IncidentState::Scheduled } else { IncidentState::Ongoing },
                 monitor_id: None,
                 started_at: (!maintenance).then_some(now),
                 scheduled_start: valid.window.map(|w| w.0),
@@ -382,8 +367,8 @@ pub fn change(
     let monitor_ids = changes.monitor_ids.map(check_monitor_ids).transpose()?;
     conn.transaction(|conn| {
         let row = db::lock(conn, id)?.ok_or_else(|| AppError::not_found("incident"))?;
-        let kind = parse(&row.kind, IncidentKind::parse, IncidentKind::Manual);
-        let state = parse(&row.state, IncidentState::parse, IncidentState::Ongoing);
+        let kind = row.kind;
+        let state = row.state;
         let mut set = db::IncidentChangeset::default();
         if let Some(title) = title.as_deref().filter(|t| *t != row.title) {
             event(conn, id, now, EventKind::TitleChanged, Some(actor_id), json!({ "from": row.title, "to": title }))?;
@@ -398,7 +383,7 @@ pub fn change(
             event(conn, id, now, EventKind::DetailsChanged, Some(actor_id), json!({}))?;
             set.details = Some(details);
         }
-        if let Some(impact) = changes.impact.filter(|i| i.as_str() != row.impact) {
+        if let Some(impact) = changes.impact.filter(|i| *i != row.impact) {
             event(
                 conn,
                 id,
@@ -407,7 +392,7 @@ pub fn change(
                 Some(actor_id),
                 json!({ "from": row.impact, "to": impact }),
             )?;
-            set.impact = Some(impact.as_str());
+            set.impact = Some(impact);
         }
         let rescheduled = match (
             changes.scheduled_start.is_some() || changes.scheduled_end.is_some(),
@@ -495,8 +480,8 @@ pub fn act(
             None => None,
         };
         let row = db::lock(conn, id)?.ok_or_else(|| AppError::not_found("incident"))?;
-        let kind = parse(&row.kind, IncidentKind::parse, IncidentKind::Manual);
-        let state = parse(&row.state, IncidentState::parse, IncidentState::Ongoing);
+        let kind = row.kind;
+        let state = row.state;
         let next = lifecycle::manual_transition(action, kind, state).map_err(|m| AppError::conflict(None, m))?;
         let (started, resolved, event_kind) = match action {
             ManualAction::Resolve => (row.started_at, Some(now), EventKind::Resolved),
@@ -514,7 +499,7 @@ pub fn act(
                 ));
             }
             // The person's decision is kept where the scheduler reads it.
-            let status = MonitorStatus::parse(&stored.status).unwrap_or(MonitorStatus::Pending);
+            let status = stored.status;
             let standing = lifecycle::standing_after(action, status);
             let closed = (standing == Standing::ClosedByPerson).then_some(now);
             crate::ssr::db::schedule::set_outage_closed(conn, *monitor_id, closed)?;
@@ -526,7 +511,7 @@ pub fn act(
                 Standing::Clear | Standing::Ongoing => "automatic",
             });
         }
-        db::set_state(conn, id, next.as_str(), started, resolved, now)?;
+        db::set_state(conn, id, next, started, resolved, now)?;
         event(conn, id, now, event_kind, Some(actor_id), details)?;
         if kind == IncidentKind::Maintenance {
             let monitor_ids = db::monitor_ids(conn, &[id])?.remove(&id).unwrap_or_default();
@@ -555,7 +540,7 @@ pub fn add_comment(
         db::lock(conn, incident_id)?.ok_or_else(|| AppError::not_found("incident"))?;
         let id = incident_comments::insert(conn, incident_id, actor_id, &body, &html, now)?;
         event(conn, incident_id, now, EventKind::CommentAdded, Some(actor_id), json!({ "comment_id": id }))?;
-        let row = incident_comments::find(conn, id)?.ok_or(AppError::Internal)?;
+        let row = incident_comments::find(conn, id)?.ok_or_else(|| AppError::internal("read back a comment"))?;
         Ok(to_comment(row))
     })
 }
@@ -585,7 +570,8 @@ pub fn edit_comment(
         }
         incident_comments::edit(conn, comment_id, &body, &html, now)?;
         event(conn, incident_id, now, EventKind::CommentEdited, Some(actor_id), json!({ "comment_id": comment_id }))?;
-        let row = incident_comments::find(conn, comment_id)?.ok_or(AppError::Internal)?;
+        let row =
+            incident_comments::find(conn, comment_id)?.ok_or_else(|| AppError::internal("read back a comment"))?;
         Ok(to_comment(row))
     })
 }
@@ -605,7 +591,8 @@ pub fn delete_comment(
         if !own && !actor.is_admin() {
             return Err(AppError::Forbidden);
         }
-        let row = incident_comments::find(conn, comment_id)?.ok_or(AppError::Internal)?;
+        let row =
+            incident_comments::find(conn, comment_id)?.ok_or_else(|| AppError::internal("read back a comment"))?;
         incident_comments::delete(conn, comment_id)?;
         let mut details = json!({ "comment_id": comment_id });
         if !own {
@@ -634,10 +621,10 @@ pub fn post_update(
             change(conn, actor_id, incident_id, IncidentChanges { impact, ..Default::default() }, now)?;
         }
         let row = db::lock(conn, incident_id)?.ok_or_else(|| AppError::not_found("incident"))?;
-        if row.state == IncidentState::Cancelled.as_str() {
+        if row.state == IncidentState::Cancelled {
             return Err(AppError::conflict(None, "This maintenance was cancelled."));
         }
-        let id = incident_updates::insert(conn, incident_id, status.as_str(), &body, &html, actor_id, now)?;
+        let id = incident_updates::insert(conn, incident_id, status, &body, &html, actor_id, now)?;
         event(
             conn,
             incident_id,
@@ -648,13 +635,16 @@ pub fn post_update(
         )?;
         let update = json!({ "update": { "id": id, "status": status, "body": body, "published_at": now } });
         alert(conn, AlertEvent::IncidentUpdatePublished, incident_id, now, update)?;
-        updates(conn, incident_id)?.into_iter().find(|u| u.id == id).ok_or(AppError::Internal)
+        updates(conn, incident_id)?
+            .into_iter()
+            .find(|u| u.id == id)
+            .ok_or_else(|| AppError::internal("read back an update"))
     })
 }
 
 /// Locks an update of `incident_id` (one of another incident is not found):
 /// `(status, body)`.
-fn lock_update(conn: &mut PgConnection, incident_id: i64, update_id: i64) -> Result<(String, String), AppError> {
+fn lock_update(conn: &mut PgConnection, incident_id: i64, update_id: i64) -> Result<(UpdateStatus, String), AppError> {
     match incident_updates::lock(conn, update_id)? {
         Some((incident, status, body)) if incident == incident_id => Ok((status, body)),
         _ => Err(AppError::not_found("update")),
@@ -677,15 +667,18 @@ pub fn edit_update(
     conn.transaction(|conn| {
         db::lock(conn, incident_id)?.ok_or_else(|| AppError::not_found("incident"))?;
         let (old_status, old_body) = lock_update(conn, incident_id, update_id)?;
-        let status = status.map_or(old_status.clone(), |s| s.as_str().to_owned());
+        let status = status.unwrap_or(old_status);
         let (text, html) = match body {
             Some(pair) => pair,
             None => (old_body.clone(), markdown::render(&old_body)),
         };
         if status == old_status && text == old_body {
-            return updates(conn, incident_id)?.into_iter().find(|u| u.id == update_id).ok_or(AppError::Internal);
+            return updates(conn, incident_id)?
+                .into_iter()
+                .find(|u| u.id == update_id)
+                .ok_or_else(|| AppError::internal("read back an update"));
         }
-        incident_updates::edit(conn, update_id, &status, &text, &html, now)?;
+        incident_updates::edit(conn, update_id, status, &text, &html, now)?;
         let mut details = json!({ "update_id": update_id });
         if status != old_status {
             details["status"] = json!({ "from": old_status, "to": status });
@@ -694,7 +687,10 @@ pub fn edit_update(
             details["text_changed"] = json!(true);
         }
         event(conn, incident_id, now, EventKind::UpdateEdited, Some(actor_id), details)?;
-        updates(conn, incident_id)?.into_iter().find(|u| u.id == update_id).ok_or(AppError::Internal)
+        updates(conn, incident_id)?
+            .into_iter()
+            .find(|u| u.id == update_id)
+            .ok_or_else(|| AppError::internal("read back an update"))
     })
 }
 

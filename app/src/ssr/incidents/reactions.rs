@@ -6,8 +6,8 @@
 //! back into them.
 
 use super::lifecycle::{self, MaintenanceStep, Standing, Transition};
-use super::{alert, event, parse};
-use crate::model::{AlertEvent, EventKind, FailureKind, Impact, IncidentKind, IncidentState, Monitor, MonitorStatus};
+use super::{alert, event};
+use crate::model::{AlertEvent, EventKind, FailureKind, Impact, IncidentKind, IncidentState, Monitor};
 use crate::ssr::db::incidents::{self as db, IncidentRow};
 use crate::ssr::monitoring::status;
 use chrono::{DateTime, Utc};
@@ -126,12 +126,12 @@ fn open_for(
     let opened = db::open_programmatic(
         conn,
         &db::NewIncident {
-            kind: IncidentKind::Programmatic.as_str(),
+            kind: IncidentKind::Programmatic,
             title: &title,
             public_title: None,
             details: &details,
-            impact: Impact::Unknown.as_str(),
-            state: IncidentState::Ongoing.as_str(),
+            impact: Impact::Unknown,
+            state: IncidentState::Ongoing,
             monitor_id: Some(monitor.id),
             started_at: Some(at),
             scheduled_start: None,
@@ -158,7 +158,7 @@ fn open_for(
 fn resolve_automatically(conn: &mut PgConnection, id: i64, at: DateTime<Utc>) -> QueryResult<()> {
     let row = db::lock(conn, id)?;
     let started = row.and_then(|r| r.started_at);
-    db::set_state(conn, id, IncidentState::Resolved.as_str(), started, Some(at), at)?;
+    db::set_state(conn, id, IncidentState::Resolved, started, Some(at), at)?;
     event(conn, id, at, EventKind::Resolved, None, json!({ "automatically": true }))?;
     tracing::info!(incident_id = id, "incident resolved automatically");
     alert(conn, AlertEvent::IncidentResolved, id, at, json!({}))?;
@@ -169,7 +169,7 @@ fn resolve_automatically(conn: &mut PgConnection, id: i64, at: DateTime<Utc>) ->
 /// deleted: nothing could ever resolve it afterwards.
 pub fn on_monitor_deleted(conn: &mut PgConnection, monitor_id: i64, now: DateTime<Utc>) -> QueryResult<()> {
     if let Some(row) = db::lock_ongoing_for_monitor(conn, monitor_id)? {
-        db::set_state(conn, row.id, IncidentState::Resolved.as_str(), row.started_at, Some(now), now)?;
+        db::set_state(conn, row.id, IncidentState::Resolved, row.started_at, Some(now), now)?;
         event(
             conn,
             row.id,
@@ -206,17 +206,17 @@ pub fn advance_maintenance(conn: &mut PgConnection, now: DateTime<Utc>) -> Query
         let mut steps = 0;
         for row in db::lock_due_maintenance(conn, now)? {
             let (Some(start), Some(end)) = (row.scheduled_start, row.scheduled_end) else { continue };
-            let state = parse(&row.state, IncidentState::parse, IncidentState::Scheduled);
+            let state = row.state;
             let Some(step) = lifecycle::maintenance_step(state, start, end, now) else { continue };
             // A window created after its start begins when it was created.
             let start = start.max(row.created_at);
             if matches!(step, MaintenanceStep::Start | MaintenanceStep::StartAndComplete) {
-                db::set_state(conn, row.id, IncidentState::Ongoing.as_str(), Some(start), None, now)?;
+                db::set_state(conn, row.id, IncidentState::Ongoing, Some(start), None, now)?;
                 event(conn, row.id, start, EventKind::MaintenanceStarted, None, json!({}))?;
                 alert(conn, AlertEvent::MaintenanceStarted, row.id, start, json!({}))?;
             }
             if matches!(step, MaintenanceStep::Complete | MaintenanceStep::StartAndComplete) {
-                db::set_state(conn, row.id, IncidentState::Resolved.as_str(), Some(start), Some(end), now)?;
+                db::set_state(conn, row.id, IncidentState::Resolved, Some(start), Some(end), now)?;
                 event(conn, row.id, end, EventKind::MaintenanceCompleted, None, json!({}))?;
                 alert(conn, AlertEvent::MaintenanceCompleted, row.id, end, json!({}))?;
             }
@@ -238,7 +238,7 @@ pub fn reconcile(conn: &mut PgConnection, now: DateTime<Utc>) -> QueryResult<usi
     for monitor in crate::ssr::monitoring::read::load(conn, &ids)? {
         repaired += conn.transaction(|conn| {
             let Some(stored) = crate::ssr::db::schedule::lock_status(conn, monitor.id)? else { return Ok(0) };
-            let status = MonitorStatus::parse(&stored.status).unwrap_or(MonitorStatus::Pending);
+            let status = stored.status;
             let ongoing = db::lock_ongoing_for_monitor(conn, monitor.id)?;
             let current = Current::of(ongoing.as_ref(), stored.outage_closed);
             let step = lifecycle::reconcile(status, current.standing);

@@ -164,7 +164,7 @@ impl MonitorSpec {
             return Err(AppError::validation("body", format!("At most {} KiB.", BODY_MAX / 1024)));
         }
         self.accepted_status = StatusRanges::parse(&self.accepted_status)
-            .map_err(|message| AppError::validation("accepted_status", message))?
+            .map_err(|error| AppError::validation("accepted_status", error.to_string()))?
             .to_string();
         if let Some(keyword) = &self.keyword
             && (keyword.chars().count() > KEYWORD_MAX || keyword.contains(['\r', '\n']))
@@ -267,7 +267,7 @@ fn check_headers(headers: &BTreeMap<String, String>) -> Result<(), AppError> {
 
 fn one(conn: &mut PgConnection, row: Option<db::MonitorRow>) -> Result<Monitor, AppError> {
     let row = row.ok_or_else(|| AppError::not_found("monitor"))?;
-    read::with_regions(conn, vec![row])?.pop().ok_or(AppError::Internal)
+    read::with_regions(conn, vec![row])?.pop().ok_or_else(|| AppError::internal("read back a saved monitor"))
 }
 
 /// The rules with the regions that exist now.
@@ -282,16 +282,16 @@ pub fn rules(conn: &mut PgConnection, min_interval_seconds: u32, default_region:
 fn store(conn: &mut PgConnection, id: Option<i64>, spec: &MonitorSpec) -> Result<Monitor, AppError> {
     let fields = db::MonitorFields {
         name: &spec.name,
-        kind: spec.kind.as_str(),
+        kind: spec.kind,
         url: spec.url.as_deref(),
         host: spec.host.as_deref(),
         port: spec.port.map(|p| p as i32),
         method: &spec.method,
-        headers: serde_json::to_value(&spec.headers).map_err(|_| AppError::Internal)?,
+        headers: serde_json::to_value(&spec.headers).map_err(|e| AppError::failed("encode a monitor's headers", e))?,
         body: spec.body.as_deref(),
         accepted_status: &spec.accepted_status,
         keyword: spec.keyword.as_deref(),
-        keyword_mode: spec.keyword_mode.as_str(),
+        keyword_mode: spec.keyword_mode,
         follow_redirects: spec.follow_redirects,
         interval_seconds: spec.interval_seconds as i32,
         timeout_seconds: spec.timeout_seconds as i32,

@@ -97,7 +97,7 @@ pub fn install_crypto() {
 
 impl Prober {
     /// `region` goes in the User-Agent, so a target's logs tell where a probe came from.
-    pub fn new(region: &str) -> Result<Self, String> {
+    pub fn new(region: &str) -> Result<Self, reqwest::Error> {
         install_crypto();
         let agent = format!("Vigie/{} (uptime monitor; region {region})", env!("CARGO_PKG_VERSION"));
         let build = |policy: reqwest::redirect::Policy| {
@@ -108,7 +108,6 @@ impl Prober {
                 .pool_max_idle_per_host(2)
                 .connect_timeout(Duration::from_secs(30))
                 .build()
-                .map_err(|e| format!("cannot build the HTTP client: {e}"))
         };
         Ok(Self {
             follow: build(reqwest::redirect::Policy::limited(MAX_REDIRECTS))?,

@@ -3,20 +3,16 @@
 //! recording of results, the monitor page and the incident reactions, so
 //! that none of them has to call another's module to load a monitor.
 
-use crate::model::{KeywordMode, Monitor, MonitorKind, MonitorStatus};
+use crate::model::{Monitor, MonitorStatus};
 use crate::ssr::db::monitors as db;
 use diesel::prelude::*;
 
 pub fn to_model(row: db::MonitorRow, regions: Vec<String>) -> Monitor {
-    let status = if row.paused {
-        MonitorStatus::Paused
-    } else {
-        MonitorStatus::parse(&row.status).unwrap_or(MonitorStatus::Pending)
-    };
+    let status = if row.paused { MonitorStatus::Paused } else { row.status };
     Monitor {
         id: row.id,
         name: row.name,
-        kind: if row.kind == "tcp" { MonitorKind::Tcp } else { MonitorKind::Http },
+        kind: row.kind,
         url: row.url,
         host: row.host,
         port: row.port.and_then(|p| u16::try_from(p).ok()),
@@ -25,7 +21,7 @@ pub fn to_model(row: db::MonitorRow, regions: Vec<String>) -> Monitor {
         body: row.body,
         accepted_status: row.accepted_status,
         keyword: row.keyword,
-        keyword_mode: if row.keyword_mode == "absent" { KeywordMode::Absent } else { KeywordMode::Contains },
+        keyword_mode: row.keyword_mode,
         follow_redirects: row.follow_redirects,
         interval_seconds: row.interval_seconds.unsigned_abs(),
         timeout_seconds: row.timeout_seconds.unsigned_abs(),

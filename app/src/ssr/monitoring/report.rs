@@ -4,14 +4,10 @@
 
 use super::confirmation::{RegionVerdict, has_coverage};
 use super::results::certificate_expiring;
-use crate::model::{Check, CheckOutcome, FailureKind, LatencyPoint, Monitor, MonitorDetails, RegionReport};
+use crate::model::{Check, CheckOutcome, LatencyPoint, Monitor, MonitorDetails, RegionReport};
 use crate::ssr::db::schedule;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-
-fn failure_of(text: &str) -> Option<FailureKind> {
-    serde_json::from_value(serde_json::Value::String(text.to_owned())).ok()
-}
 
 fn to_check(row: schedule::CheckRow) -> Check {
     Check {
@@ -20,7 +16,7 @@ fn to_check(row: schedule::CheckRow) -> Check {
         duration_ms: row.duration_ms.unsigned_abs(),
         outcome: if row.up { CheckOutcome::Up } else { CheckOutcome::Down },
         status_code: row.status_code.and_then(|c| u16::try_from(c).ok()),
-        failure: row.failure.as_deref().and_then(failure_of),
+        failure: row.failure,
         message: row.message,
         cert_expires_at: row.cert_expires_at,
     }

@@ -31,7 +31,7 @@ pub fn record_results(
                 duration_ms: i32::try_from(result.duration_ms).unwrap_or(i32::MAX),
                 up: result.up,
                 status_code: result.status_code.map(i32::from),
-                failure: result.failure.map(|f| f.as_str()),
+                failure: result.failure,
                 message: &result.message,
                 cert_expires_at: result.cert_expires_at,
             })

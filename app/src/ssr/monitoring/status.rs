@@ -36,10 +36,10 @@ pub fn settle(
     // Pausing is shown from the monitor's flag; the stored status stays the
     // last one derived, so resuming picks up from there.
     let status = monitor_status(false, maintenance, &votes, monitor.region_threshold);
-    if stored.status == status.as_str() {
+    if stored.status == status {
         return Ok(None);
     }
     schedule::change_status(conn, monitor.id, status.as_str(), at)?;
-    let from = MonitorStatus::parse(&stored.status).unwrap_or(MonitorStatus::Pending);
+    let from = stored.status;
     Ok(Some(Change { from, to: status, outage_closed: stored.outage_closed }))
 }

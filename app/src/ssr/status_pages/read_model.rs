@@ -8,7 +8,7 @@
 //! [`public_face`] and [`public_title`].
 
 use crate::model::{ComponentStatus, Impact, IncidentKind, IncidentState, MonitorStatus, PageStatus, UpdateStatus};
-use crate::ssr::db::schema::{daily_rollups, incident_monitors, incident_updates, incidents};
+use crate::ssr::db::public::{self, IncidentRow};
 use crate::ssr::db::status_pages::PageRow;
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use diesel::prelude::*;
@@ -185,25 +185,6 @@ pub struct PublicPage {
     pub generated_at: DateTime<Utc>,
 }
 
-/// What the public may read of an incident: never `details`. The team's
-/// `title` is read only to be passed through [`public_title`].
-#[derive(Queryable, Selectable)]
-#[diesel(table_name = incidents, check_for_backend(diesel::pg::Pg))]
-struct IncidentRow {
-    id: i64,
-    title: String,
-    public_title: Option<String>,
-    kind: String,
-    impact: String,
-    state: String,
-    started_at: Option<DateTime<Utc>>,
-    resolved_at: Option<DateTime<Utc>>,
-    scheduled_start: Option<DateTime<Utc>>,
-    scheduled_end: Option<DateTime<Utc>>,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-}
-
 /// Each row with the monitors its incident covers.
 fn with_monitor_ids(conn: &mut PgConnection, rows: Vec<IncidentRow>) -> QueryResult<Vec<(IncidentRow, Vec<i64>)>> {
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
@@ -225,41 +206,14 @@ fn incidents_of(
     monitor_ids: &[i64],
     since: DateTime<Utc>,
 ) -> QueryResult<Vec<(IncidentRow, Vec<i64>)>> {
-    let ids = incident_monitors::table
-        .filter(incident_monitors::monitor_id.eq_any(monitor_ids))
-        .select(incident_monitors::incident_id);
-    let rows: Vec<IncidentRow> = incidents::table
-        .filter(incidents::id.eq_any(ids))
-        .filter(
-            incidents::state
-                .eq_any(["ongoing", "scheduled"])
-                .or(incidents::state.eq_any(["resolved", "cancelled"]).and(incidents::resolved_at.ge(since))),
-        )
-        .order(incidents::id.desc())
-        .limit(500)
-        .select(IncidentRow::as_select())
-        .load(conn)?;
+    let rows = public::incidents_touching(conn, monitor_ids, since)?;
     with_monitor_ids(conn, rows)
 }
 
 fn updates_of(conn: &mut PgConnection, incident_ids: &[i64]) -> QueryResult<HashMap<i64, Vec<PublicUpdate>>> {
-    type Row = (i64, i64, String, String, String, DateTime<Utc>, Option<DateTime<Utc>>);
-    let rows: Vec<Row> = incident_updates::table
-        .filter(incident_updates::incident_id.eq_any(incident_ids))
-        .order((incident_updates::published_at.desc(), incident_updates::id.desc()))
-        .select((
-            incident_updates::id,
-            incident_updates::incident_id,
-            incident_updates::status,
-            incident_updates::body,
-            incident_updates::body_html,
-            incident_updates::published_at,
-            incident_updates::edited_at,
-        ))
-        .load(conn)?;
+    let rows = public::updates(conn, incident_ids)?;
     let mut by_incident: HashMap<i64, Vec<PublicUpdate>> = HashMap::new();
     for (id, incident_id, status, body, body_html, published_at, edited_at) in rows {
-        let status = UpdateStatus::parse(&status).unwrap_or(UpdateStatus::Investigating);
         by_incident.entry(incident_id).or_default().push(PublicUpdate {
             id,
             status,
@@ -275,22 +229,7 @@ fn updates_of(conn: &mut PgConnection, incident_ids: &[i64]) -> QueryResult<Hash
 /// The window changes of these maintenances: only their times are read
 /// from the timeline (`details -> 'to'`), nothing else of it.
 fn reschedules_of(conn: &mut PgConnection, incident_ids: &[i64]) -> QueryResult<HashMap<i64, Vec<Reschedule>>> {
-    use crate::ssr::db::schema::incident_events as events;
-    use diesel::dsl::sql;
-    use diesel::sql_types::{Nullable, Timestamptz};
-    type Row = (i64, i64, DateTime<Utc>, Option<DateTime<Utc>>, Option<DateTime<Utc>>);
-    let rows: Vec<Row> = events::table
-        .filter(events::incident_id.eq_any(incident_ids))
-        .filter(events::kind.eq(crate::model::EventKind::WindowChanged.as_str()))
-        .order((events::at.asc(), events::id.asc()))
-        .select((
-            events::id,
-            events::incident_id,
-            events::at,
-            sql::<Nullable<Timestamptz>>("(details #>> '{to,start}')::timestamptz"),
-            sql::<Nullable<Timestamptz>>("(details #>> '{to,end}')::timestamptz"),
-        ))
-        .load(conn)?;
+    let rows = public::window_changes(conn, incident_ids)?;
     let mut by_incident: HashMap<i64, Vec<Reschedule>> = HashMap::new();
     for (id, incident_id, at, start, end) in rows {
         if let (Some(start), Some(end)) = (start, end) {
@@ -310,31 +249,16 @@ fn rollups_of(
     monitor_ids: &[i64],
     first: NaiveDate,
 ) -> QueryResult<HashMap<(i64, NaiveDate), Figures>> {
-    let rows: Vec<(i64, NaiveDate, i32, i32, i32)> = daily_rollups::table
-        .filter(daily_rollups::monitor_id.eq_any(monitor_ids))
-        .filter(daily_rollups::day.ge(first))
-        .select((
-            daily_rollups::monitor_id,
-            daily_rollups::day,
-            daily_rollups::checks,
-            daily_rollups::failures,
-            daily_rollups::maintenance_checks,
-        ))
-        .load(conn)?;
+    let rows = public::rollups(conn, monitor_ids, first)?;
     Ok(rows.into_iter().map(|(m, d, c, f, mc)| ((m, d), (c, f, mc))).collect())
 }
 
 /// Today's figures, from the raw checks (the rollup of a day is written
 /// once it is over), with checks inside maintenance windows counted apart.
 fn today_of(conn: &mut PgConnection, monitor_ids: &[i64], today: NaiveDate) -> QueryResult<HashMap<i64, Figures>> {
-    use crate::ssr::db::schema::checks;
     let start = today.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
     let windows = crate::ssr::db::incidents::maintenance_windows(conn, monitor_ids, start)?;
-    let rows: Vec<(i64, DateTime<Utc>, bool)> = checks::table
-        .filter(checks::monitor_id.eq_any(monitor_ids))
-        .filter(checks::checked_at.ge(start))
-        .select((checks::monitor_id, checks::checked_at, checks::up))
-        .load(conn)?;
+    let rows = public::checks_since(conn, monitor_ids, start)?;
     let mut by_monitor: HashMap<i64, Figures> = HashMap::new();
     for (monitor, at, up) in rows {
         let entry = by_monitor.entry(monitor).or_default();
@@ -359,12 +283,12 @@ fn to_incident(
     updates: Vec<PublicUpdate>,
     reschedules: Vec<Reschedule>,
 ) -> Option<PublicIncident> {
-    let impact = Impact::parse(&row.impact).unwrap_or(Impact::Unknown);
+    let impact = row.impact;
     let face = public_face(impact);
     if face == Face::Hidden {
         return None;
     }
-    let kind = IncidentKind::parse(&row.kind).unwrap_or(IncidentKind::Manual);
+    let kind = row.kind;
     let (monitor_ids, components): (Vec<i64>, Vec<String>) =
         monitors.iter().filter_map(|m| Some((*m, name_of.get(m)?.clone()))).unzip();
     Some(PublicIncident {
@@ -372,7 +296,7 @@ fn to_incident(
         title: public_title(kind, impact, &row.title, row.public_title.as_deref(), &components),
         kind,
         impact,
-        state: IncidentState::parse(&row.state).unwrap_or(IncidentState::Ongoing),
+        state: row.state,
         started_at: row.started_at,
         resolved_at: row.resolved_at,
         scheduled_start: row.scheduled_start,
@@ -393,13 +317,10 @@ fn readable(
     name_of: &HashMap<i64, String>,
 ) -> QueryResult<Vec<PublicIncident>> {
     let ids: Vec<i64> =
-        incidents.iter().filter(|(row, _)| row.impact != Impact::Unknown.as_str()).map(|(row, _)| row.id).collect();
+        incidents.iter().filter(|(row, _)| row.impact != Impact::Unknown).map(|(row, _)| row.id).collect();
     let mut updates = updates_of(conn, &ids)?;
-    let maintenance: Vec<i64> = incidents
-        .iter()
-        .filter(|(row, _)| row.kind == IncidentKind::Maintenance.as_str())
-        .map(|(row, _)| row.id)
-        .collect();
+    let maintenance: Vec<i64> =
+        incidents.iter().filter(|(row, _)| row.kind == IncidentKind::Maintenance).map(|(row, _)| row.id).collect();
     let mut reschedules = if maintenance.is_empty() { HashMap::new() } else { reschedules_of(conn, &maintenance)? };
     Ok(incidents
         .into_iter()
@@ -440,8 +361,8 @@ pub fn load(conn: &mut PgConnection, page: PageInfo, now: DateTime<Utc>) -> Quer
     // false alarm says operational), else what its monitor says.
     let mut impacts: HashMap<i64, Vec<Impact>> = HashMap::new();
     for (row, monitors) in &incidents {
-        if row.state == IncidentState::Ongoing.as_str() {
-            let impact = Impact::parse(&row.impact).unwrap_or(Impact::Unknown);
+        if row.state == IncidentState::Ongoing {
+            let impact = row.impact;
             for monitor in monitors {
                 impacts.entry(*monitor).or_default().push(impact);
             }
@@ -455,8 +376,8 @@ pub fn load(conn: &mut PgConnection, page: PageInfo, now: DateTime<Utc>) -> Quer
     // Public incidents (not maintenance) that started on each day, per monitor.
     let mut started: HashMap<(i64, NaiveDate), u32> = HashMap::new();
     for (row, monitors) in &incidents {
-        if public_face(Impact::parse(&row.impact).unwrap_or(Impact::Unknown)) == Face::Full
-            && row.kind != IncidentKind::Maintenance.as_str()
+        if public_face(row.impact) == Face::Full
+            && row.kind != IncidentKind::Maintenance
             && let Some(at) = row.started_at
         {
             for monitor in monitors {
@@ -514,8 +435,7 @@ pub fn load_incident(conn: &mut PgConnection, page: &PageInfo, id: i64) -> Query
     let components =
         crate::ssr::db::status_pages::components_of(conn, &[page.id])?.remove(&page.id).unwrap_or_default();
     let name_of: HashMap<i64, String> = components.into_iter().map(|(id, name, _)| (id, name)).collect();
-    let row: Option<IncidentRow> = incidents::table.find(id).select(IncidentRow::as_select()).first(conn).optional()?;
-    let Some(row) = row else { return Ok(None) };
+    let Some(row) = public::incident(conn, id)? else { return Ok(None) };
     let monitors = crate::ssr::db::incidents::monitor_ids(conn, &[id])?.remove(&id).unwrap_or_default();
     if !monitors.iter().any(|m| name_of.contains_key(m)) {
         return Ok(None);
@@ -535,19 +455,7 @@ pub fn history(
         crate::ssr::db::status_pages::components_of(conn, &[page.id])?.remove(&page.id).unwrap_or_default();
     let monitor_ids: Vec<i64> = components.iter().map(|(id, _, _)| *id).collect();
     let name_of: HashMap<i64, String> = components.into_iter().map(|(id, name, _)| (id, name)).collect();
-    let ids = incident_monitors::table
-        .filter(incident_monitors::monitor_id.eq_any(&monitor_ids))
-        .select(incident_monitors::incident_id);
-    let rows: Vec<IncidentRow> =
-        incidents::table
-            .filter(incidents::id.eq_any(ids))
-            .filter(incidents::started_at.ge(from).and(incidents::started_at.lt(to)).or(
-                incidents::started_at.is_null().and(incidents::created_at.ge(from)).and(incidents::created_at.lt(to)),
-            ))
-            .order(incidents::id.desc())
-            .limit(500)
-            .select(IncidentRow::as_select())
-            .load(conn)?;
+    let rows = public::incidents_begun(conn, &monitor_ids, from, to)?;
     let with_monitors = with_monitor_ids(conn, rows)?;
     readable(conn, with_monitors, &name_of)
 }

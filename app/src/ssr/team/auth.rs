@@ -65,10 +65,10 @@ pub fn secret_hash(secret: &str) -> Vec<u8> {
 
 pub fn hash_password(password: &str) -> Result<String, AppError> {
     let salt = SaltString::generate(&mut OsRng);
-    Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(|error| {
-        tracing::error!(%error, "password hashing failed");
-        AppError::Internal
-    })
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|error| AppError::failed("hash a password", std::io::Error::other(error.to_string())))
 }
 
 pub fn verify_password(password: &str, hash: &str) -> bool {
@@ -244,10 +244,8 @@ pub fn resolve_api_token(conn: &mut PgConnection, token: &str, now: DateTime<Utc
 
 /// The request a server function is answering.
 fn request_parts() -> Result<http::request::Parts, AppError> {
-    leptos::prelude::use_context::<http::request::Parts>().ok_or_else(|| {
-        tracing::error!("request parts missing from the server function context");
-        AppError::Internal
-    })
+    leptos::prelude::use_context::<http::request::Parts>()
+        .ok_or_else(|| AppError::internal("read the request in a server function"))
 }
 
 /// The signed-in user of the current server function call.

@@ -29,17 +29,14 @@ pub fn create_user(conn: &mut PgConnection, new: &NewMember<'_>) -> Result<User,
     let name = crate::ssr::text::required_line("name", new.name, limits::NAME_MAX, "Enter a name.")?;
     check_password("password", new.password)?;
     let hash = hash_password(new.password)?;
-    let row = users::insert(
-        conn,
-        &users::NewUser { email: &email, name: &name, role: new.role.as_str(), password_hash: &hash },
-    )
-    .map_err(|e| {
-        if is_unique_violation(&e) {
-            AppError::conflict(Some("email"), format!("A team member with the email {email} already exists."))
-        } else {
-            e.into()
-        }
-    })?;
+    let row = users::insert(conn, &users::NewUser { email: &email, name: &name, role: new.role, password_hash: &hash })
+        .map_err(|e| {
+            if is_unique_violation(&e) {
+                AppError::conflict(Some("email"), format!("A team member with the email {email} already exists."))
+            } else {
+                e.into()
+            }
+        })?;
     Ok(row.into_user())
 }
 

@@ -96,7 +96,8 @@ pub(super) async fn agent_monitors(
     headers: HeaderMap,
 ) -> ApiResult<Response> {
     let assignment = state.db.run(move |conn| Ok(regions::agent_assignment(conn, &region)?)).await?;
-    let body = serde_json::to_vec(&assignment).map_err(|_| ApiError(AppError::Internal))?;
+    let body =
+        serde_json::to_vec(&assignment).map_err(|e| ApiError(AppError::failed("encode an agent's assignment", e)))?;
     let etag = format!("\"{}\"", hex::encode(&Sha256::digest(&body)[..16]));
     let matches = headers
         .get(header::IF_NONE_MATCH)
