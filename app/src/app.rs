@@ -11,6 +11,8 @@ use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::path;
 
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    crate::ssr::security::set_page_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">

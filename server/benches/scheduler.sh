@@ -45,7 +45,7 @@ VACUUM ANALYZE;
 SQL
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-DATABASE_URL=$url VIGIE_BIND=127.0.0.1:$port RUST_LOG=warn "$bin" serve >"$work/server.log" 2>&1 &
+DATABASE_URL=$url VIGIE_BIND=127.0.0.1:$port VIGIE_METRICS_TOKEN=bench-metrics-token RUST_LOG=warn "$bin" serve >"$work/server.log" 2>&1 &
 server=$!
 pids+=("$server")
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
@@ -55,7 +55,7 @@ cpu_ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
 rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$server/status"; }
 peak_kib() { awk '/^VmHWM/ {print $2}' "/proc/$server/status"; }
 quantile() {
-  curl -fs "http://127.0.0.1:$port/metrics" |
+  curl -fs -H "Authorization: Bearer bench-metrics-token" "http://127.0.0.1:$port/metrics" |
     awk -v q="$1" '$1 == "vigie_scheduler_lag_seconds{quantile=\"" q "\"}" {printf "%.3f", $2}'
 }
 hz=$(getconf CLK_TCK)

@@ -46,7 +46,7 @@ VACUUM ANALYZE;
 SQL
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-DATABASE_URL=$url VIGIE_BIND=127.0.0.1:$port RUST_LOG=warn "$bin" serve >"$work/server.log" 2>&1 &
+DATABASE_URL=$url VIGIE_BIND=127.0.0.1:$port VIGIE_METRICS_TOKEN=bench-metrics-token RUST_LOG=warn "$bin" serve >"$work/server.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.2; done
 vigie_url="http://127.0.0.1:$port/status/acme"
@@ -108,7 +108,7 @@ for run in 1 2 3; do
   vigie+=("$v"); nginx+=("$n")
   echo "run $run: vigie $v | nginx $n  (req/s, p50 ms, p99 ms, errors)"
 done
-renders=$(curl -fs "http://127.0.0.1:$port/metrics" | awk '/^vigie_status_renders_total/ {print $2}')
+renders=$(curl -fs -H "Authorization: Bearer bench-metrics-token" "http://127.0.0.1:$port/metrics" | awk '/^vigie_status_renders_total/ {print $2}')
 python3 - "$renders" "${vigie[@]}" "${nginx[@]}" <<'PY'
 import statistics, sys
 renders = sys.argv[1]

@@ -265,6 +265,22 @@ async fn run_server(config: &Config, url: &str) -> anyhow::Result<()> {
         page_cache: Some(page_cache),
         public_url: config.public_url.as_ref().map(|u| u.as_str().trim_end_matches('/').to_owned()),
         notifier: notifier.clone(),
+        security: app::ssr::security::SecuritySettings::new(&config.frame_ancestors, config.metrics_token.clone()),
+    };
+    // Prometheus' convention: metrics on an address of their own, for the
+    // scraper's network only.
+    let metrics = match config.metrics_bind {
+        Some(bind) => {
+            let listener = tokio::net::TcpListener::bind(bind)
+                .await
+                .with_context(|| format!("cannot listen on {bind} for metrics"))?;
+            let router = axum::Router::new()
+                .route("/metrics", axum::routing::get(server::http::metrics::exposition))
+                .with_state(state.clone());
+            tracing::info!("metrics on http://{bind}/metrics");
+            Some(tokio::spawn(async move { axum::serve(listener, router).await }))
+        }
+        None => None,
     };
     let router = server::http::router::router(state, server::leptos_options(config.bind));
 
@@ -296,6 +312,9 @@ async fn run_server(config: &Config, url: &str) -> anyhow::Result<()> {
         .await
         .context("the HTTP server failed")?;
     housekeeping.abort();
+    if let Some(metrics) = metrics {
+        metrics.abort();
+    }
     let _ = stop_scheduler.send(true);
     let _ = scheduler.await;
     let _ = stop_dispatcher.send(true);

@@ -6,6 +6,7 @@ pub mod db;
 pub mod incidents;
 pub mod markdown;
 pub mod monitoring;
+pub mod security;
 pub mod state;
 pub mod status_pages;
 pub mod team;

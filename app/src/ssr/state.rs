@@ -18,6 +18,8 @@ pub struct AppState {
     pub public_url: Option<String>,
     /// Sends alerts (the dispatcher's, and "send test" from the console).
     pub notifier: super::alerts::notify::Notifier,
+    /// Who may frame public pages, and the metrics token.
+    pub security: super::security::SecuritySettings,
 }
 
 /// Settings monitors are checked against.

@@ -3,7 +3,7 @@
 
 use app::ssr::AppState;
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::header;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
@@ -51,8 +51,23 @@ pub async fn track(request: Request, next: Next) -> Response {
     response
 }
 
-/// `GET /metrics`.
-pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
+/// `GET /metrics` on the main address: only with `VIGIE_METRICS_TOKEN` as a
+/// Bearer token; without one configured, it is not there (a separate
+/// address, `VIGIE_METRICS_BIND`, serves [`exposition`] instead).
+pub async fn render(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let Some(token) = &state.security.metrics_token else { return StatusCode::NOT_FOUND.into_response() };
+    let given =
+        headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
+    // Compared as digests: the time taken says nothing about the token.
+    let secret_hash = app::ssr::team::auth::secret_hash;
+    if given.is_none_or(|given| secret_hash(given) != secret_hash(token)) {
+        return (StatusCode::UNAUTHORIZED, [(header::WWW_AUTHENTICATE, "Bearer")]).into_response();
+    }
+    exposition(State(state)).await.into_response()
+}
+
+/// The metrics in Prometheus' text format.
+pub async fn exposition(State(state): State<AppState>) -> impl IntoResponse {
     let pool = state.db.pool();
     let pool_state = pool.state();
     metrics::gauge!("vigie_db_pool_connections").set(f64::from(pool_state.connections));

@@ -4,4 +4,5 @@
 pub mod metrics;
 pub mod rest;
 pub mod router;
+pub mod security;
 pub mod session;

@@ -2,7 +2,7 @@
 //! the REST API, health and metrics, with the layers every request goes
 //! through. Tests drive it with `oneshot`.
 
-use super::{metrics, rest, session};
+use super::{metrics, rest, security, session};
 use app::app::{App, shell};
 use app::ssr::AppState;
 use axum::extract::State;
@@ -53,9 +53,11 @@ pub fn router(state: AppState, options: LeptosOptions) -> Router {
         .merge(pages)
         .route_layer(middleware::from_fn(metrics::label_route))
         .layer(middleware::from_fn_with_state(state.clone(), crate::public::root))
-        .layer(middleware::from_fn_with_state(state, session::layer))
+        .layer(middleware::from_fn_with_state(state.clone(), session::layer))
+        .layer(middleware::from_fn_with_state(state, security::same_origin))
         .layer(middleware::from_fn(metrics::track))
         .layer(CompressionLayer::new())
+        .layer(middleware::from_fn(security::headers))
         .layer(TraceLayer::new_for_http())
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));
     public.merge(app)

@@ -39,7 +39,7 @@ pub async fn layer(State(state): State<AppState>, mut request: Request, next: Ne
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find_map(session_token_from_cookies)
+        .find_map(|header| session_token_from_cookies(header, state.secure_cookies))
         .map(str::to_owned);
     let now = chrono::Utc::now();
     let session = match token.clone() {

@@ -31,6 +31,18 @@ pub struct Config {
     /// The address people reach Vigie at (used in links; https makes cookies Secure).
     #[arg(long, env = "VIGIE_PUBLIC_URL", global = true, value_parser = parse_public_url)]
     pub public_url: Option<Url>,
+    /// Who may show the public status pages in a frame: `'none'`, `'self'`,
+    /// or origins such as `https://intranet.example.com`, space-separated.
+    #[arg(long, env = "VIGIE_FRAME_ANCESTORS", default_value = "'none'", global = true,
+          value_parser = parse_frame_ancestors)]
+    pub frame_ancestors: String,
+    /// The Bearer token Prometheus sends to read `/metrics` on the main address
+    /// (at least 16 characters). Without it (or `VIGIE_METRICS_BIND`), metrics are not served.
+    #[arg(long, env = "VIGIE_METRICS_TOKEN", global = true, hide_env_values = true, value_parser = parse_metrics_token)]
+    pub metrics_token: Option<String>,
+    /// A separate address that serves `/metrics` without a token, e.g. `127.0.0.1:9464`.
+    #[arg(long, env = "VIGIE_METRICS_BIND", global = true)]
+    pub metrics_bind: Option<SocketAddr>,
     /// Most database connections held at once.
     #[arg(long, env = "VIGIE_DB_POOL_SIZE", default_value_t = 16, global = true,
           value_parser = clap::value_parser!(u32).range(2..=200))]
@@ -79,6 +91,31 @@ pub struct Config {
 /// Region names: lower-case letters, digits and dashes, 1 to 40 characters.
 pub fn parse_region(value: &str) -> anyhow::Result<String> {
     anyhow::ensure!(app::model::is_region_name(value), app::model::REGION_NAME_RULE);
+    Ok(value.to_owned())
+}
+
+/// `'none'`, `'self'`, or origins (`https://host[:port]`), space-separated.
+fn parse_frame_ancestors(value: &str) -> anyhow::Result<String> {
+    let parts: Vec<&str> = value.split_whitespace().collect();
+    if parts.is_empty() {
+        return Ok("'none'".to_owned());
+    }
+    for part in &parts {
+        let origin = Url::parse(part).is_ok_and(|u| {
+            matches!(u.scheme(), "http" | "https") && u.host_str().is_some() && u.path() == "/" && !part.ends_with('/')
+        });
+        anyhow::ensure!(
+            origin || matches!(*part, "'none'" | "'self'"),
+            "`{part}` is not 'none', 'self' or an origin like https://example.com"
+        );
+    }
+    anyhow::ensure!(parts.len() == 1 || !parts.contains(&"'none'"), "'none' cannot be combined with other sources");
+    Ok(parts.join(" "))
+}
+
+fn parse_metrics_token(value: &str) -> anyhow::Result<String> {
+    anyhow::ensure!(value.chars().count() >= 16, "use at least 16 characters");
+    anyhow::ensure!(value.chars().all(|c| c.is_ascii_graphic()), "use printable characters without spaces");
     Ok(value.to_owned())
 }
 
@@ -202,5 +239,29 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(error.contains("lowercase"), "{error}");
+    }
+
+    #[test]
+    fn framing_and_metrics_settings_are_checked() {
+        let parse = |args: &[&str]| Cli::try_parse_from(["vigie"].iter().chain(args)).map(|cli| cli.config);
+        assert_eq!(parse(&[]).unwrap().frame_ancestors, "'none'");
+        let config = parse(&["--frame-ancestors", "https://a.example  https://b.example:8443"]).unwrap();
+        assert_eq!(config.frame_ancestors, "https://a.example https://b.example:8443");
+        assert_eq!(parse(&["--frame-ancestors", "'self'"]).unwrap().frame_ancestors, "'self'");
+        for bad in [
+            "*",
+            "https://a.example/path",
+            "javascript:alert(1)",
+            "'none' https://a.example",
+            "a.example; script-src *",
+        ] {
+            let error = parse(&["--frame-ancestors", bad]).unwrap_err().to_string();
+            assert!(error.contains("--frame-ancestors"), "{bad}: {error}");
+        }
+        assert_eq!(parse(&[]).unwrap().metrics_token, None);
+        assert!(parse(&["--metrics-token", "short"]).unwrap_err().to_string().contains("16 characters"));
+        let config = parse(&["--metrics-token", "0123456789abcdef", "--metrics-bind", "127.0.0.1:9464"]).unwrap();
+        assert_eq!(config.metrics_token.as_deref(), Some("0123456789abcdef"));
+        assert_eq!(config.metrics_bind, Some("127.0.0.1:9464".parse().unwrap()));
     }
 }

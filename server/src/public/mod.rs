@@ -27,11 +27,23 @@ use std::sync::Arc;
 /// while they fetch a fresh one.
 const CACHE_CONTROL: &str = "public, max-age=10, stale-while-revalidate=30";
 
-fn not_found() -> Response {
+fn not_found(state: &AppState) -> Response {
     let body = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Not found</title>\
                 <link rel=\"stylesheet\" href=\"/pkg/vigie.css\"></head><body class=\"public-status\">\
                 <main class=\"status-main\"><h1>Status page not found</h1></main></body></html>";
-    (StatusCode::NOT_FOUND, Html(body)).into_response()
+    let mut response = (StatusCode::NOT_FOUND, Html(body)).into_response();
+    secure(response.headers_mut(), state);
+    response
+}
+
+/// The security headers of a public answer: no sniffing, the referrer
+/// policy, and for pages the public policy (no inline script; framed only
+/// where `VIGIE_FRAME_ANCESTORS` allows).
+fn secure(headers: &mut HeaderMap, state: &AppState) {
+    crate::http::security::set_common(headers);
+    if headers.get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/html")) {
+        headers.insert(header::CONTENT_SECURITY_POLICY, state.security.public_policy.clone());
+    }
 }
 
 /// Whether the client already has this answer (`If-None-Match`, else
@@ -50,7 +62,7 @@ fn unchanged(request: &HeaderMap, rendered: &Rendered) -> bool {
 
 /// Sends a rendered answer: 304 when the client has it, the gzipped bytes
 /// when it takes gzip, with its validators and a short shared lifetime.
-pub fn respond(request: &HeaderMap, rendered: &Rendered) -> Response {
+pub fn respond(state: &AppState, request: &HeaderMap, rendered: &Rendered) -> Response {
     let gzip = request
         .get(header::ACCEPT_ENCODING)
         .and_then(|v| v.to_str().ok())
@@ -70,6 +82,7 @@ pub fn respond(request: &HeaderMap, rendered: &Rendered) -> Response {
     headers.insert(header::ETAG, rendered.etag_header.clone());
     headers.insert(header::LAST_MODIFIED, rendered.modified_header.clone());
     headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(CACHE_CONTROL));
+    secure(headers, state);
     response
 }
 
@@ -114,8 +127,8 @@ where
     F: FnOnce(&mut PgConnection) -> Result<Option<String>, AppError> + Send + 'static,
 {
     match cached(state, key, content_type, work).await {
-        Ok(Some(rendered)) => respond(headers, &rendered),
-        Ok(None) if content_type == HTML => not_found(),
+        Ok(Some(rendered)) => respond(state, headers, &rendered),
+        Ok(None) if content_type == HTML => not_found(state),
         Ok(None) => StatusCode::NOT_FOUND.into_response(),
         Err(_) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
     }
@@ -145,7 +158,7 @@ pub async fn incident_page(
     Path((slug, id)): Path<(String, String)>,
     headers: HeaderMap,
 ) -> Response {
-    let Ok(id) = id.parse::<i64>() else { return not_found() };
+    let Ok(id) = id.parse::<i64>() else { return not_found(&state) };
     let key = cache_key(&headers, &format!("/status/{slug}/incidents/{id}"));
     serve(&state, &headers, key, HTML, move |conn| {
         let Some(page) = published(conn, &slug)? else { return Ok(None) };
@@ -173,7 +186,7 @@ pub async fn root(State(state): State<AppState>, request: Request, next: Next) -
     })
     .await;
     match found {
-        Ok(Some(rendered)) => respond(request.headers(), &rendered),
+        Ok(Some(rendered)) => respond(&state, request.headers(), &rendered),
         _ => next.run(request).await,
     }
 }
@@ -197,13 +210,13 @@ pub async fn history_page(
         None => this_month,
         Some(text) => match NaiveDate::parse_from_str(&format!("{text}-01"), "%Y-%m-%d") {
             Ok(month) if month <= this_month && month.year() >= 2000 => month,
-            _ => return not_found(),
+            _ => return not_found(&state),
         },
     };
     let (Some(previous), Some(following)) =
         (month.checked_sub_months(Months::new(1)), month.checked_add_months(Months::new(1)))
     else {
-        return not_found();
+        return not_found(&state);
     };
     let next = (following <= this_month).then_some(following);
     let start = month.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
@@ -227,7 +240,7 @@ pub async fn preview(
     if session.is_none() {
         return StatusCode::UNAUTHORIZED.into_response();
     }
-    let Ok(id) = id.parse::<i64>() else { return not_found() };
+    let Ok(id) = id.parse::<i64>() else { return not_found(&state) };
     let rendered = state
         .db
         .run(move |conn| {
@@ -241,7 +254,7 @@ pub async fn preview(
             response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             response
         }
-        Ok(None) => not_found(),
+        Ok(None) => not_found(&state),
         Err(_) => StatusCode::SERVICE_UNAVAILABLE.into_response(),
     }
 }

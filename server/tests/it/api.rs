@@ -172,14 +172,16 @@ async fn the_openapi_document_describes_the_handlers() {
 
 #[tokio::test]
 async fn health_and_metrics_answer() {
-    let app = TestApp::new();
+    let token = "metrics-token-0123456789";
+    let app = TestApp::with_security(app::ssr::security::SecuritySettings::new("'none'", Some(token.to_owned())));
     let health = app.get("/healthz", None).await;
     assert_eq!(health.status, StatusCode::OK);
     assert_eq!(health.json()["database"], "ok");
 
     app.get("/login", None).await;
     app.api(Method::GET, "/api/v1/me", None, None).await;
-    let metrics = app.get("/metrics", None).await;
+    let request = axum::http::Request::get("/metrics").header("authorization", format!("Bearer {token}"));
+    let metrics = app.send(request.body(axum::body::Body::empty()).unwrap()).await;
     assert_eq!(metrics.status, StatusCode::OK);
     assert!(metrics.body.contains("vigie_db_pool_connections"), "{}", metrics.body);
     assert!(metrics.body.contains("vigie_db_pool_max_connections 4"), "{}", metrics.body);
@@ -208,6 +210,7 @@ async fn health_says_unavailable_when_the_database_does_not_answer() {
         public_url: None,
         page_cache: None,
         notifier: crate::common::test_notifier(None),
+        security: Default::default(),
     };
     let router = server::http::router::router(state, server::leptos_options("127.0.0.1:3000".parse().unwrap()));
     let response = tower::ServiceExt::oneshot(

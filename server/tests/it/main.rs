@@ -20,6 +20,7 @@ mod probe;
 mod public_face;
 mod retention;
 mod scheduler;
+mod security;
 mod serve;
 mod sign_in;
 mod status_pages;

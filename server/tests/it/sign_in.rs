@@ -158,7 +158,15 @@ async fn cookies_are_secure_behind_https() {
     let app = TestApp::with_secure_cookies(true);
     app.user("ada@example.com", Role::Admin);
     let reply = app.rpc("sign_in", &[("email", "ada@example.com"), ("password", PASSWORD)], None).await;
-    assert!(reply.header("set-cookie").unwrap().ends_with("; Secure"), "{:?}", reply.header("set-cookie"));
+    let set_cookie = reply.header("set-cookie").unwrap();
+    assert!(set_cookie.starts_with("__Host-vigie_session=") && set_cookie.ends_with("; Secure"), "{set_cookie}");
+    let cookie = reply.session_cookie().unwrap();
+    assert_eq!(app.get("/console/team", Some(&cookie)).await.status, StatusCode::OK);
+    // The same token under the plain name (as a plain-http answer or a
+    // sibling subdomain could plant it) opens nothing.
+    let token = cookie.split_once('=').unwrap().1;
+    let planted = app.get("/console/team", Some(&format!("vigie_session={token}"))).await;
+    assert_eq!(planted.status, StatusCode::SEE_OTHER);
 }
 
 #[tokio::test]

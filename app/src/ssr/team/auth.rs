@@ -14,6 +14,14 @@ use sha2::{Digest, Sha256};
 use std::sync::OnceLock;
 
 pub const SESSION_COOKIE: &str = "vigie_session";
+/// Its name over https: the `__Host-` prefix makes the browser refuse it
+/// unless it is `Secure`, for this host only and for every path, so neither
+/// a plain-http answer nor a sibling subdomain can plant or shadow it.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-vigie_session";
+
+fn cookie_name(secure: bool) -> &'static str {
+    if secure { SECURE_SESSION_COOKIE } else { SESSION_COOKIE }
+}
 /// A session unused for this long expires.
 pub const SESSION_IDLE: Duration = Duration::days(14);
 /// No session lives longer than this, however active.
@@ -211,22 +219,26 @@ pub fn sign_out(conn: &mut PgConnection, token: &str) -> QueryResult<usize> {
 /// The `Set-Cookie` value for a session cookie valid until `until`.
 pub fn session_cookie(token: &str, until: DateTime<Utc>, now: DateTime<Utc>, secure: bool) -> String {
     let max_age = (until - now).num_seconds().max(0);
+    let name = cookie_name(secure);
     let secure = if secure { "; Secure" } else { "" };
-    format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
+    format!("{name}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}")
 }
 
 /// The `Set-Cookie` value that removes the session cookie.
 pub fn clear_session_cookie(secure: bool) -> String {
+    let name = cookie_name(secure);
     let secure = if secure { "; Secure" } else { "" };
-    format!("{SESSION_COOKIE}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}")
+    format!("{name}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}")
 }
 
-/// The session token from a `Cookie` header, if any.
-pub fn session_token_from_cookies(cookie_header: &str) -> Option<&str> {
+/// The session token from a `Cookie` header, if any: over https only the
+/// `__Host-` cookie counts.
+pub fn session_token_from_cookies(cookie_header: &str, secure: bool) -> Option<&str> {
+    let wanted = cookie_name(secure);
     cookie_header
         .split(';')
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
+        .find(|(name, _)| *name == wanted)
         .map(|(_, value)| value)
         .filter(|value| !value.is_empty())
 }
@@ -270,12 +282,13 @@ pub fn client_address() -> Result<String, AppError> {
 /// The raw session token of the current call, if the browser sent one.
 pub fn request_session_token() -> Result<Option<String>, AppError> {
     let parts = request_parts()?;
+    let secure = crate::ssr::AppState::from_context()?.secure_cookies;
     Ok(parts
         .headers
         .get_all(http::header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find_map(session_token_from_cookies)
+        .find_map(|header| session_token_from_cookies(header, secure))
         .map(str::to_owned))
 }
 
@@ -334,15 +347,23 @@ mod tests {
     #[test]
     fn session_cookies_are_locked_down() {
         let cookie = session_cookie("abc", at(100), at(0), true);
-        assert_eq!(cookie, "vigie_session=abc; Path=/; HttpOnly; SameSite=Lax; Max-Age=100; Secure");
-        assert!(!session_cookie("abc", at(100), at(0), false).contains("Secure"));
-        assert!(clear_session_cookie(false).contains("Max-Age=0"));
+        assert_eq!(cookie, "__Host-vigie_session=abc; Path=/; HttpOnly; SameSite=Lax; Max-Age=100; Secure");
+        let plain = session_cookie("abc", at(100), at(0), false);
+        assert_eq!(plain, "vigie_session=abc; Path=/; HttpOnly; SameSite=Lax; Max-Age=100");
+        assert!(
+            clear_session_cookie(false).starts_with("vigie_session=;")
+                && clear_session_cookie(false).contains("Max-Age=0")
+        );
+        assert!(clear_session_cookie(true).starts_with("__Host-vigie_session=;"));
     }
 
     #[test]
     fn the_session_token_is_found_among_cookies() {
-        assert_eq!(session_token_from_cookies("a=1; vigie_session=tok; b=2"), Some("tok"));
-        assert_eq!(session_token_from_cookies("a=1"), None);
-        assert_eq!(session_token_from_cookies("vigie_session="), None);
+        assert_eq!(session_token_from_cookies("a=1; vigie_session=tok; b=2", false), Some("tok"));
+        assert_eq!(session_token_from_cookies("a=1", false), None);
+        assert_eq!(session_token_from_cookies("vigie_session=", false), None);
+        // Over https a plain cookie (which anyone on the path could plant) is ignored.
+        assert_eq!(session_token_from_cookies("vigie_session=planted", true), None);
+        assert_eq!(session_token_from_cookies("vigie_session=planted; __Host-vigie_session=tok", true), Some("tok"));
     }
 }

@@ -10,6 +10,7 @@ pub mod target;
 use crate::common::db::TestDb;
 use app::model::{Role, User};
 use app::ssr::AppState;
+use app::ssr::security::SecuritySettings;
 use app::ssr::team::{self, NewMember};
 use axum::Router;
 use axum::body::Body;
@@ -46,7 +47,7 @@ impl Reply {
             .get_all(header::SET_COOKIE)
             .iter()
             .filter_map(|v| v.to_str().ok())
-            .find(|v| v.starts_with("vigie_session="))
+            .find(|v| v.starts_with("vigie_session=") || v.starts_with("__Host-vigie_session="))
             .map(|v| v.split(';').next().unwrap().to_owned())
     }
 }
@@ -58,15 +59,24 @@ impl TestApp {
 
     /// As behind an https `VIGIE_PUBLIC_URL` when `secure` is true.
     pub fn with_secure_cookies(secure: bool) -> Self {
-        Self::build(secure, None)
+        Self::build(secure, None, SecuritySettings::default())
+    }
+
+    /// With these framing and metrics settings.
+    pub fn with_security(security: SecuritySettings) -> Self {
+        Self::build(false, None, security)
     }
 
     /// With a page cache for public pages, as `vigie serve` has.
     pub fn with_page_cache(cache: std::sync::Arc<app::ssr::status_pages::cache::PageCache>) -> Self {
-        Self::build(false, Some(cache))
+        Self::build(false, Some(cache), SecuritySettings::default())
     }
 
-    fn build(secure: bool, page_cache: Option<std::sync::Arc<app::ssr::status_pages::cache::PageCache>>) -> Self {
+    fn build(
+        secure: bool,
+        page_cache: Option<std::sync::Arc<app::ssr::status_pages::cache::PageCache>>,
+        security: SecuritySettings,
+    ) -> Self {
         let db = TestDb::new();
         app::ssr::db::regions::ensure(&mut db.conn(), "local").unwrap();
         let state = AppState {
@@ -77,6 +87,7 @@ impl TestApp {
             public_url: None,
             page_cache,
             notifier: test_notifier(None),
+            security,
         };
         let router = server::http::router::router(state, server::leptos_options("127.0.0.1:3000".parse().unwrap()));
         Self { db, router }

@@ -1,0 +1,105 @@
+//! The browser-facing defences every answer goes through: state-changing
+//! requests must come from our own pages (CSRF), and HTML answers tell the
+//! browser what it may run, embed and send (security headers). Public
+//! status pages set their own headers where they are cached
+//! (`public::respond`).
+
+use app::ssr::AppState;
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+/// Refuses a state-changing request a browser sent from another site: the
+/// session cookie would otherwise act for whoever made the visitor's
+/// browser send it. Requests with a Bearer token carry their own proof and
+/// pass; so do requests no browser made (no `Origin`, `Sec-Fetch-Site` or
+/// `Referer`: scripts and tools).
+pub async fn same_origin(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if is_cross_site(request.method(), request.headers(), state.public_url.as_deref()) {
+        tracing::warn!(method = %request.method(), path = request.uri().path(), "cross-site request refused");
+        return (StatusCode::FORBIDDEN, "This request came from another site and was refused.\n").into_response();
+    }
+    next.run(request).await
+}
+
+pub fn is_cross_site(method: &Method, headers: &HeaderMap, public_url: Option<&str>) -> bool {
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return false;
+    }
+    let text = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
+    if text(header::AUTHORIZATION).is_some_and(|v| v.starts_with("Bearer ")) {
+        return false;
+    }
+    let host = text(header::HOST);
+    let ours = |url: &str| {
+        let Ok(url) = url::Url::parse(url) else { return false };
+        let origin = url.origin().ascii_serialization();
+        if public_url.and_then(|p| url::Url::parse(p).ok()).is_some_and(|p| p.origin().ascii_serialization() == origin)
+        {
+            return true;
+        }
+        // Host as the browser wrote it: the port only when it is not the scheme's default.
+        let authority = match (url.host_str(), url.port()) {
+            (Some(h), Some(p)) => format!("{h}:{p}"),
+            (Some(h), None) => h.to_owned(),
+            _ => return false,
+        };
+        host.is_some_and(|host| host.eq_ignore_ascii_case(&authority))
+    };
+    if let Some(origin) = text(header::ORIGIN) {
+        return !ours(origin);
+    }
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        return !matches!(site, "same-origin" | "none");
+    }
+    if let Some(referer) = text(header::REFERER) {
+        return !ours(referer);
+    }
+    false
+}
+
+/// The console's pages, sign-in and server functions hold private data: no
+/// cache keeps them.
+fn is_private(path: &str) -> bool {
+    path == "/console"
+        || path.starts_with("/console/")
+        || path.starts_with("/rpc/")
+        || path == "/login"
+        || path.starts_with("/api/v1/")
+}
+
+/// For HTML that set no policy of its own (error pages, previews): our own
+/// scripts only, no inline script, no framing.
+pub const DEFAULT_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+     img-src 'self' data: https:; object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'";
+
+/// Headers on every answer but the public pages' own (`public::respond`
+/// sets theirs): `nosniff` and the referrer policy everywhere; HTML gets
+/// [`DEFAULT_POLICY`] unless the page set one (the console's carries its
+/// nonce) and may not be framed; private answers are never stored.
+pub async fn headers(request: Request, next: Next) -> Response {
+    let private = is_private(request.uri().path());
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    set_common(headers);
+    let html = headers.get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/html"));
+    if html {
+        let policy = headers.entry(header::CONTENT_SECURITY_POLICY).or_insert(HeaderValue::from_static(DEFAULT_POLICY));
+        // The older header for older browsers, where the policy forbids framing
+        // (a public page's policy may allow some sites to embed it).
+        if policy.to_str().is_ok_and(|p| p.contains("frame-ancestors 'none'")) {
+            headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+        }
+    }
+    if private {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
+}
+
+/// What every answer carries.
+pub fn set_common(headers: &mut HeaderMap) {
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
+}
