@@ -9,8 +9,8 @@ use app::ssr::AppState;
 use app::ssr::status_pages::read_model::PageInfo;
 use app::ssr::status_pages::read_model::{PublicIncident, feed_incidents};
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, header};
-use axum::response::Response;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
 
 const DAYS: i64 = 90;
@@ -216,7 +216,10 @@ async fn feed(state: AppState, slug: String, headers: HeaderMap, atom_format: bo
     } else {
         ("feed.rss", "application/rss+xml; charset=utf-8")
     };
-    let key = cache_key(&headers, &format!("/status/{slug}/{file}"));
+    if !super::may_be_published(&state, &slug).await {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let key = cache_key(&state, &headers, &format!("/status/{slug}/{file}"), true);
     serve(&state, &headers, key, content_type, move |conn| {
         let Some(page) = published(conn, &slug)? else { return Ok(None) };
         let now = Utc::now();

@@ -12,7 +12,7 @@ pub mod statuspage;
 use app::error::AppError;
 use app::ssr::AppState;
 use app::ssr::db::status_pages as pages;
-use app::ssr::status_pages::cache::Rendered;
+use app::ssr::status_pages::cache::{Directory, Rendered};
 use app::ssr::status_pages::read_model as public_status;
 use app::ssr::status_pages::read_model::PageInfo;
 use axum::extract::{Path, Query, Request, State};
@@ -88,11 +88,39 @@ pub fn respond(state: &AppState, request: &HeaderMap, rendered: &Rendered) -> Re
 
 pub const HTML: &str = "text/html; charset=utf-8";
 
-/// What a public answer is cached under: the host (links and custom domains
-/// depend on it) and the path with its query.
-pub fn cache_key(headers: &HeaderMap, path_and_query: &str) -> String {
+/// What a public answer is cached under: the path with its query, and the
+/// host when the answer's links are made from it (`links`: feeds and
+/// Statuspage documents, without `VIGIE_PUBLIC_URL`). Pages do not depend
+/// on the host, so made-up `Host` headers all share their entry.
+pub fn cache_key(state: &AppState, headers: &HeaderMap, path_and_query: &str, links: bool) -> String {
+    if !links || state.public_url.is_some() {
+        return path_and_query.to_owned();
+    }
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("");
     format!("{host}{path_and_query}")
+}
+
+/// What is published (slugs, custom domains), from the cache's directory;
+/// `None` without a cache or when it cannot be read (the render decides).
+async fn directory(state: &AppState) -> Option<Arc<Directory>> {
+    let cache = state.page_cache.as_ref()?;
+    let db = state.db.clone();
+    let load = || async move {
+        let names = db.run(|conn| Ok(pages::published_names(conn)?)).await?;
+        let mut directory = Directory::default();
+        for (slug, domain) in names {
+            directory.slugs.insert(slug);
+            directory.domains.extend(domain);
+        }
+        Ok::<_, AppError>(directory)
+    };
+    cache.directory(load).await.ok()
+}
+
+/// False when `slug` is surely not a published page: it is answered 404
+/// without a render or a cache entry, however many made-up slugs come.
+pub async fn may_be_published(state: &AppState, slug: &str) -> bool {
+    directory(state).await.is_none_or(|directory| directory.slugs.contains(slug))
 }
 
 /// What `work` renders for `key` (`None`: nothing to show), through the
@@ -145,7 +173,10 @@ fn render_page(conn: &mut PgConnection, page: PageInfo) -> Result<String, AppErr
 
 /// `GET /status/{slug}`: the page, if it exists and is published.
 pub async fn status_page(State(state): State<AppState>, Path(slug): Path<String>, headers: HeaderMap) -> Response {
-    let key = cache_key(&headers, &format!("/status/{slug}"));
+    if !may_be_published(&state, &slug).await {
+        return not_found(&state);
+    }
+    let key = cache_key(&state, &headers, &format!("/status/{slug}"), false);
     serve(&state, &headers, key, HTML, move |conn| {
         published(conn, &slug)?.map(|page| render_page(conn, page)).transpose()
     })
@@ -159,7 +190,10 @@ pub async fn incident_page(
     headers: HeaderMap,
 ) -> Response {
     let Ok(id) = id.parse::<i64>() else { return not_found(&state) };
-    let key = cache_key(&headers, &format!("/status/{slug}/incidents/{id}"));
+    if !may_be_published(&state, &slug).await {
+        return not_found(&state);
+    }
+    let key = cache_key(&state, &headers, &format!("/status/{slug}/incidents/{id}"), false);
     serve(&state, &headers, key, HTML, move |conn| {
         let Some(page) = published(conn, &slug)? else { return Ok(None) };
         let incident = public_status::load_incident(conn, &page, id)?;
@@ -180,7 +214,13 @@ pub async fn root(State(state): State<AppState>, request: Request, next: Next) -
         .get(header::HOST)
         .and_then(|v| v.to_str().ok())
         .map(|h| h.split(':').next().unwrap_or(h).to_lowercase());
-    let key = cache_key(headers, "/");
+    // Only a custom domain's own page depends on the host: every other host
+    // shares the default page's entry.
+    let host = match directory(&state).await {
+        Some(directory) => host.filter(|h| directory.domains.contains(h)),
+        None => host,
+    };
+    let key = format!("{}/", host.as_deref().unwrap_or(""));
     let found = cached(&state, key, HTML, move |conn| {
         pages::find_for_root(conn, host.as_deref())?.map(|page| render_page(conn, page.into())).transpose()
     })
@@ -221,7 +261,10 @@ pub async fn history_page(
     let next = (following <= this_month).then_some(following);
     let start = month.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
     let end = following.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
-    let key = cache_key(&headers, &format!("/status/{slug}/history?month={}", month.format("%Y-%m")));
+    if !may_be_published(&state, &slug).await {
+        return not_found(&state);
+    }
+    let key = cache_key(&state, &headers, &format!("/status/{slug}/history?month={}", month.format("%Y-%m")), false);
     serve(&state, &headers, key, HTML, move |conn| {
         let Some(page) = published(conn, &slug)? else { return Ok(None) };
         let incidents = public_status::history(conn, &page, start, end)?;

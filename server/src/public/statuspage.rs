@@ -246,7 +246,10 @@ pub async fn api(
 ) -> Response {
     let Some(kind) = Document::of(&path) else { return StatusCode::NOT_FOUND.into_response() };
     let base = super::feeds::base_url(&state, &headers);
-    let key = cache_key(&headers, &format!("/status/{slug}/api/v2/{path}"));
+    if !super::may_be_published(&state, &slug).await {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    let key = cache_key(&state, &headers, &format!("/status/{slug}/api/v2/{path}"), true);
     let mut response = serve(&state, &headers, key, "application/json", move |conn| {
         let Some(row) = published(conn, &slug)? else { return Ok(None) };
         let now = Utc::now();

@@ -428,3 +428,51 @@ async fn the_team_previews_a_page_before_publishing_it() {
     assert_eq!(listed.status, StatusCode::OK, "{}", listed.body);
     assert!(listed.body.contains("Acme status"));
 }
+
+/// The cache is no lever for a flood: thousands of made-up slugs and `Host`
+/// headers are answered from what is known to be published, without a
+/// render; made-up incident ids and feed hosts render but never push the
+/// real page out.
+#[tokio::test]
+async fn made_up_slugs_hosts_and_paths_neither_render_nor_evict_the_real_page() {
+    use app::ssr::status_pages::cache::PageCache;
+    use std::sync::Arc;
+    let cache = Arc::new(PageCache::with_capacity(std::time::Duration::from_secs(600), 100));
+    let setup = Setup::with(TestApp::with_page_cache(cache.clone()));
+    published_page_with_history(&setup).await;
+    let get = |path: String, host: String| {
+        let request = Request::get(path).header(header::HOST, host).body(Body::empty()).unwrap();
+        setup.app.send(request)
+    };
+    let real = get("/status/acme".into(), "status.example.com".into()).await;
+    assert_eq!(real.status, StatusCode::OK);
+    assert_eq!(get("/".into(), "status.example.com".into()).await.status, StatusCode::OK);
+    let renders = cache.renders();
+
+    for i in 0..1000 {
+        let host = format!("h{i}.attacker.test");
+        let unknown = get(format!("/status/nope-{i}"), host.clone()).await;
+        assert_eq!(unknown.status, StatusCode::NOT_FOUND);
+        assert_eq!(get(format!("/status/nope-{i}/feed.rss"), host.clone()).await.status, StatusCode::NOT_FOUND);
+        let page = get("/status/acme".into(), host.clone()).await;
+        assert_eq!(page.header("etag"), real.header("etag"), "every host shares the real page");
+        assert_eq!(get("/".into(), host).await.status, StatusCode::OK);
+    }
+    assert_eq!(cache.renders(), renders, "4,000 made-up requests, not one render");
+    assert!(cache.len() <= 3, "and no entries: {}", cache.len());
+
+    // Made-up incident ids and feed hosts render (they may exist) but are
+    // not kept beyond the cache's room, and the real page stays.
+    for i in 0..300 {
+        let host = format!("f{i}.attacker.test");
+        assert_eq!(
+            get(format!("/status/acme/incidents/{}", 900_000 + i), host.clone()).await.status,
+            StatusCode::NOT_FOUND
+        );
+        assert_eq!(get("/status/acme/feed.atom".into(), host).await.status, StatusCode::OK);
+    }
+    assert!(cache.len() <= 100, "{}", cache.len());
+    let before = cache.renders();
+    assert_eq!(get("/status/acme".into(), "x.attacker.test".into()).await.header("etag"), real.header("etag"));
+    assert_eq!(cache.renders(), before, "the real page was not pushed out");
+}

@@ -128,6 +128,11 @@ pub fn replace_components(conn: &mut PgConnection, page_id: i64, list: &[Compone
 
 /// The published page to serve at `/` for a request to `host`: the one with
 /// that custom domain, else the default one.
+/// `(slug, custom_domain)` of every published page.
+pub fn published_names(conn: &mut PgConnection) -> QueryResult<Vec<(String, Option<String>)>> {
+    pages::table.filter(pages::published).select((pages::slug, pages::custom_domain)).load(conn)
+}
+
 pub fn find_for_root(conn: &mut PgConnection, host: Option<&str>) -> QueryResult<Option<PageRow>> {
     if let Some(host) = host {
         let page = pages::table

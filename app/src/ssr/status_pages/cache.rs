@@ -7,10 +7,16 @@
 //! previous copy, or wait for the first one) and gzipped once. Entries also
 //! expire after `max_age`, for what changes with time alone (today's uptime
 //! bar, "updated" times).
+//!
+//! The cache is no lever for a flood: what is published (slugs, custom
+//! domains) is known from one [`Directory`] per change, so unknown slugs and
+//! hosts are answered without a render or an entry; "nothing to show" is
+//! never stored; and when the cache is full, a new entry takes the place of
+//! stale ones or is not kept at all — pages already in it stay.
 
 use axum::body::Bytes;
 use axum::http::HeaderValue;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
@@ -18,8 +24,16 @@ use std::time::{Duration, Instant, SystemTime};
 
 /// The PostgreSQL channel the triggers notify.
 pub const CHANGE_CHANNEL: &str = "vigie_status";
-/// More entries than this and the cache starts over (many slugs or hosts).
+/// The most entries kept (a page per slug, incident, month, feed and host).
 const ENTRIES_MAX: usize = 10_000;
+
+/// What is published, as far as answering needs to know before rendering:
+/// the pages' slugs and custom domains.
+#[derive(Debug, Default)]
+pub struct Directory {
+    pub slugs: HashSet<String>,
+    pub domains: HashSet<String>,
+}
 
 /// One rendered answer, ready to send.
 #[derive(Debug)]
@@ -55,9 +69,9 @@ impl Rendered {
     }
 }
 
-/// What a key holds: the rendered answer, or `None` when there was nothing
-/// to show (an unknown slug, no default page): those are kept too, so a
-/// rush on them does not reach the database either.
+/// What a key holds: the rendered answer (always `Some`: nothing to show
+/// is not kept; unknown slugs and hosts are told apart by the [`Directory`]
+/// before any render).
 struct Entry {
     generation: u64,
     created: Instant,
@@ -68,19 +82,72 @@ pub struct PageCache {
     generation: AtomicU64,
     renders: AtomicU64,
     max_age: Duration,
+    max_entries: usize,
     entries: RwLock<HashMap<String, Entry>>,
     rendering: tokio::sync::Mutex<()>,
+    /// The directory and the generation and time it was read at.
+    directory: RwLock<Option<(u64, Instant, Arc<Directory>)>>,
+    reading_directory: tokio::sync::Mutex<()>,
 }
 
 impl PageCache {
     pub fn new(max_age: Duration) -> Self {
+        Self::with_capacity(max_age, ENTRIES_MAX)
+    }
+
+    /// At most `max_entries` answers kept.
+    pub fn with_capacity(max_age: Duration, max_entries: usize) -> Self {
         Self {
             generation: AtomicU64::new(0),
             renders: AtomicU64::new(0),
             max_age,
+            max_entries,
             entries: RwLock::default(),
             rendering: tokio::sync::Mutex::new(()),
+            directory: RwLock::default(),
+            reading_directory: tokio::sync::Mutex::new(()),
         }
+    }
+
+    /// How many answers are kept.
+    pub fn len(&self) -> usize {
+        self.entries.read().map_or(0, |entries| entries.len())
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn fresh_directory(&self) -> Option<Arc<Directory>> {
+        let generation = self.generation.load(Ordering::Acquire);
+        match self.directory.read().ok()?.as_ref() {
+            Some((at, read, directory)) if *at == generation && read.elapsed() < self.max_age => {
+                Some(directory.clone())
+            }
+            _ => None,
+        }
+    }
+
+    /// What is published, read by `load` once per change (and per
+    /// `max_age`).
+    pub async fn directory<F, Fut, E>(&self, load: F) -> Result<Arc<Directory>, E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<Directory, E>>,
+    {
+        if let Some(directory) = self.fresh_directory() {
+            return Ok(directory);
+        }
+        let _turn = self.reading_directory.lock().await;
+        if let Some(directory) = self.fresh_directory() {
+            return Ok(directory);
+        }
+        let generation = self.generation.load(Ordering::Acquire);
+        let directory = Arc::new(load().await?);
+        if let Ok(mut slot) = self.directory.write() {
+            *slot = Some((generation, Instant::now(), directory.clone()));
+        }
+        Ok(directory)
     }
 
     /// Something public changed: every entry is stale.
@@ -133,11 +200,16 @@ impl PageCache {
         let generation = self.generation.load(Ordering::Acquire);
         self.renders.fetch_add(1, Ordering::Relaxed);
         let value = render().await?.map(Arc::new);
-        if let Ok(mut entries) = self.entries.write() {
-            if entries.len() >= ENTRIES_MAX {
-                entries.clear();
+        // Nothing to show is not kept: a flood of made-up paths leaves no trace.
+        if let (Some(value), Ok(mut entries)) = (&value, self.entries.write()) {
+            if entries.len() >= self.max_entries && !entries.contains_key(key) {
+                let current = self.generation.load(Ordering::Acquire);
+                entries.retain(|_, e| e.generation == current && e.created.elapsed() < self.max_age);
             }
-            entries.insert(key.to_owned(), Entry { generation, created: Instant::now(), value: value.clone() });
+            if entries.len() < self.max_entries || entries.contains_key(key) {
+                let entry = Entry { generation, created: Instant::now(), value: Some(value.clone()) };
+                entries.insert(key.to_owned(), entry);
+            }
         }
         Ok(value)
     }
@@ -165,9 +237,52 @@ mod tests {
         assert!(fresh.gzip.len() < fresh.body.len() / 5, "compressed once, kept");
         let nothing = cache.get_or_render("missing", || async { Ok::<_, ()>(None) }).await.unwrap();
         assert!(nothing.is_none());
+        assert_eq!(cache.len(), 1, "nothing to show leaves no entry");
         let again = cache.get_or_render("missing", render).await.unwrap();
-        assert!(again.is_none(), "nothing to show is kept until a change");
-        assert_eq!(cache.renders(), 3);
+        assert!(again.is_some(), "and is asked again");
+        assert_eq!(cache.renders(), 4);
+    }
+
+    #[tokio::test]
+    async fn a_full_cache_keeps_its_pages_and_drops_only_stale_ones() {
+        let cache = PageCache::with_capacity(Duration::from_secs(60), 3);
+        let render =
+            |text: &'static str| move || async move { Ok::<_, ()>(Some(Rendered::new("text/plain", text.into()))) };
+        for key in ["a", "b", "c"] {
+            cache.get_or_render(key, render(key)).await.unwrap();
+        }
+        // Full of fresh pages: a newcomer is answered but not kept.
+        for i in 0..100 {
+            let key = format!("flood-{i}");
+            assert!(cache.get_or_render(&key, render("flood")).await.unwrap().is_some());
+        }
+        assert_eq!(cache.len(), 3);
+        let renders = cache.renders();
+        for key in ["a", "b", "c"] {
+            cache.get_or_render(key, render("again")).await.unwrap();
+        }
+        assert_eq!(cache.renders(), renders, "the pages that were there are still served");
+        // After a change the stale ones make room.
+        cache.invalidate();
+        cache.get_or_render("d", render("d")).await.unwrap();
+        assert_eq!(cache.len(), 1);
+    }
+
+    #[tokio::test]
+    async fn the_directory_is_read_once_per_change() {
+        let cache = PageCache::new(Duration::from_secs(60));
+        let reads = AtomicU64::new(0);
+        let load = || async {
+            reads.fetch_add(1, Ordering::Relaxed);
+            Ok::<_, ()>(Directory { slugs: ["acme".to_owned()].into(), domains: HashSet::new() })
+        };
+        for _ in 0..10 {
+            assert!(cache.directory(load).await.unwrap().slugs.contains("acme"));
+        }
+        assert_eq!(reads.load(Ordering::Relaxed), 1);
+        cache.invalidate();
+        cache.directory(load).await.unwrap();
+        assert_eq!(reads.load(Ordering::Relaxed), 2);
     }
 
     #[tokio::test]
