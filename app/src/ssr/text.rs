@@ -32,6 +32,27 @@ pub fn paragraphs(field: &str, value: &str, max: usize) -> Result<String, AppErr
     check(field, value, max, true)
 }
 
+/// A secret shown back (a channel's signing secret, a monitor's header value
+/// or body): `••••` and its last four characters, enough to tell secrets
+/// apart; a short one (8 characters or fewer) shows nothing of itself.
+pub fn mask(secret: &str) -> String {
+    let chars: Vec<char> = secret.chars().collect();
+    if chars.len() <= 8 {
+        return "••••".to_owned();
+    }
+    let tail: String = chars[chars.len() - 4..].iter().collect();
+    format!("••••{tail}")
+}
+
+/// What a form sent back for a masked secret: the stored value when it sent
+/// the mask unchanged, else what it sent.
+pub fn unmask(sent: String, stored: Option<&str>) -> String {
+    match stored {
+        Some(stored) if sent == mask(stored) => stored.to_owned(),
+        _ => sent,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

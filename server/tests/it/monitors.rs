@@ -193,3 +193,47 @@ async fn recorded_checks_are_listed_newest_first() {
     let missing = app.api(Method::GET, "/api/v1/monitors/424242/checks", Some(&token), None).await;
     assert_eq!(missing.status, StatusCode::NOT_FOUND);
 }
+
+/// Header values and bodies often carry credentials: they are stored as
+/// given and probed with, but shown back masked, and sending a masked value
+/// back keeps the stored one.
+#[tokio::test]
+async fn request_headers_and_bodies_are_shown_masked_and_kept_when_sent_back() {
+    let app = TestApp::new();
+    let member = app.user("bob@example.com", Role::Member);
+    let token = app.token(member.id);
+    let secret = "Bearer sk-live-0123456789-marker";
+    let body = r#"{"api_key":"ak-9876543210-marker"}"#;
+    let input = json!({"name": "Billing", "url": "https://example.com", "method": "POST",
+                       "headers": {"Authorization": secret, "Accept": "json"}, "body": body});
+    let created = app.api(Method::POST, "/api/v1/monitors", Some(&token), Some(input)).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let id = created.json()["id"].as_i64().unwrap();
+    let uri = format!("/api/v1/monitors/{id}");
+
+    let list = app.api(Method::GET, "/api/v1/monitors", Some(&token), None).await;
+    for reply in [&created, &app.api(Method::GET, &uri, Some(&token), None).await, &list] {
+        assert!(!reply.body.contains("marker"), "a secret shown back: {}", reply.body);
+    }
+    let shown = created.json();
+    assert_eq!(shown["headers"]["Authorization"], "••••rker");
+    assert_eq!(shown["headers"]["Accept"], "••••", "short values show nothing");
+    assert_eq!(shown["body"], "••••er\"}");
+    let console = app.rpc("get_monitor", &[("id", &id.to_string())], Some(&app.sign_in("bob@example.com").await)).await;
+    assert!(!console.body.contains("marker") && console.body.contains("••••rker"), "{}", console.body);
+
+    // A change that sends the masked values back keeps the stored ones.
+    let change = json!({"interval_seconds": 120, "headers": shown["headers"].clone(), "body": shown["body"].clone()});
+    let changed = app.api(Method::PATCH, &uri, Some(&token), Some(change)).await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
+    let stored = app::ssr::db::monitors::find(&mut app.db.conn(), id).unwrap().unwrap();
+    assert_eq!(stored.headers, json!({"Authorization": secret, "Accept": "json"}));
+    assert_eq!(stored.body.as_deref(), Some(body));
+    assert_eq!(stored.interval_seconds, 120);
+
+    // A new value replaces it.
+    let change = json!({"headers": {"Authorization": "Bearer rotated-0000000001"}});
+    app.api(Method::PATCH, &uri, Some(&token), Some(change)).await;
+    let stored = app::ssr::db::monitors::find(&mut app.db.conn(), id).unwrap().unwrap();
+    assert_eq!(stored.headers, json!({"Authorization": "Bearer rotated-0000000001"}));
+}

@@ -421,6 +421,9 @@ fn MonitorForm(monitor: Option<Monitor>) -> impl IntoView {
                             <textarea rows="3" bind:value=fields.body></textarea>
                             <FieldError error field="body" />
                         </label>
+                        <p class="muted small wide">
+                            "Saved header values and the body are shown masked (••••); leave a masked value as it is to keep it."
+                        </p>
                         <label class="check">
                             <input type="checkbox" bind:checked=fields.follow_redirects />
                             "Follow redirects"

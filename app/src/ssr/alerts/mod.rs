@@ -21,6 +21,7 @@ use crate::ssr::db::delivery_attempts::{self as attempt_rows, AttemptRow};
 use crate::ssr::db::notifications::{self as notification_rows, NewNotification, NotificationRow};
 use crate::ssr::db::{incident_events, incidents as incident_rows, monitors as monitor_rows};
 use crate::ssr::team::auth::new_secret;
+use crate::ssr::text::mask;
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use serde_json::{Value, json};
@@ -35,13 +36,6 @@ const FIRST_RETRY: Duration = Duration::seconds(5);
 const RETRY_CAP: Duration = Duration::hours(1);
 
 // ---- channels -------------------------------------------------------------------
-
-/// `••••` and the last four characters: enough to tell secrets apart.
-pub fn mask(secret: &str) -> String {
-    let chars: Vec<char> = secret.chars().collect();
-    let tail: String = chars[chars.len().saturating_sub(4)..].iter().collect();
-    format!("••••{tail}")
-}
 
 /// A Slack or Discord URL with its secret path hidden: scheme and host only.
 fn mask_url(url: &str) -> String {
@@ -736,7 +730,7 @@ mod tests {
     #[test]
     fn secrets_are_masked() {
         assert_eq!(mask("abcdefghijklmnopqrst"), "••••qrst");
-        assert_eq!(mask("ab"), "••••ab");
+        assert_eq!(mask("ab"), "••••", "a short secret shows nothing of itself");
         let url = mask_url("https://hooks.slack.com/services/T000/B000/XXXXsecretZZZZ");
         assert_eq!(url, "https://hooks.slack.com/••••ZZZZ");
         assert!(!url.contains("secret"));

@@ -5,6 +5,7 @@ use super::read;
 use crate::error::AppError;
 use crate::model::{KeywordMode, Monitor, MonitorInput, MonitorKind, StatusRanges};
 use crate::ssr::db::{monitors as db, regions};
+use crate::ssr::text;
 use diesel::prelude::*;
 use std::collections::BTreeMap;
 
@@ -321,10 +322,33 @@ pub fn save(
     input: MonitorInput,
 ) -> Result<Monitor, AppError> {
     let rules = rules(conn, settings.min_interval_seconds, &settings.region)?;
-    match id {
-        Some(id) => update(conn, &rules, id, input),
-        None => create(conn, &rules, input),
+    let saved = match id {
+        Some(id) => update(conn, &rules, id, input)?,
+        None => create(conn, &rules, input)?,
+    };
+    Ok(masked(saved))
+}
+
+/// A monitor as the team reads it: header values and the body often hold
+/// credentials, so they are shown masked (`••••` and the last four
+/// characters), like channel secrets.
+fn masked(mut monitor: Monitor) -> Monitor {
+    for value in monitor.headers.values_mut() {
+        *value = text::mask(value);
     }
+    monitor.body = monitor.body.as_deref().map(text::mask);
+    monitor
+}
+
+/// A change that sends a masked value back unchanged keeps the stored one.
+fn unmasked(mut input: MonitorInput, current: &Monitor) -> MonitorInput {
+    if let Some(headers) = input.headers.as_mut() {
+        for (name, value) in headers.iter_mut() {
+            *value = text::unmask(std::mem::take(value), current.headers.get(name).map(String::as_str));
+        }
+    }
+    input.body = input.body.map(|body| text::unmask(body, current.body.as_deref()));
+    input
 }
 
 pub fn create(conn: &mut PgConnection, rules: &MonitorRules, input: MonitorInput) -> Result<Monitor, AppError> {
@@ -338,19 +362,25 @@ pub fn update(
     id: i64,
     input: MonitorInput,
 ) -> Result<Monitor, AppError> {
-    let current = get(conn, id)?;
-    let spec = MonitorSpec::of(&current).apply(input).validate(rules)?;
+    let current = load(conn, id)?;
+    let spec = MonitorSpec::of(&current).apply(unmasked(input, &current)).validate(rules)?;
     store(conn, Some(id), &spec)
 }
 
+/// A monitor as the team reads it (secrets masked).
 pub fn get(conn: &mut PgConnection, id: i64) -> Result<Monitor, AppError> {
+    load(conn, id).map(masked)
+}
+
+/// A monitor with its secrets, for probing it.
+fn load(conn: &mut PgConnection, id: i64) -> Result<Monitor, AppError> {
     let row = db::find(conn, id)?;
     one(conn, row)
 }
 
 pub fn list(conn: &mut PgConnection) -> Result<Vec<Monitor>, AppError> {
     let rows = db::list(conn)?;
-    Ok(read::with_regions(conn, rows)?)
+    Ok(read::with_regions(conn, rows)?.into_iter().map(masked).collect())
 }
 
 pub fn delete(conn: &mut PgConnection, id: i64) -> Result<(), AppError> {
@@ -365,12 +395,12 @@ pub fn delete(conn: &mut PgConnection, id: i64) -> Result<(), AppError> {
 
 pub fn set_paused(conn: &mut PgConnection, id: i64, paused: bool) -> Result<Monitor, AppError> {
     let row = db::set_paused(conn, id, paused)?;
-    one(conn, row)
+    one(conn, row).map(masked)
 }
 
 /// Checks a monitor once, now, from this server's region (nothing is stored).
 pub async fn check_now(state: &crate::ssr::AppState, id: i64) -> Result<crate::model::Check, AppError> {
-    let monitor = state.db.run(move |conn| get(conn, id)).await?;
+    let monitor = state.db.run(move |conn| load(conn, id)).await?;
     let result = state.prober.probe(&crate::ssr::monitoring::probe::ProbeTarget::of(&monitor)).await;
     Ok(result.into_check(&state.monitor_settings.region))
 }
