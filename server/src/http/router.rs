@@ -42,6 +42,7 @@ pub fn router(state: AppState, options: LeptosOptions) -> Router {
         .route("/status/{slug}/feed.rss", get(crate::public::feeds::rss_feed))
         .route("/status/{slug}/feed.atom", get(crate::public::feeds::atom_feed))
         .route("/status/{slug}/api/v2/{*document}", get(crate::public::statuspage::api))
+        .layer(middleware::from_fn(security::limits))
         .with_state(state.clone());
 
     let app = Router::new()
@@ -59,7 +60,8 @@ pub fn router(state: AppState, options: LeptosOptions) -> Router {
         .layer(CompressionLayer::new())
         .layer(middleware::from_fn(security::headers))
         .layer(TraceLayer::new_for_http())
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(security::limits));
     public.merge(app)
 }
 

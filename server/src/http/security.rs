@@ -103,3 +103,37 @@ pub fn set_common(headers: &mut HeaderMap) {
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("strict-origin-when-cross-origin"));
 }
+
+/// The longest request target (path and query) taken.
+pub const URI_MAX: usize = 8 * 1024;
+/// The longest query string taken.
+pub const QUERY_MAX: usize = 4 * 1024;
+/// The most header bytes (names and values) and headers taken.
+pub const HEADER_BYTES_MAX: usize = 32 * 1024;
+pub const HEADERS_MAX: usize = 100;
+
+/// Refuses requests whose address or headers are larger than any client of
+/// ours sends, before any work: 414 and 431, in the API's error shape.
+/// (Bodies are limited by the router, JSON nesting by the parser: 128 levels.)
+pub async fn limits(request: Request, next: Next) -> Response {
+    let uri = request.uri();
+    let target = uri.path_and_query().map_or(0, |pq| pq.as_str().len());
+    let query = uri.query().map_or(0, str::len);
+    if target > URI_MAX || query > QUERY_MAX {
+        let message = format!("The address is too long (at most {URI_MAX} bytes, {QUERY_MAX} of them in the query).");
+        return refuse(StatusCode::URI_TOO_LONG, &message);
+    }
+    let headers = request.headers();
+    let bytes: usize = headers.iter().map(|(name, value)| name.as_str().len() + value.len()).sum();
+    if bytes > HEADER_BYTES_MAX || headers.len() > HEADERS_MAX {
+        let message =
+            format!("The request's headers are too large (at most {HEADERS_MAX} headers, {HEADER_BYTES_MAX} bytes).");
+        return refuse(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, &message);
+    }
+    next.run(request).await
+}
+
+fn refuse(status: StatusCode, message: &str) -> Response {
+    let body = serde_json::json!({ "error": { "code": "bad_request", "message": message, "field": null } });
+    (status, axum::Json(body)).into_response()
+}

@@ -192,3 +192,46 @@ async fn metrics_are_closed_unless_a_token_opens_them() {
     assert_eq!(reply.status, StatusCode::OK);
     assert!(reply.body.contains("vigie_db_pool_connections"), "{}", reply.body);
 }
+
+#[tokio::test]
+async fn oversized_addresses_headers_and_nesting_get_clear_errors() {
+    let app = TestApp::new();
+    let user = app.user("ops@example.com", Role::Member);
+    let token = app.token(user.id);
+    for path in [format!("/api/v1/monitors?q={}", "a".repeat(5000)), format!("/status/{}", "a".repeat(9000))] {
+        let reply = app.get(&path, None).await;
+        assert_eq!(reply.status, StatusCode::URI_TOO_LONG, "{}", &path[..30]);
+        assert_eq!(reply.json()["error"]["code"], "bad_request");
+        assert!(reply.json()["error"]["message"].as_str().unwrap().contains("too long"));
+    }
+    let mut request = Request::get("/api/v1/me").header(header::AUTHORIZATION, format!("Bearer {token}"));
+    for i in 0..120 {
+        request = request.header(format!("x-filler-{i}"), "x");
+    }
+    let reply = app.send(request.body(Body::empty()).unwrap()).await;
+    assert_eq!(reply.status, StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
+    let big = Request::get("/status/acme").header("x-big", "b".repeat(40_000)).body(Body::empty()).unwrap();
+    assert_eq!(app.send(big).await.status, StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
+    // Within the limits, the same request works.
+    let fine = Request::get("/api/v1/me").header(header::AUTHORIZATION, format!("Bearer {token}"));
+    assert_eq!(app.send(fine.body(Body::empty()).unwrap()).await.status, StatusCode::OK);
+
+    // JSON nested deeper than the parser goes: a 400 naming the problem, not a crash.
+    let deep = format!("{}{}", "[".repeat(5000), "]".repeat(5000));
+    let reply = app.api(Method::POST, "/api/v1/monitors", Some(&token), None).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "no body: {}", reply.body);
+    let request = Request::post("/api/v1/monitors")
+        .header(header::AUTHORIZATION, format!("Bearer {token}"))
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(format!(r#"{{"name": "x", "url": "https://x.example", "headers": {deep}}}"#)))
+        .unwrap();
+    let reply = app.send(request).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
+    assert_eq!(reply.json()["error"]["code"], "bad_request");
+    // Lists in bodies have their bounds too, with the field named.
+    let regions: Vec<String> = (0..21).map(|i| format!("r{i}")).collect();
+    let body = json!({"name": "x", "url": "https://x.example", "regions": regions});
+    let reply = app.api(Method::POST, "/api/v1/monitors", Some(&token), Some(body)).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.body);
+    assert_eq!(reply.json()["error"]["field"], "regions");
+}
