@@ -265,7 +265,8 @@ async fn run_server(config: &Config, url: &str) -> anyhow::Result<()> {
         page_cache: Some(page_cache),
         public_url: config.public_url.as_ref().map(|u| u.as_str().trim_end_matches('/').to_owned()),
         notifier: notifier.clone(),
-        security: app::ssr::security::SecuritySettings::new(&config.frame_ancestors, config.metrics_token.clone()),
+        security: app::ssr::security::SecuritySettings::new(&config.frame_ancestors, config.metrics_token.clone())
+            .trusting(config.trust_proxy.clone()),
     };
     // Prometheus' convention: metrics on an address of their own, for the
     // scraper's network only.

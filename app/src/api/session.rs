@@ -28,7 +28,7 @@ pub async fn sign_in(email: String, password: String, next: Option<String>) -> R
         let address = auth::client_address()?;
         let now = chrono::Utc::now();
         let (_, token) = state.db.run(move |conn| auth::sign_in(conn, &email, &password, &address, now)).await?;
-        let cookie = auth::session_cookie(&token, now + auth::SESSION_IDLE, now, state.secure_cookies);
+        let cookie = auth::session_cookie(&token, now + auth::SESSION_IDLE, now, auth::over_https()?);
         set_cookie(&cookie)?;
         leptos_axum::redirect(safe_next(next.as_deref()));
         Ok(())
@@ -45,7 +45,7 @@ pub async fn sign_out() -> Result<(), AppError> {
         if let Some(token) = auth::request_session_token()? {
             state.db.run(move |conn| Ok(auth::sign_out(conn, &token)?)).await?;
         }
-        set_cookie(&auth::clear_session_cookie(state.secure_cookies))?;
+        set_cookie(&auth::clear_session_cookie(auth::over_https()?))?;
         leptos_axum::redirect("/login");
         Ok(())
     }

@@ -4,13 +4,16 @@
 
 use http::HeaderValue;
 
-/// `VIGIE_FRAME_ANCESTORS` and `VIGIE_METRICS_TOKEN`, as the server uses them.
+/// `VIGIE_FRAME_ANCESTORS`, `VIGIE_METRICS_TOKEN` and `VIGIE_TRUST_PROXY`,
+/// as the server uses them.
 #[derive(Clone, Debug)]
 pub struct SecuritySettings {
     /// The `Content-Security-Policy` of public status pages.
     pub public_policy: HeaderValue,
     /// `GET /metrics` on the main address answers only with this Bearer token.
     pub metrics_token: Option<String>,
+    /// Reverse proxies whose `X-Forwarded-For` and `X-Forwarded-Proto` are believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 impl SecuritySettings {
@@ -19,7 +22,13 @@ impl SecuritySettings {
     pub fn new(frame_ancestors: &str, metrics_token: Option<String>) -> Self {
         let public_policy = HeaderValue::from_str(&public_policy(frame_ancestors))
             .unwrap_or_else(|_| HeaderValue::from_static(PUBLIC_POLICY_UNFRAMED));
-        Self { public_policy, metrics_token }
+        Self { public_policy, metrics_token, trusted_proxies: Vec::new() }
+    }
+
+    /// Believes the forwarded headers of these proxies.
+    pub fn trusting(mut self, proxies: Vec<ipnet::IpNet>) -> Self {
+        self.trusted_proxies = proxies;
+        self
     }
 }
 

@@ -9,6 +9,8 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use ipnet::IpNet;
+use std::net::IpAddr;
 
 /// Refuses a state-changing request a browser sent from another site: the
 /// session cookie would otherwise act for whoever made the visitor's
@@ -136,4 +138,31 @@ pub async fn limits(request: Request, next: Next) -> Response {
 fn refuse(status: StatusCode, message: &str) -> Response {
     let body = serde_json::json!({ "error": { "code": "bad_request", "message": message, "field": null } });
     (status, axum::Json(body)).into_response()
+}
+
+/// The client behind a request and whether it came over https, as far as
+/// can be believed: the peer itself, or, when the peer is a trusted proxy,
+/// the right-most `X-Forwarded-For` address that is not a trusted proxy and
+/// the proxy's `X-Forwarded-Proto`. Anyone else's forwarded headers are
+/// ignored (a client could write anything there).
+pub fn client_of(peer: Option<IpAddr>, headers: &HeaderMap, trusted: &[IpNet]) -> (String, bool) {
+    let Some(peer) = peer else { return ("unknown".to_owned(), false) };
+    let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
+    if !is_trusted(&peer) {
+        return (peer.to_string(), false);
+    }
+    let forwarded: Vec<IpAddr> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|address| address.trim().parse().ok())
+        .collect();
+    let client = forwarded.iter().rev().find(|ip| !is_trusted(ip)).copied().unwrap_or(peer);
+    let https = headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(',').next())
+        .is_some_and(|proto| proto.trim().eq_ignore_ascii_case("https"));
+    (client.to_string(), https)
 }

@@ -4,7 +4,9 @@
 //! from `/console/...` to `/login?next=...`.
 
 use app::ssr::AppState;
-use app::ssr::team::auth::{ClientAddress, SessionUser, resolve_session, session_cookie, session_token_from_cookies};
+use app::ssr::team::auth::{
+    ClientAddress, OverHttps, SessionUser, resolve_session, session_cookie, session_token_from_cookies,
+};
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
@@ -24,11 +26,12 @@ fn skips_session(path: &str) -> bool {
 }
 
 pub async fn layer(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    let address = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or_else(|| "unknown".to_owned(), |info| info.0.ip().to_string());
+    let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|info| info.0.ip());
+    let (address, forwarded_https) =
+        super::security::client_of(peer, request.headers(), &state.security.trusted_proxies);
+    let secure = state.secure_cookies || forwarded_https;
     request.extensions_mut().insert(ClientAddress(address));
+    request.extensions_mut().insert(OverHttps(secure));
 
     let path = request.uri().path().to_owned();
     if skips_session(&path) {
@@ -39,7 +42,7 @@ pub async fn layer(State(state): State<AppState>, mut request: Request, next: Ne
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find_map(|header| session_token_from_cookies(header, state.secure_cookies))
+        .find_map(|header| session_token_from_cookies(header, secure))
         .map(str::to_owned);
     let now = chrono::Utc::now();
     let session = match token.clone() {
@@ -63,7 +66,7 @@ pub async fn layer(State(state): State<AppState>, mut request: Request, next: Ne
     }
     let mut response = next.run(request).await;
     if let (Some(until), Some(token)) = (renewed, token)
-        && let Ok(value) = HeaderValue::from_str(&session_cookie(&token, until, now, state.secure_cookies))
+        && let Ok(value) = HeaderValue::from_str(&session_cookie(&token, until, now, secure))
     {
         response.headers_mut().append(header::SET_COOKIE, value);
     }

@@ -40,6 +40,11 @@ pub struct Config {
     /// (at least 16 characters). Without it (or `VIGIE_METRICS_BIND`), metrics are not served.
     #[arg(long, env = "VIGIE_METRICS_TOKEN", global = true, hide_env_values = true, value_parser = parse_metrics_token)]
     pub metrics_token: Option<String>,
+    /// Reverse proxies (addresses or networks, comma-separated, e.g.
+    /// `127.0.0.1,10.0.0.0/8`) whose `X-Forwarded-For` and
+    /// `X-Forwarded-Proto` are believed.
+    #[arg(long, env = "VIGIE_TRUST_PROXY", global = true, value_delimiter = ',', value_parser = parse_proxy)]
+    pub trust_proxy: Vec<ipnet::IpNet>,
     /// A separate address that serves `/metrics` without a token, e.g. `127.0.0.1:9464`.
     #[arg(long, env = "VIGIE_METRICS_BIND", global = true)]
     pub metrics_bind: Option<SocketAddr>,
@@ -111,6 +116,15 @@ fn parse_frame_ancestors(value: &str) -> anyhow::Result<String> {
     }
     anyhow::ensure!(parts.len() == 1 || !parts.contains(&"'none'"), "'none' cannot be combined with other sources");
     Ok(parts.join(" "))
+}
+
+/// An address (`10.0.0.7`) or a network (`10.0.0.0/8`).
+fn parse_proxy(value: &str) -> anyhow::Result<ipnet::IpNet> {
+    let value = value.trim();
+    value
+        .parse::<ipnet::IpNet>()
+        .or_else(|_| value.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+        .map_err(|_| anyhow::anyhow!("`{value}` is not an address or a network like 10.0.0.0/8"))
 }
 
 fn parse_metrics_token(value: &str) -> anyhow::Result<String> {
@@ -263,5 +277,10 @@ mod tests {
         let config = parse(&["--metrics-token", "0123456789abcdef", "--metrics-bind", "127.0.0.1:9464"]).unwrap();
         assert_eq!(config.metrics_token.as_deref(), Some("0123456789abcdef"));
         assert_eq!(config.metrics_bind, Some("127.0.0.1:9464".parse().unwrap()));
+        assert!(parse(&[]).unwrap().trust_proxy.is_empty());
+        let config = parse(&["--trust-proxy", "127.0.0.1, 10.0.0.0/8,::1"]).unwrap();
+        let shown: Vec<String> = config.trust_proxy.iter().map(ToString::to_string).collect();
+        assert_eq!(shown, ["127.0.0.1/32", "10.0.0.0/8", "::1/128"]);
+        assert!(parse(&["--trust-proxy", "proxy.local"]).unwrap_err().to_string().contains("not an address"));
     }
 }

@@ -235,3 +235,50 @@ async fn oversized_addresses_headers_and_nesting_get_clear_errors() {
     assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.body);
     assert_eq!(reply.json()["error"]["field"], "regions");
 }
+
+/// `POST /rpc/sign_in` from `peer` with these forwarded headers.
+async fn sign_in_via(app: &TestApp, peer: &str, forwarded: &[(&str, &str)], email: &str, password: &str) -> Reply {
+    let body: String = url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs([("email", email), ("password", password)])
+        .finish();
+    let mut request = Request::post("/rpc/sign_in").header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    for (name, value) in forwarded {
+        request = request.header(*name, *value);
+    }
+    let mut request = request.body(Body::from(body)).unwrap();
+    request.extensions_mut().insert(axum::extract::ConnectInfo(peer.parse::<std::net::SocketAddr>().unwrap()));
+    app.send(request).await
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_client_is_counted_and_https_gets_the_host_cookie() {
+    use app::ssr::team::auth::ADDRESS_LIMIT;
+    let proxy = "10.0.0.1:40000";
+    let settings = SecuritySettings::default().trusting(vec!["10.0.0.0/24".parse().unwrap()]);
+    let app = TestApp::with_security(settings);
+    app.user("ada@example.com", Role::Admin);
+    // Clients guessing through the proxy: each is limited on its own address.
+    let guesser = [("x-forwarded-for", "203.0.113.9, 10.0.0.2")];
+    for attempt in 0..ADDRESS_LIMIT.max {
+        // Many accounts from one client: the address limit's case.
+        let email = format!("guess{attempt}@example.com");
+        let reply = sign_in_via(&app, proxy, &guesser, &email, "wrong password").await;
+        assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    }
+    let blocked = sign_in_via(&app, proxy, &guesser, "ada@example.com", crate::common::PASSWORD).await;
+    assert_eq!(blocked.status, StatusCode::TOO_MANY_REQUESTS);
+    let someone_else = [("x-forwarded-for", "198.51.100.4"), ("x-forwarded-proto", "https")];
+    let reply = sign_in_via(&app, proxy, &someone_else, "ada@example.com", crate::common::PASSWORD).await;
+    assert_eq!(reply.status, StatusCode::OK, "another client behind the same proxy signs in");
+    let cookie = reply.header("set-cookie").unwrap();
+    assert!(cookie.starts_with("__Host-vigie_session=") && cookie.ends_with("; Secure"), "{cookie}");
+
+    // Anyone else's forwarded headers are not believed.
+    let app = TestApp::with_security(SecuritySettings::default().trusting(vec!["10.0.0.0/24".parse().unwrap()]));
+    app.user("ada@example.com", Role::Admin);
+    let spoofed = [("x-forwarded-for", "198.51.100.77"), ("x-forwarded-proto", "https")];
+    let reply = sign_in_via(&app, "192.0.2.50:1234", &spoofed, "ada@example.com", crate::common::PASSWORD).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    let cookie = reply.header("set-cookie").unwrap();
+    assert!(cookie.starts_with("vigie_session=") && !cookie.contains("Secure"), "{cookie}");
+}

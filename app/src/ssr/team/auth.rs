@@ -275,14 +275,26 @@ pub fn require_admin() -> Result<SessionUser, AppError> {
 #[derive(Debug, Clone)]
 pub struct ClientAddress(pub String);
 
+/// Whether the request came over https (directly behind an https public URL,
+/// or as a trusted proxy says): cookies are then `__Host-` and `Secure`.
+/// Put in the extensions by the server.
+#[derive(Debug, Clone, Copy)]
+pub struct OverHttps(pub bool);
+
+/// Whether the current call came over https.
+pub fn over_https() -> Result<bool, AppError> {
+    let configured = crate::ssr::AppState::from_context()?.secure_cookies;
+    Ok(configured || request_parts()?.extensions.get::<OverHttps>().is_some_and(|https| https.0))
+}
+
 pub fn client_address() -> Result<String, AppError> {
     Ok(request_parts()?.extensions.get::<ClientAddress>().map_or_else(|| "unknown".to_owned(), |a| a.0.clone()))
 }
 
 /// The raw session token of the current call, if the browser sent one.
 pub fn request_session_token() -> Result<Option<String>, AppError> {
+    let secure = over_https()?;
     let parts = request_parts()?;
-    let secure = crate::ssr::AppState::from_context()?.secure_cookies;
     Ok(parts
         .headers
         .get_all(http::header::COOKIE)
