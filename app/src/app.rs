@@ -1,8 +1,9 @@
 //! The HTML shell and the route tree: public pages, sign-in and the console.
 
 use crate::pages::console::{
-    AlertsPage, ChannelDeliveriesPage, ConsoleLayout, EditMonitorPage, IncidentPage, IncidentsPage, MonitorPage,
-    MonitorsPage, NewIncidentPage, NewMonitorPage, Overview, RegionsPage, StatusPagesPage, TeamPage, TokensPage,
+    AlertsPage, AuditPage, ChannelDeliveriesPage, ConsoleLayout, EditMonitorPage, IncidentPage, IncidentsPage,
+    MonitorPage, MonitorsPage, NewIncidentPage, NewMonitorPage, Overview, RegionsPage, StatusPagesPage, TeamPage,
+    TokensPage,
 };
 use crate::pages::{HomePage, LoginPage, NotFound};
 use leptos::prelude::*;
@@ -64,6 +65,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("status-pages") view=StatusPagesPage />
                     <Route path=path!("alerts/channels/:id") view=ChannelDeliveriesPage />
                     <Route path=path!("tokens") view=TokensPage />
+                    <Route path=path!("audit") view=AuditPage />
                 </ParentRoute>
             </Routes>
         </Router>

@@ -6,6 +6,7 @@ use anyhow::{Context, bail};
 use app::ssr::alerts::notify::{AlertSettings, Notifier};
 use app::ssr::db::Db;
 use app::ssr::status_pages::cache::{CHANGE_CHANNEL, PageCache};
+use app::ssr::team::audit::Actor;
 use app::ssr::{AppState, MonitorSettings, team};
 use axum::serve::ListenerExt;
 use clap::Parser;
@@ -123,8 +124,12 @@ fn create_user(config: &Config, email: &str, name: &str, role: &str) -> anyhow::
     let role = role.parse()?;
     let password = read_password()?;
     with_database(config, |conn, _| {
-        let user = team::create_user(conn, &team::NewMember { email, name, role, password: &password })
-            .map_err(command_error)?;
+        let user = team::create_user(
+            conn,
+            &Actor::command_line(),
+            &team::NewMember { email, name, role, password: &password },
+        )
+        .map_err(command_error)?;
         println!("created {} {} <{}>", user.role, user.name, user.email);
         Ok(())
     })
@@ -135,7 +140,7 @@ fn create_token(config: &Config, email: &str, name: &str) -> anyhow::Result<()> 
         let email = email.trim().to_lowercase();
         let owner = app::ssr::db::users::find_by_email(conn, &email)?
             .with_context(|| format!("no team member has the email {email}"))?;
-        let created = team::create_token(conn, owner.id, name).map_err(command_error)?;
+        let created = team::create_token(conn, &Actor::command_line(), owner.id, name).map_err(command_error)?;
         println!("created token \"{}\" for {}; it is shown only once:", created.token.name, owner.email);
         println!("{}", created.secret);
         Ok(())
@@ -326,7 +331,8 @@ async fn run_server(config: &Config, url: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Every ten minutes: removes expired sessions and old sign-in failures,
+/// Every ten minutes: removes expired sessions, old sign-in failures and
+/// audit log entries past their 90 days,
 /// rolls up the checks by day and deletes those past their retention.
 async fn housekeeping(db: Db, retention_days: u32) {
     let mut tick = tokio::time::interval(Duration::from_secs(600));
@@ -337,11 +343,12 @@ async fn housekeeping(db: Db, retention_days: u32) {
             .run(move |conn| {
                 let sessions = app::ssr::db::sessions::delete_expired(conn, now)?;
                 let failures = app::ssr::db::login_failures::delete_older_than(conn, now - chrono::Duration::days(1))?;
-                Ok((sessions, failures))
+                let audited = app::ssr::team::audit::purge(conn, now)?;
+                Ok((sessions, failures, audited))
             })
             .await;
         match result {
-            Ok((sessions, failures)) => tracing::debug!(sessions, failures, "housekeeping done"),
+            Ok((sessions, failures, audited)) => tracing::debug!(sessions, failures, audited, "housekeeping done"),
             Err(error) => error.report_in("remove expired sessions"),
         }
         let upkeep = db.run(move |conn| Ok(app::ssr::monitoring::retention::upkeep(conn, now, retention_days)?)).await;

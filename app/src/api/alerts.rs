@@ -23,11 +23,11 @@ pub async fn get_channel(id: i64) -> Result<Channel, AppError> {
 #[server(prefix = "/rpc", endpoint = "save_channel", input = Json)]
 pub async fn save_channel(id: Option<i64>, input: ChannelInput) -> Result<Channel, AppError> {
     use crate::ssr::{alerts, as_member};
-    as_member(move |conn, _| {
+    as_member(move |conn, caller| {
         let now = chrono::Utc::now();
         match id {
-            None => alerts::create_channel(conn, input, now),
-            Some(id) => alerts::update_channel(conn, id, input, now),
+            None => alerts::create_channel(conn, &caller.actor, input, now),
+            Some(id) => alerts::update_channel(conn, &caller.actor, id, input, now),
         }
     })
     .await
@@ -36,7 +36,7 @@ pub async fn save_channel(id: Option<i64>, input: ChannelInput) -> Result<Channe
 #[server(prefix = "/rpc", endpoint = "delete_channel")]
 pub async fn delete_channel(id: i64) -> Result<(), AppError> {
     use crate::ssr::{alerts, as_member};
-    as_member(move |conn, _| alerts::delete_channel(conn, id)).await
+    as_member(move |conn, caller| alerts::delete_channel(conn, &caller.actor, id)).await
 }
 
 #[server(prefix = "/rpc", endpoint = "test_channel")]

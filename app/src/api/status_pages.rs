@@ -16,11 +16,11 @@ pub async fn list_status_pages() -> Result<Vec<StatusPage>, AppError> {
 #[server(prefix = "/rpc", endpoint = "save_status_page", input = Json)]
 pub async fn save_status_page(id: Option<i64>, input: StatusPageInput) -> Result<StatusPage, AppError> {
     use crate::ssr::{as_member, status_pages};
-    as_member(move |conn, _| {
+    as_member(move |conn, caller| {
         let now = chrono::Utc::now();
         match id {
-            None => status_pages::create(conn, input, now),
-            Some(id) => status_pages::update(conn, id, input, now),
+            None => status_pages::create(conn, &caller.actor, input, now),
+            Some(id) => status_pages::update(conn, &caller.actor, id, input, now),
         }
     })
     .await
@@ -29,5 +29,5 @@ pub async fn save_status_page(id: Option<i64>, input: StatusPageInput) -> Result
 #[server(prefix = "/rpc", endpoint = "delete_status_page")]
 pub async fn delete_status_page(id: i64) -> Result<(), AppError> {
     use crate::ssr::{as_member, status_pages};
-    as_member(move |conn, _| status_pages::delete(conn, id)).await
+    as_member(move |conn, caller| status_pages::delete(conn, &caller.actor, id)).await
 }

@@ -3,7 +3,7 @@
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::model::Role;
-use crate::model::User;
+use crate::model::{AuditList, User};
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
@@ -20,9 +20,13 @@ pub async fn list_members() -> Result<Vec<User>, AppError> {
 #[server(prefix = "/rpc", endpoint = "add_member")]
 pub async fn add_member(email: String, name: String, role: String, password: String) -> Result<User, AppError> {
     use crate::ssr::{as_admin, team};
-    as_admin(move |conn, _| {
+    as_admin(move |conn, caller| {
         let role = parse_role(&role)?;
-        team::create_user(conn, &team::NewMember { email: &email, name: &name, role, password: &password })
+        team::create_user(
+            conn,
+            &caller.actor,
+            &team::NewMember { email: &email, name: &name, role, password: &password },
+        )
     })
     .await
 }
@@ -30,13 +34,13 @@ pub async fn add_member(email: String, name: String, role: String, password: Str
 #[server(prefix = "/rpc", endpoint = "change_role")]
 pub async fn change_role(user_id: i64, role: String) -> Result<User, AppError> {
     use crate::ssr::{as_admin, team};
-    as_admin(move |conn, _| team::change_role(conn, user_id, parse_role(&role)?)).await
+    as_admin(move |conn, caller| team::change_role(conn, &caller.actor, user_id, parse_role(&role)?)).await
 }
 
 #[server(prefix = "/rpc", endpoint = "remove_member")]
 pub async fn remove_member(user_id: i64) -> Result<(), AppError> {
     use crate::ssr::{as_admin, team};
-    as_admin(move |conn, user| team::remove_user(conn, user.id, user_id)).await
+    as_admin(move |conn, caller| team::remove_user(conn, &caller.actor, user_id)).await
 }
 
 #[server(prefix = "/rpc", endpoint = "change_password")]
@@ -45,14 +49,16 @@ pub async fn change_password(
     new_password: String,
     confirm_password: String,
 ) -> Result<(), AppError> {
-    use crate::ssr::{AppState, reply, team, team::auth};
+    use crate::ssr::{AppState, reply, team, team::audit::Actor, team::auth};
     let result = async {
         let session = auth::require_session()?;
+        let actor = Actor::console(&session.user, &auth::client_address()?);
         AppState::from_context()?
             .db
             .run(move |conn| {
                 team::change_password(
                     conn,
+                    &actor,
                     session.user.id,
                     Some(session.session_id),
                     &current_password,
@@ -65,3 +71,24 @@ pub async fn change_password(
     .await;
     reply(result)
 }
+
+/// A page of the audit log (admins), newest first.
+#[server(prefix = "/rpc", endpoint = "list_audit_events")]
+pub async fn list_audit_events(before: Option<i64>, action: Option<String>) -> Result<AuditList, AppError> {
+    use crate::ssr::{as_admin, team::audit};
+    as_admin(move |conn, _| {
+        let action = match action.as_deref().filter(|a| !a.is_empty()) {
+            Some(action) => Some(
+                action
+                    .parse()
+                    .map_err(|error: crate::model::UnknownValue| AppError::validation("action", error.to_string()))?,
+            ),
+            None => None,
+        };
+        audit::list(conn, before, action, AUDIT_CONSOLE_PAGE)
+    })
+    .await
+}
+
+/// Audit log entries per console page.
+pub const AUDIT_CONSOLE_PAGE: u32 = 50;

@@ -13,11 +13,11 @@ pub async fn list_tokens() -> Result<Vec<ApiToken>, AppError> {
 #[server(prefix = "/rpc", endpoint = "create_token")]
 pub async fn create_token(name: String) -> Result<CreatedToken, AppError> {
     use crate::ssr::{as_admin, team};
-    as_admin(move |conn, user| team::create_token(conn, user.id, &name)).await
+    as_admin(move |conn, caller| team::create_token(conn, &caller.actor, caller.id, &name)).await
 }
 
 #[server(prefix = "/rpc", endpoint = "revoke_token")]
 pub async fn revoke_token(id: i64) -> Result<(), AppError> {
     use crate::ssr::{as_admin, team};
-    as_admin(move |conn, _| team::revoke_token(conn, id, chrono::Utc::now())).await
+    as_admin(move |conn, caller| team::revoke_token(conn, &caller.actor, id, chrono::Utc::now())).await
 }

@@ -73,7 +73,8 @@ pub fn ConfirmButton(
 /// what `children` show above the list (a form, errors, a secret shown once),
 /// then the list itself as a table of `columns` (an empty heading is the
 /// actions column, named for screen readers), one `row` per item: "Loading…"
-/// while it loads, `empty` when there is none, the error when it fails.
+/// while it loads, `empty` when there is none, the error when it fails; and
+/// what `footer` shows below it (a pager).
 #[component]
 pub fn ListCard<T, R, V>(
     title: &'static str,
@@ -83,6 +84,7 @@ pub fn ListCard<T, R, V>(
     row: R,
     #[prop(optional, into)] action: Option<ViewFn>,
     #[prop(optional)] children: Option<ChildrenFn>,
+    #[prop(optional, into)] footer: Option<ViewFn>,
 ) -> impl IntoView
 where
     T: Clone + Send + Sync + serde::Serialize + serde::de::DeserializeOwned + 'static,
@@ -125,6 +127,7 @@ where
                     })
                 }}
             </Transition>
+            {footer.map(|footer| footer.run())}
         </section>
     }
 }

@@ -51,6 +51,90 @@ pub struct CreatedToken {
     pub secret: String,
 }
 
+text_enum! {
+    /// What an audit log entry records.
+    AuditAction {
+        SignIn => "sign_in",
+        SignInFailed => "sign_in_failed",
+        PasswordChanged => "password_changed",
+        MemberAdded => "member_added",
+        RoleChanged => "role_changed",
+        MemberRemoved => "member_removed",
+        TokenCreated => "token_created",
+        TokenRevoked => "token_revoked",
+        RegionCreated => "region_created",
+        RegionTokenRotated => "region_token_rotated",
+        RegionDeleted => "region_deleted",
+        ChannelCreated => "channel_created",
+        ChannelChanged => "channel_changed",
+        ChannelDeleted => "channel_deleted",
+        StatusPageCreated => "status_page_created",
+        StatusPageChanged => "status_page_changed",
+        StatusPageDeleted => "status_page_deleted",
+    }
+}
+
+impl AuditAction {
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::SignIn => "Signed in",
+            Self::SignInFailed => "Sign-in failed",
+            Self::PasswordChanged => "Password changed",
+            Self::MemberAdded => "Member added",
+            Self::RoleChanged => "Role changed",
+            Self::MemberRemoved => "Member removed",
+            Self::TokenCreated => "API token created",
+            Self::TokenRevoked => "API token revoked",
+            Self::RegionCreated => "Region created",
+            Self::RegionTokenRotated => "Region token replaced",
+            Self::RegionDeleted => "Region deleted",
+            Self::ChannelCreated => "Channel created",
+            Self::ChannelChanged => "Channel changed",
+            Self::ChannelDeleted => "Channel deleted",
+            Self::StatusPageCreated => "Status page created",
+            Self::StatusPageChanged => "Status page changed",
+            Self::StatusPageDeleted => "Status page deleted",
+        }
+    }
+}
+
+text_enum! {
+    /// Where an audited action came from.
+    AuditVia {
+        Console => "console",
+        Api => "api",
+        CommandLine => "command_line",
+    }
+}
+
+/// One entry of the audit log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct AuditEvent {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub action: AuditAction,
+    /// The member who acted, when known (a failed sign-in has none).
+    pub actor_id: Option<i64>,
+    /// Their email at the time.
+    pub actor_email: Option<String>,
+    pub via: AuditVia,
+    /// The client address the request came from (none from the command line).
+    pub address: Option<String>,
+    /// What the action was about: a member, a token, a channel, a page.
+    pub subject: String,
+    /// What changed, when it says more than the action (never a secret).
+    pub details: Option<String>,
+}
+
+/// A page of the audit log, newest first; `next` is the `before` of the next page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct AuditList {
+    pub items: Vec<AuditEvent>,
+    pub next: Option<i64>,
+}
+
 /// Limits on what people type, shared by the forms and the server checks.
 pub mod limits {
     pub const PASSWORD_MIN: usize = 10;
@@ -58,6 +142,10 @@ pub mod limits {
     pub const NAME_MAX: usize = 100;
     pub const EMAIL_MAX: usize = 254;
     pub const TOKEN_NAME_MAX: usize = 100;
+    /// Audit log entries per page (the API's `limit` is at most this).
+    pub const AUDIT_PAGE_MAX: u32 = 200;
+    /// How long the audit log keeps an entry.
+    pub const AUDIT_RETENTION_DAYS: i64 = 90;
 }
 
 #[cfg(test)]

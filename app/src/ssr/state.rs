@@ -67,12 +67,27 @@ pub fn reply<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     result
 }
 
+/// The signed-in member a console server function works for, and how the
+/// audit log names them. Reads as the [`User`](crate::model::User).
+pub struct Caller {
+    pub user: crate::model::User,
+    pub actor: super::team::audit::Actor,
+}
+
+impl std::ops::Deref for Caller {
+    type Target = crate::model::User;
+
+    fn deref(&self) -> &Self::Target {
+        &self.user
+    }
+}
+
 /// The skeleton of a console server function that works with the database
 /// for a signed-in member: checks the session, runs `work` with a pooled
 /// connection off the async executor, and finishes with [`reply`].
 pub async fn as_member<T, F>(work: F) -> Result<T, AppError>
 where
-    F: FnOnce(&mut diesel::PgConnection, &crate::model::User) -> Result<T, AppError> + Send + 'static,
+    F: FnOnce(&mut diesel::PgConnection, &Caller) -> Result<T, AppError> + Send + 'static,
     T: Send + 'static,
 {
     with_database(super::team::auth::require_session(), work).await
@@ -81,7 +96,7 @@ where
 /// As [`as_member`], for admins only (others get `Forbidden`).
 pub async fn as_admin<T, F>(work: F) -> Result<T, AppError>
 where
-    F: FnOnce(&mut diesel::PgConnection, &crate::model::User) -> Result<T, AppError> + Send + 'static,
+    F: FnOnce(&mut diesel::PgConnection, &Caller) -> Result<T, AppError> + Send + 'static,
     T: Send + 'static,
 {
     with_database(super::team::auth::require_admin(), work).await
@@ -89,12 +104,14 @@ where
 
 async fn with_database<T, F>(who: Result<super::team::auth::SessionUser, AppError>, work: F) -> Result<T, AppError>
 where
-    F: FnOnce(&mut diesel::PgConnection, &crate::model::User) -> Result<T, AppError> + Send + 'static,
+    F: FnOnce(&mut diesel::PgConnection, &Caller) -> Result<T, AppError> + Send + 'static,
     T: Send + 'static,
 {
     let result = async {
         let user = who?.user;
-        AppState::from_context()?.db.run(move |conn| work(conn, &user)).await
+        let actor = super::team::audit::Actor::console(&user, &super::team::auth::client_address()?);
+        let caller = Caller { user, actor };
+        AppState::from_context()?.db.run(move |conn| work(conn, &caller)).await
     }
     .await;
     reply(result)

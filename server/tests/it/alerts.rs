@@ -49,6 +49,7 @@ fn monitor(db: &TestDb, name: &str, url: &str) -> app::model::Monitor {
 fn member(db: &TestDb) -> i64 {
     app::ssr::team::create_user(
         &mut db.conn(),
+        &app::ssr::team::audit::Actor::command_line(),
         &app::ssr::team::NewMember {
             email: "ops@example.com",
             name: "Ops",
@@ -68,7 +69,7 @@ fn webhook_channel(db: &TestDb, url: &str) -> i64 {
         secret: Some(SECRET.into()),
         to: None,
     };
-    alerts::create_channel(&mut db.conn(), input, Utc::now()).unwrap().id
+    alerts::create_channel(&mut db.conn(), &app::ssr::team::audit::Actor::command_line(), input, Utc::now()).unwrap().id
 }
 
 fn rule(db: &TestDb, channel_id: i64, events: &[AlertEvent], monitor_ids: Option<Vec<i64>>, limit: Option<u32>) -> i64 {
@@ -506,7 +507,10 @@ async fn email_goes_out_through_a_real_smtp_server() {
         to: Some(Recipients::One("ops@example.com, lead@example.com".into())),
         ..Default::default()
     };
-    let channel = alerts::create_channel(&mut db.conn(), input, Utc::now()).unwrap().id;
+    let channel =
+        alerts::create_channel(&mut db.conn(), &app::ssr::team::audit::Actor::command_line(), input, Utc::now())
+            .unwrap()
+            .id;
     rule(&db, channel, &[AlertEvent::IncidentCreated], None, None);
     let notifier = common::test_notifier(Some(smtp.url()));
 
@@ -548,7 +552,10 @@ async fn slack_and_discord_get_their_own_formats() {
             url: Some(hook.url.clone()),
             ..Default::default()
         };
-        let channel = alerts::create_channel(&mut db.conn(), input, Utc::now()).unwrap().id;
+        let channel =
+            alerts::create_channel(&mut db.conn(), &app::ssr::team::audit::Actor::command_line(), input, Utc::now())
+                .unwrap()
+                .id;
         rule(&db, channel, &[AlertEvent::IncidentCreated], None, None);
     }
     open_incident(&db, member(&db), vec![api.id], "Login <fails>");

@@ -166,6 +166,7 @@ async fn maintenance_suppresses_incidents_during_its_window() {
     app::ssr::db::regions::ensure(&mut db.conn(), "local").unwrap();
     let admin = app::ssr::team::create_user(
         &mut db.conn(),
+        &app::ssr::team::audit::Actor::command_line(),
         &app::ssr::team::NewMember { email: "a@example.com", name: "A", role: Role::Admin, password: common::PASSWORD },
     )
     .unwrap();

@@ -8,6 +8,7 @@ mod common;
 mod agent;
 mod alerts;
 mod api;
+mod audit;
 mod chaos;
 mod cli;
 mod decisions;

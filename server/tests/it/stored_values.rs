@@ -4,8 +4,8 @@
 
 use crate::common::db::TestDb;
 use app::model::{
-    ChannelKind, Impact, IncidentKind, IncidentState, KeywordMode, MonitorKind, MonitorStatus, NotificationState, Role,
-    UpdateStatus,
+    AuditAction, AuditVia, ChannelKind, Impact, IncidentKind, IncidentState, KeywordMode, MonitorKind, MonitorStatus,
+    NotificationState, Role, UpdateStatus,
 };
 use diesel::prelude::*;
 use diesel::sql_types::Text;
@@ -41,7 +41,7 @@ fn every_value_the_schema_allows_is_one_its_enum_reads() {
     let db = TestDb::new();
     let mut conn = db.conn();
     type Case = (&'static str, &'static str, fn(&str) -> bool);
-    let cases: [Case; 10] = [
+    let cases: [Case; 12] = [
         ("monitors", "kind", |v| MonitorKind::parse(v).is_some()),
         ("monitors", "keyword_mode", |v| KeywordMode::parse(v).is_some()),
         ("monitors", "status", |v| MonitorStatus::parse(v).is_some()),
@@ -52,6 +52,8 @@ fn every_value_the_schema_allows_is_one_its_enum_reads() {
         ("channels", "kind", |v| ChannelKind::parse(v).is_some()),
         ("notifications", "state", |v| NotificationState::parse(v).is_some()),
         ("users", "role", |v| Role::parse(v).is_some()),
+        ("audit_events", "action", |v| AuditAction::parse(v).is_some()),
+        ("audit_events", "via", |v| AuditVia::parse(v).is_some()),
     ];
     for (table, column, reads) in cases {
         let values = allowed(&mut conn, table, column);
@@ -69,6 +71,8 @@ fn every_value_the_schema_allows_is_one_its_enum_reads() {
         ("incidents", "impact", Impact::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>()),
         ("incidents", "state", IncidentState::ALL.iter().map(|v| v.as_str()).collect()),
         ("notifications", "state", NotificationState::ALL.iter().map(|v| v.as_str()).collect()),
+        ("audit_events", "action", AuditAction::ALL.iter().map(|v| v.as_str()).collect()),
+        ("audit_events", "via", AuditVia::ALL.iter().map(|v| v.as_str()).collect()),
     ] {
         let values = allowed(&mut conn, table, column);
         for value in all {

@@ -1,6 +1,7 @@
 //! The console: the layout every console page shares, and its pages.
 
 mod alerts;
+mod audit;
 mod incident_page;
 mod incidents;
 mod monitor_page;
@@ -11,6 +12,7 @@ mod team;
 mod tokens;
 
 pub use alerts::{AlertsPage, ChannelDeliveriesPage};
+pub use audit::AuditPage;
 pub use incident_page::IncidentPage;
 pub use incidents::{IncidentsPage, NewIncidentPage};
 pub use monitor_page::MonitorPage;
@@ -110,6 +112,7 @@ pub fn ConsoleLayout() -> impl IntoView {
                         <Show when=is_admin>
                             <A href="/console/regions">"Regions"</A>
                             <A href="/console/tokens">"API tokens"</A>
+                            <A href="/console/audit">"Audit log"</A>
                         </Show>
                     </Transition>
                 </nav>

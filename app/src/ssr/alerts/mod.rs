@@ -12,14 +12,15 @@ use crate::model::alert_limits::{
     NAME_MAX, PAGE_SIZE, PER_HOUR_MAX, RECIPIENTS_MAX, RULE_MONITORS_MAX, SECRET_MAX, SECRET_MIN, URL_MAX,
 };
 use crate::model::{
-    AlertEvent, AlertRule, AlertRuleInput, Channel, ChannelInput, ChannelKind, Delivery, DeliveryAttempt, DeliveryList,
-    EventKind, NotificationState,
+    AlertEvent, AlertRule, AlertRuleInput, AuditAction, Channel, ChannelInput, ChannelKind, Delivery, DeliveryAttempt,
+    DeliveryList, EventKind, NotificationState,
 };
 use crate::ssr::db::alert_rules::{self as rule_rows, RuleRow, RuleValues};
 use crate::ssr::db::channels::{self as channel_rows, ChannelRow, ChannelValues};
 use crate::ssr::db::delivery_attempts::{self as attempt_rows, AttemptRow};
 use crate::ssr::db::notifications::{self as notification_rows, NewNotification, NotificationRow};
 use crate::ssr::db::{incident_events, incidents as incident_rows, monitors as monitor_rows};
+use crate::ssr::team::audit::{self, Actor};
 use crate::ssr::team::auth::new_secret;
 use crate::ssr::text::mask;
 use chrono::{DateTime, Duration, Utc};
@@ -197,13 +198,28 @@ pub fn get_channel(conn: &mut PgConnection, id: i64) -> Result<Channel, AppError
     channel_rows::find(conn, id)?.map(to_channel).ok_or_else(|| AppError::not_found("channel"))
 }
 
-pub fn create_channel(conn: &mut PgConnection, input: ChannelInput, now: DateTime<Utc>) -> Result<Channel, AppError> {
+/// A channel as the audit log names it.
+fn channel_subject(kind: ChannelKind, name: &str) -> String {
+    format!("{name} ({kind})")
+}
+
+pub fn create_channel(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    input: ChannelInput,
+    now: DateTime<Utc>,
+) -> Result<Channel, AppError> {
     let valid = validate_channel(input, None)?;
-    Ok(to_channel(channel_rows::insert(conn, &channel_values(&valid, now))?))
+    conn.transaction(|conn| {
+        let row = channel_rows::insert(conn, &channel_values(&valid, now))?;
+        audit::record(conn, actor, AuditAction::ChannelCreated, &channel_subject(row.kind, &row.name), None)?;
+        Ok(to_channel(row))
+    })
 }
 
 pub fn update_channel(
     conn: &mut PgConnection,
+    actor: &Actor,
     id: i64,
     input: ChannelInput,
     now: DateTime<Utc>,
@@ -213,13 +229,28 @@ pub fn update_channel(
         let valid = validate_channel(input, Some(&current))?;
         let row = channel_rows::update(conn, id, &channel_values(&valid, now))?
             .ok_or_else(|| AppError::internal("read back a channel"))?;
+        // Which fields changed, never their values: the URL and secret are secrets.
+        let changed = audit::changed_fields(&[
+            ("name", current.name != valid.name),
+            ("url", current.url != valid.url),
+            ("secret", current.secret != valid.secret),
+            ("recipients", current.recipients != valid.recipients),
+        ]);
+        if let Some(changed) = changed {
+            let subject = channel_subject(row.kind, &current.name);
+            audit::record(conn, actor, AuditAction::ChannelChanged, &subject, Some(&changed))?;
+        }
         Ok(to_channel(row))
     })
 }
 
 /// Deletes a channel with its rules and deliveries.
-pub fn delete_channel(conn: &mut PgConnection, id: i64) -> Result<(), AppError> {
-    if channel_rows::delete(conn, id)? { Ok(()) } else { Err(AppError::not_found("channel")) }
+pub fn delete_channel(conn: &mut PgConnection, actor: &Actor, id: i64) -> Result<(), AppError> {
+    conn.transaction(|conn| {
+        let name = channel_rows::delete(conn, id)?.ok_or_else(|| AppError::not_found("channel"))?;
+        audit::record(conn, actor, AuditAction::ChannelDeleted, &name, None)?;
+        Ok(())
+    })
 }
 
 // ---- rules ----------------------------------------------------------------------------

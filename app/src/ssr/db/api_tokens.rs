@@ -78,8 +78,11 @@ pub fn mark_used(conn: &mut PgConnection, id: i64, now: DateTime<Utc>) -> QueryR
     .execute(conn)
 }
 
-pub fn revoke(conn: &mut PgConnection, id: i64, now: DateTime<Utc>) -> QueryResult<usize> {
+/// Revokes a live token; returns its name and prefix, `None` when there was none.
+pub fn revoke(conn: &mut PgConnection, id: i64, now: DateTime<Utc>) -> QueryResult<Option<(String, String)>> {
     diesel::update(api_tokens::table.find(id).filter(api_tokens::revoked_at.is_null()))
         .set(api_tokens::revoked_at.eq(now))
-        .execute(conn)
+        .returning((api_tokens::name, api_tokens::prefix))
+        .get_result(conn)
+        .optional()
 }

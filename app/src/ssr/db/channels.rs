@@ -56,6 +56,7 @@ pub fn update(conn: &mut PgConnection, id: i64, values: &ChannelValues<'_>) -> Q
         .optional()
 }
 
-pub fn delete(conn: &mut PgConnection, id: i64) -> QueryResult<bool> {
-    Ok(diesel::delete(channels::table.find(id)).execute(conn)? > 0)
+/// Deletes a channel; returns its name, `None` when there was none.
+pub fn delete(conn: &mut PgConnection, id: i64) -> QueryResult<Option<String>> {
+    diesel::delete(channels::table.find(id)).returning(channels::name).get_result(conn).optional()
 }

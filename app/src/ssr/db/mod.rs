@@ -4,6 +4,7 @@
 
 pub mod alert_rules;
 pub mod api_tokens;
+pub mod audit_events;
 pub mod channels;
 pub mod delivery_attempts;
 pub mod incident_comments;

@@ -15,6 +15,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    audit_events (id) {
+        id -> Int8,
+        at -> Timestamptz,
+        action -> Text,
+        actor_id -> Nullable<Int8>,
+        actor_email -> Nullable<Text>,
+        via -> Text,
+        address -> Nullable<Text>,
+        subject -> Text,
+        details -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     channels (id) {
         id -> Int8,
         kind -> Text,
@@ -331,6 +345,7 @@ diesel::joinable!(ssl_expiry_events -> regions (region_id));
 diesel::allow_tables_to_appear_in_same_query!(
     alert_rules,
     api_tokens,
+    audit_events,
     channels,
     checks,
     daily_rollups,

@@ -89,8 +89,9 @@ pub fn clear_default(conn: &mut PgConnection, keep: i64) -> QueryResult<()> {
         .map(drop)
 }
 
-pub fn delete(conn: &mut PgConnection, id: i64) -> QueryResult<bool> {
-    Ok(diesel::delete(pages::table.find(id)).execute(conn)? > 0)
+/// Deletes a page; returns its slug, `None` when there was none.
+pub fn delete(conn: &mut PgConnection, id: i64) -> QueryResult<Option<String>> {
+    diesel::delete(pages::table.find(id)).returning(pages::slug).get_result(conn).optional()
 }
 
 /// The components of these pages, in order, by page.

@@ -3,10 +3,13 @@
 //! results, which go through the same recording as the built-in region's.
 
 use crate::error::AppError;
-use crate::model::{CreatedRegion, FailureKind, Monitor, MonitorStatus, REGION_NAME_RULE, Region, is_region_name};
+use crate::model::{
+    AuditAction, CreatedRegion, FailureKind, Monitor, MonitorStatus, REGION_NAME_RULE, Region, is_region_name,
+};
 use crate::ssr::db::regions::{self as db, RegionRow};
 use crate::ssr::monitoring::probe::ProbeResult;
 use crate::ssr::monitoring::{read::load as load_monitors, results::record_results};
+use crate::ssr::team::audit::{self, Actor};
 use crate::ssr::team::auth::{new_secret, secret_hash};
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
@@ -43,19 +46,22 @@ pub fn list_regions(conn: &mut PgConnection) -> Result<Vec<Region>, AppError> {
 }
 
 /// Creates an agent region; the answer carries its token, shown only now.
-pub fn create_region(conn: &mut PgConnection, name: &str) -> Result<CreatedRegion, AppError> {
+pub fn create_region(conn: &mut PgConnection, actor: &Actor, name: &str) -> Result<CreatedRegion, AppError> {
     let name = name.trim();
     if !is_region_name(name) {
         return Err(AppError::validation("name", REGION_NAME_RULE));
     }
     let token = new_secret(AGENT_TOKEN_PREFIX);
-    let row = db::insert_agent(conn, name, &secret_hash(&token))?
-        .ok_or_else(|| AppError::conflict(Some("name"), format!("There is already a region named `{name}`.")))?;
-    Ok(CreatedRegion { region: to_model(row, 0), token })
+    conn.transaction(|conn| {
+        let row = db::insert_agent(conn, name, &secret_hash(&token))?
+            .ok_or_else(|| AppError::conflict(Some("name"), format!("There is already a region named `{name}`.")))?;
+        audit::record(conn, actor, AuditAction::RegionCreated, name, None)?;
+        Ok(CreatedRegion { region: to_model(row, 0), token: token.clone() })
+    })
 }
 
 /// Gives an agent region a new token; the old one stops working at once.
-pub fn rotate_region_token(conn: &mut PgConnection, id: i64) -> Result<CreatedRegion, AppError> {
+pub fn rotate_region_token(conn: &mut PgConnection, actor: &Actor, id: i64) -> Result<CreatedRegion, AppError> {
     conn.transaction(|conn| {
         let row = db::lock(conn, id)?.ok_or_else(|| AppError::not_found("region"))?;
         if row.token_hash.is_none() {
@@ -64,12 +70,13 @@ pub fn rotate_region_token(conn: &mut PgConnection, id: i64) -> Result<CreatedRe
         let token = new_secret(AGENT_TOKEN_PREFIX);
         let row = db::set_token_hash(conn, id, &secret_hash(&token))?.ok_or_else(|| AppError::not_found("region"))?;
         let count = db::monitor_count(conn, id)?;
+        audit::record(conn, actor, AuditAction::RegionTokenRotated, &row.name, None)?;
         Ok(CreatedRegion { region: to_model(row, u32::try_from(count).unwrap_or(u32::MAX)), token })
     })
 }
 
 /// Deletes an agent region that no monitor uses (with its recorded checks).
-pub fn delete_region(conn: &mut PgConnection, id: i64) -> Result<(), AppError> {
+pub fn delete_region(conn: &mut PgConnection, actor: &Actor, id: i64) -> Result<(), AppError> {
     conn.transaction(|conn| {
         let row = db::lock(conn, id)?.ok_or_else(|| AppError::not_found("region"))?;
         if row.token_hash.is_none() {
@@ -83,6 +90,7 @@ pub fn delete_region(conn: &mut PgConnection, id: i64) -> Result<(), AppError> {
             ));
         }
         db::delete(conn, id)?;
+        audit::record(conn, actor, AuditAction::RegionDeleted, &row.name, None)?;
         Ok(())
     })
 }

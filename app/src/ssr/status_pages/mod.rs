@@ -7,10 +7,11 @@ pub mod read_model;
 
 use crate::error::AppError;
 use crate::model::status_page_limits::{COMPONENTS_MAX, DESCRIPTION_MAX, NAME_MAX, TITLE_MAX, URL_MAX};
-use crate::model::{PageComponent, SLUG_RULE, StatusPage, StatusPageInput, is_slug};
+use crate::model::{AuditAction, PageComponent, SLUG_RULE, StatusPage, StatusPageInput, is_slug};
 use crate::ssr::db::monitors as monitor_rows;
 use crate::ssr::db::status_pages::{self as db, ComponentRow, PageRow, PageValues};
 use crate::ssr::db::violated_unique;
+use crate::ssr::team::audit::{self, Actor};
 use crate::ssr::text;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -232,30 +233,57 @@ fn store(conn: &mut PgConnection, id: Option<i64>, valid: &ValidPage, now: DateT
     Ok(id)
 }
 
-pub fn create(conn: &mut PgConnection, input: StatusPageInput, now: DateTime<Utc>) -> Result<StatusPage, AppError> {
+pub fn create(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    input: StatusPageInput,
+    now: DateTime<Utc>,
+) -> Result<StatusPage, AppError> {
     let valid = validate(input, None)?;
     conn.transaction(|conn| {
         let id = store(conn, None, &valid, now)?;
+        let details = if valid.published { "published" } else { "not published" };
+        audit::record(conn, actor, AuditAction::StatusPageCreated, &valid.slug, Some(details))?;
         get(conn, id)
     })
 }
 
 pub fn update(
     conn: &mut PgConnection,
+    actor: &Actor,
     id: i64,
     input: StatusPageInput,
     now: DateTime<Utc>,
 ) -> Result<StatusPage, AppError> {
     conn.transaction(|conn| {
         let current = db::lock(conn, id)?.ok_or_else(|| AppError::not_found("status page"))?;
+        let components = db::components_of(conn, &[id])?.remove(&id).unwrap_or_default();
         let valid = validate(input, Some(&current))?;
         store(conn, Some(id), &valid, now)?;
+        let changed = audit::changed_fields(&[
+            ("slug", current.slug != valid.slug),
+            ("title", current.title != valid.title),
+            ("description", current.description != valid.description),
+            ("default", current.is_default != valid.is_default),
+            ("published", current.published != valid.published),
+            ("custom domain", current.custom_domain != valid.custom_domain),
+            ("logo", current.logo_url != valid.logo_url),
+            ("accent colour", current.accent_color != valid.accent_color),
+            ("components", valid.components.as_ref().is_some_and(|new| *new != components)),
+        ]);
+        if let Some(changed) = changed {
+            audit::record(conn, actor, AuditAction::StatusPageChanged, &current.slug, Some(&changed))?;
+        }
         get(conn, id)
     })
 }
 
-pub fn delete(conn: &mut PgConnection, id: i64) -> Result<(), AppError> {
-    if db::delete(conn, id)? { Ok(()) } else { Err(AppError::not_found("status page")) }
+pub fn delete(conn: &mut PgConnection, actor: &Actor, id: i64) -> Result<(), AppError> {
+    conn.transaction(|conn| {
+        let slug = db::delete(conn, id)?.ok_or_else(|| AppError::not_found("status page"))?;
+        audit::record(conn, actor, AuditAction::StatusPageDeleted, &slug, None)?;
+        Ok(())
+    })
 }
 
 #[cfg(test)]

@@ -3,8 +3,9 @@
 //! current time, so tests drive the clock.
 
 use crate::error::AppError;
-use crate::model::{User, limits};
+use crate::model::{AuditAction, User, limits};
 use crate::ssr::db::{api_tokens, login_failures, sessions, users};
+use crate::ssr::team::audit::{self, Actor};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use chrono::{DateTime, Duration, Utc};
@@ -172,13 +173,18 @@ pub fn sign_in(
     let Some(user) = user.filter(|_| valid) else {
         conn.transaction(|conn| {
             login_failures::record(conn, login_failures::SCOPE_ACCOUNT, &email, now)?;
-            login_failures::record(conn, login_failures::SCOPE_ADDRESS, address, now)
+            login_failures::record(conn, login_failures::SCOPE_ADDRESS, address, now)?;
+            audit::record(conn, &Actor::visitor(address), AuditAction::SignInFailed, &email, None)
         })?;
         return Err(AppError::InvalidCredentials);
     };
-    login_failures::clear(conn, login_failures::SCOPE_ACCOUNT, &email)?;
-    let token = open_session(conn, user.id, now)?;
-    Ok((user.into_user(), token))
+    let user = user.into_user();
+    let token = conn.transaction(|conn| {
+        login_failures::clear(conn, login_failures::SCOPE_ACCOUNT, &email)?;
+        audit::record(conn, &Actor::console(&user, address), AuditAction::SignIn, &user.email, None)?;
+        open_session(conn, user.id, now)
+    })?;
+    Ok((user, token))
 }
 
 /// Opens a session for a user; returns its secret token.

@@ -2,12 +2,12 @@
 //! events send them; a channel's deliveries and a test send. Any team
 //! member. Secrets are write-only: answers carry them masked.
 
-use super::{ApiError, ApiId, ApiJson, ApiResult, ApiUser, ErrorBody};
+use super::{ApiError, ApiId, ApiJson, ApiQuery, ApiResult, ApiUser, ErrorBody};
 use app::error::AppError;
 use app::model::{AlertRule, AlertRuleInput, Channel, ChannelInput, DeliveryAttempt, DeliveryList};
 use app::ssr::{AppState, alerts, alerts::notify};
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::Utc;
 use serde::Deserialize;
@@ -26,10 +26,10 @@ pub(super) async fn list_channels(State(state): State<AppState>, _auth: ApiUser)
     responses((status = 201, body = Channel), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub(super) async fn create_channel(
     State(state): State<AppState>,
-    _auth: ApiUser,
+    auth: ApiUser,
     ApiJson(input): ApiJson<ChannelInput>,
 ) -> ApiResult<(StatusCode, Json<Channel>)> {
-    let channel = state.db.run(move |conn| alerts::create_channel(conn, input, Utc::now())).await?;
+    let channel = state.db.run(move |conn| alerts::create_channel(conn, &auth.1, input, Utc::now())).await?;
     Ok((StatusCode::CREATED, Json(channel)))
 }
 
@@ -50,11 +50,11 @@ pub(super) async fn get_channel(
     responses((status = 200, body = Channel), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub(super) async fn update_channel(
     State(state): State<AppState>,
-    _auth: ApiUser,
+    auth: ApiUser,
     ApiId(id): ApiId,
     ApiJson(input): ApiJson<ChannelInput>,
 ) -> ApiResult<Json<Channel>> {
-    Ok(Json(state.db.run(move |conn| alerts::update_channel(conn, id, input, Utc::now())).await?))
+    Ok(Json(state.db.run(move |conn| alerts::update_channel(conn, &auth.1, id, input, Utc::now())).await?))
 }
 
 /// Deletes a channel, its rules and its deliveries.
@@ -63,10 +63,10 @@ pub(super) async fn update_channel(
     responses((status = 204), (status = 404, body = ErrorBody)))]
 pub(super) async fn delete_channel(
     State(state): State<AppState>,
-    _auth: ApiUser,
+    auth: ApiUser,
     ApiId(id): ApiId,
 ) -> ApiResult<StatusCode> {
-    state.db.run(move |conn| alerts::delete_channel(conn, id)).await?;
+    state.db.run(move |conn| alerts::delete_channel(conn, &auth.1, id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -97,7 +97,7 @@ pub(super) async fn list_deliveries(
     State(state): State<AppState>,
     _auth: ApiUser,
     ApiId(id): ApiId,
-    Query(params): Query<PageParams>,
+    ApiQuery(params): ApiQuery<PageParams>,
 ) -> ApiResult<Json<DeliveryList>> {
     let page = match params.page.as_deref().map(str::trim).filter(|p| !p.is_empty()) {
         None => 1,

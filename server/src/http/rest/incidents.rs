@@ -1,7 +1,7 @@
 //! `/api/v1/incidents`: the incident lifecycle, timeline, private comments
 //! and public updates. Any team member.
 
-use super::{ApiError, ApiId, ApiJson, ApiResult, ApiUser, ErrorBody};
+use super::{ApiError, ApiId, ApiJson, ApiQuery, ApiResult, ApiUser, ErrorBody};
 use app::error::AppError;
 use app::model::{
     Comment, Impact, Incident, IncidentChanges, IncidentDetails, IncidentList, IncidentUpdate, NewIncident,
@@ -11,7 +11,7 @@ use app::ssr::AppState;
 use app::ssr::incidents::lifecycle::ManualAction;
 use app::ssr::incidents::{self, ListQuery};
 use axum::Json;
-use axum::extract::{FromRequestParts, Path, Query, State};
+use axum::extract::{FromRequestParts, Path, State};
 use axum::http::{StatusCode, request::Parts};
 use chrono::Utc;
 use serde::Deserialize;
@@ -44,7 +44,7 @@ fn number<T: std::str::FromStr>(field: &str, value: Option<&str>) -> Result<Opti
 pub(super) async fn list_incidents(
     State(state): State<AppState>,
     _auth: ApiUser,
-    Query(params): Query<ListParams>,
+    ApiQuery(params): ApiQuery<ListParams>,
 ) -> ApiResult<Json<IncidentList>> {
     let monitor_id = number("monitor_id", params.monitor_id.as_deref())?;
     let page = number("page", params.page.as_deref())?.unwrap_or(1);

@@ -4,16 +4,18 @@
 
 use app::error::AppError;
 use app::model::{
-    Actor, AffectedMonitor, AlertEvent, AlertRule, AlertRuleInput, ApiToken, Channel, ChannelInput, ChannelKind, Check,
-    CheckOutcome, Comment, CreatedRegion, CreatedToken, Delivery, DeliveryAttempt, DeliveryList, FailureKind, Impact,
-    Incident, IncidentChanges, IncidentDetails, IncidentEvent, IncidentKind, IncidentList, IncidentState,
-    IncidentUpdate, KeywordMode, Monitor, MonitorInput, MonitorKind, MonitorStatus, NewIncident, NotificationState,
-    PageComponent, Recipients, Region, Role, StatusPage, StatusPageInput, UpdateStatus, User,
+    Actor, AffectedMonitor, AlertEvent, AlertRule, AlertRuleInput, ApiToken, AuditAction, AuditEvent, AuditList,
+    AuditVia, Channel, ChannelInput, ChannelKind, Check, CheckOutcome, Comment, CreatedRegion, CreatedToken, Delivery,
+    DeliveryAttempt, DeliveryList, FailureKind, Impact, Incident, IncidentChanges, IncidentDetails, IncidentEvent,
+    IncidentKind, IncidentList, IncidentState, IncidentUpdate, KeywordMode, Monitor, MonitorInput, MonitorKind,
+    MonitorStatus, NewIncident, NotificationState, PageComponent, Recipients, Region, Role, StatusPage,
+    StatusPageInput, UpdateStatus, User,
 };
 use app::ssr::AppState;
-use app::ssr::team::auth::{TokenUser, resolve_api_token};
+use app::ssr::team::audit;
+use app::ssr::team::auth::{ClientAddress, TokenUser, resolve_api_token};
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, FromRequestParts, Path, Request};
+use axum::extract::{FromRequest, FromRequestParts, Path, Query, Request};
 use axum::http::{StatusCode, header, request::Parts};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -45,6 +47,7 @@ pub fn router() -> Router<AppState> {
         .route("/users/{id}", axum::routing::patch(update_user).delete(delete_user))
         .route("/tokens", get(list_tokens).post(create_token))
         .route("/tokens/{id}", axum::routing::delete(revoke_token))
+        .route("/audit-events", get(list_audit_events))
         .route("/monitors", get(list_monitors).post(create_monitor))
         .route("/monitors/{id}", get(get_monitor).patch(update_monitor).delete(delete_monitor))
         .route("/monitors/{id}/pause", axum::routing::post(pause_monitor))
@@ -154,6 +157,24 @@ where
     }
 }
 
+/// A query string whose rejection answers in the API's error shape.
+pub struct ApiQuery<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for ApiQuery<T>
+where
+    T: serde::de::DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(value)) => Ok(Self(value)),
+            Err(rejection) => Err(ApiError(AppError::BadRequest { message: rejection.body_text() })),
+        }
+    }
+}
+
 /// The `{id}` of a route, answered with the API's error shape when it is not
 /// a whole number.
 pub struct ApiId(pub i64);
@@ -181,8 +202,9 @@ fn bearer_token(parts: &Parts) -> Option<String> {
         .filter(|t| !t.is_empty())
 }
 
-/// The user behind the request's bearer token.
-pub struct ApiUser(pub TokenUser);
+/// The user behind the request's bearer token, and how the audit log names
+/// them (with the client's address).
+pub struct ApiUser(pub TokenUser, pub audit::Actor);
 
 impl FromRequestParts<AppState> for ApiUser {
     type Rejection = ApiError;
@@ -191,7 +213,10 @@ impl FromRequestParts<AppState> for ApiUser {
         let token = bearer_token(parts).ok_or(ApiError(AppError::Unauthorized))?;
         let now = chrono::Utc::now();
         let user = state.db.run(move |conn| Ok(resolve_api_token(conn, &token, now)?)).await?;
-        user.map(ApiUser).ok_or(ApiError(AppError::Unauthorized))
+        let user = user.ok_or(ApiError(AppError::Unauthorized))?;
+        let address = parts.extensions.get::<ClientAddress>().map_or("unknown", |a| a.0.as_str());
+        let actor = audit::Actor::api(&user.user, address);
+        Ok(ApiUser(user, actor))
     }
 }
 
@@ -207,6 +232,7 @@ impl ApiUser {
 #[openapi(
     info(title = "Vigie API", description = "Uptime monitoring, incidents and status pages."),
     paths(me, list_users, create_user, update_user, delete_user, list_tokens, create_token, revoke_token,
+          list_audit_events,
           list_monitors, create_monitor, get_monitor, update_monitor, delete_monitor, pause_monitor, resume_monitor,
           check_monitor, list_checks, list_regions, create_region, rotate_region_token, delete_region,
           list_incidents, create_incident, get_incident, change_incident, resolve_incident, reopen_incident,
@@ -215,7 +241,8 @@ impl ApiUser {
           list_channels, create_channel, get_channel, update_channel, delete_channel, test_channel,
           list_deliveries, list_rules, create_rule, get_rule, update_rule, delete_rule,
           list_status_pages, create_status_page, get_status_page, update_status_page, delete_status_page),
-    components(schemas(ErrorBody, ErrorDetail, User, Role, ApiToken, CreatedToken,
+    components(schemas(ErrorBody, ErrorDetail, User, Role, ApiToken, CreatedToken, AuditEvent, AuditAction, AuditVia,
+                       AuditList,
                        NewUserRequest, UpdateUserRequest, NewTokenRequest,
                        Monitor, MonitorInput, MonitorKind, KeywordMode, MonitorStatus, Check, CheckOutcome, FailureKind,
                        Region, CreatedRegion, NewRegionRequest,
@@ -228,6 +255,7 @@ impl ApiUser {
     modifiers(&BearerAuth),
     security(("bearer" = [])),
     tags((name = "team", description = "Team members"), (name = "tokens", description = "API tokens"),
+         (name = "audit", description = "The audit log of access and settings changes"),
          (name = "monitors", description = "What is probed"),
          (name = "regions", description = "Where probes run from"),
          (name = "incidents", description = "Incidents, their timeline, comments and updates"),

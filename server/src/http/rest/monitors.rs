@@ -1,10 +1,10 @@
 //! `/api/v1/monitors`: define what is probed. Any team member.
 
-use super::{ApiId, ApiJson, ApiResult, ApiUser, ErrorBody};
+use super::{ApiId, ApiJson, ApiQuery, ApiResult, ApiUser, ErrorBody};
 use app::model::{Check, Monitor, MonitorInput};
 use app::ssr::{AppState, monitoring::monitors};
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 
 /// Every monitor, by name.
@@ -115,7 +115,7 @@ pub(super) async fn list_checks(
     State(state): State<AppState>,
     _auth: ApiUser,
     ApiId(id): ApiId,
-    Query(query): Query<ChecksQuery>,
+    ApiQuery(query): ApiQuery<ChecksQuery>,
 ) -> ApiResult<Json<Vec<Check>>> {
     let limit = query.limit.unwrap_or(50);
     if !(1..=1000).contains(&limit) {

@@ -39,7 +39,7 @@ pub(super) async fn create_region(
     ApiJson(body): ApiJson<NewRegionRequest>,
 ) -> ApiResult<(StatusCode, Json<CreatedRegion>)> {
     auth.require_admin()?;
-    let created = state.db.run(move |conn| regions::create_region(conn, &body.name)).await?;
+    let created = state.db.run(move |conn| regions::create_region(conn, &auth.1, &body.name)).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
 
@@ -54,7 +54,7 @@ pub(super) async fn rotate_region_token(
     ApiId(id): ApiId,
 ) -> ApiResult<Json<CreatedRegion>> {
     auth.require_admin()?;
-    Ok(Json(state.db.run(move |conn| regions::rotate_region_token(conn, id)).await?))
+    Ok(Json(state.db.run(move |conn| regions::rotate_region_token(conn, &auth.1, id)).await?))
 }
 
 /// Deletes an agent region no monitor uses (admins only).
@@ -68,7 +68,7 @@ pub(super) async fn delete_region(
     ApiId(id): ApiId,
 ) -> ApiResult<StatusCode> {
     auth.require_admin()?;
-    state.db.run(move |conn| regions::delete_region(conn, id)).await?;
+    state.db.run(move |conn| regions::delete_region(conn, &auth.1, id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

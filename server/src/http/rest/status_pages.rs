@@ -25,10 +25,10 @@ pub(super) async fn list_status_pages(
     responses((status = 201, body = StatusPage), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub(super) async fn create_status_page(
     State(state): State<AppState>,
-    _auth: ApiUser,
+    auth: ApiUser,
     ApiJson(input): ApiJson<StatusPageInput>,
 ) -> ApiResult<(StatusCode, Json<StatusPage>)> {
-    let page = state.db.run(move |conn| status_pages::create(conn, input, Utc::now())).await?;
+    let page = state.db.run(move |conn| status_pages::create(conn, &auth.1, input, Utc::now())).await?;
     Ok((StatusCode::CREATED, Json(page)))
 }
 
@@ -50,11 +50,11 @@ pub(super) async fn get_status_page(
                (status = 422, body = ErrorBody)))]
 pub(super) async fn update_status_page(
     State(state): State<AppState>,
-    _auth: ApiUser,
+    auth: ApiUser,
     ApiId(id): ApiId,
     ApiJson(input): ApiJson<StatusPageInput>,
 ) -> ApiResult<Json<StatusPage>> {
-    Ok(Json(state.db.run(move |conn| status_pages::update(conn, id, input, Utc::now())).await?))
+    Ok(Json(state.db.run(move |conn| status_pages::update(conn, &auth.1, id, input, Utc::now())).await?))
 }
 
 #[utoipa::path(delete, path = "/api/v1/status-pages/{id}", tag = "status pages",
@@ -62,9 +62,9 @@ pub(super) async fn update_status_page(
     responses((status = 204), (status = 404, body = ErrorBody)))]
 pub(super) async fn delete_status_page(
     State(state): State<AppState>,
-    _auth: ApiUser,
+    auth: ApiUser,
     ApiId(id): ApiId,
 ) -> ApiResult<StatusCode> {
-    state.db.run(move |conn| status_pages::delete(conn, id)).await?;
+    state.db.run(move |conn| status_pages::delete(conn, &auth.1, id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }

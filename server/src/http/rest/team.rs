@@ -1,9 +1,11 @@
-//! `/api/v1/me`, `/users` and `/tokens`.
+//! `/api/v1/me`, `/users`, `/tokens` and `/audit-events`.
 
-use super::{ApiId, ApiJson, ApiResult, ApiUser, ErrorBody};
-use app::model::{ApiToken, CreatedToken, Role, User};
+use super::{ApiId, ApiJson, ApiQuery, ApiResult, ApiUser, ErrorBody};
+use app::error::AppError;
+use app::model::limits::AUDIT_PAGE_MAX;
+use app::model::{ApiToken, AuditAction, AuditList, CreatedToken, Role, User};
 use app::ssr::AppState;
-use app::ssr::team;
+use app::ssr::team::{self, audit};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -13,7 +15,7 @@ use utoipa::ToSchema;
 /// The user the token belongs to.
 #[utoipa::path(get, path = "/api/v1/me", tag = "team",
     responses((status = 200, body = User), (status = 401, body = ErrorBody)))]
-pub(super) async fn me(ApiUser(auth): ApiUser) -> Json<User> {
+pub(super) async fn me(ApiUser(auth, _): ApiUser) -> Json<User> {
     Json(auth.user)
 }
 
@@ -48,6 +50,7 @@ pub(super) async fn create_user(
         .run(move |conn| {
             team::create_user(
                 conn,
+                &auth.1,
                 &team::NewMember { email: &body.email, name: &body.name, role: body.role, password: &body.password },
             )
         })
@@ -72,7 +75,7 @@ pub(super) async fn update_user(
     ApiJson(body): ApiJson<UpdateUserRequest>,
 ) -> ApiResult<Json<User>> {
     auth.require_admin()?;
-    Ok(Json(state.db.run(move |conn| team::change_role(conn, id, body.role)).await?))
+    Ok(Json(state.db.run(move |conn| team::change_role(conn, &auth.1, id, body.role)).await?))
 }
 
 /// Removes a member (admins only; never the last admin, never oneself).
@@ -86,8 +89,7 @@ pub(super) async fn delete_user(
     ApiId(id): ApiId,
 ) -> ApiResult<StatusCode> {
     auth.require_admin()?;
-    let actor = auth.0.user.id;
-    state.db.run(move |conn| team::remove_user(conn, actor, id)).await?;
+    state.db.run(move |conn| team::remove_user(conn, &auth.1, id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -115,7 +117,7 @@ pub(super) async fn create_token(
 ) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
     auth.require_admin()?;
     let owner = auth.0.user.id;
-    let created = state.db.run(move |conn| team::create_token(conn, owner, &body.name)).await?;
+    let created = state.db.run(move |conn| team::create_token(conn, &auth.1, owner, &body.name)).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
 
@@ -130,6 +132,33 @@ pub(super) async fn revoke_token(
 ) -> ApiResult<StatusCode> {
     auth.require_admin()?;
     let now = chrono::Utc::now();
-    state.db.run(move |conn| team::revoke_token(conn, id, now)).await?;
+    state.db.run(move |conn| team::revoke_token(conn, &auth.1, id, now)).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub(super) struct AuditQuery {
+    /// Entries per page, newest first (1–200, default 50).
+    limit: Option<u32>,
+    /// Only entries older than this entry id (the `next` of the previous page).
+    before: Option<i64>,
+    /// Only this action.
+    action: Option<AuditAction>,
+}
+
+/// The audit log (admins only): sign-ins, failed sign-ins, members, roles,
+/// tokens, regions, channels and status pages changed, kept 90 days.
+#[utoipa::path(get, path = "/api/v1/audit-events", tag = "audit", params(AuditQuery),
+    responses((status = 200, body = AuditList), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(super) async fn list_audit_events(
+    State(state): State<AppState>,
+    auth: ApiUser,
+    ApiQuery(query): ApiQuery<AuditQuery>,
+) -> ApiResult<Json<AuditList>> {
+    auth.require_admin()?;
+    let limit = query.limit.unwrap_or(50);
+    if !(1..=AUDIT_PAGE_MAX).contains(&limit) {
+        return Err(AppError::validation("limit", format!("Use 1 to {AUDIT_PAGE_MAX}.")).into());
+    }
+    Ok(Json(state.db.run(move |conn| audit::list(conn, query.before, query.action, limit)).await?))
 }

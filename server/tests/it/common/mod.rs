@@ -97,6 +97,7 @@ impl TestApp {
         let mut conn = self.db.conn();
         team::create_user(
             &mut conn,
+            &app::ssr::team::audit::Actor::command_line(),
             &NewMember { email, name: email.split('@').next().unwrap(), role, password: PASSWORD },
         )
         .unwrap()
@@ -162,7 +163,7 @@ impl TestApp {
     /// A new API token owned by `user_id`.
     pub fn token(&self, user_id: i64) -> String {
         let mut conn = self.db.conn();
-        team::create_token(&mut conn, user_id, "test").unwrap().secret
+        team::create_token(&mut conn, &app::ssr::team::audit::Actor::command_line(), user_id, "test").unwrap().secret
     }
 }
 
@@ -220,6 +221,7 @@ pub fn alert_on_every_incident(conn: &mut diesel::PgConnection, url: &str) {
     let now = chrono::Utc::now();
     let channel = app::ssr::alerts::create_channel(
         conn,
+        &app::ssr::team::audit::Actor::command_line(),
         ChannelInput {
             kind: Some(ChannelKind::Webhook),
             name: Some("Recorder".into()),
