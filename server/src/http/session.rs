@@ -1,20 +1,30 @@
 //! The session middleware: finds who is signed in from the session cookie,
 //! hands it to pages and server functions through the request's extensions,
-//! renews the cookie as the session slides, and sends anyone not signed in
-//! from `/console/...` to `/login?next=...`.
+//! renews the cookie as the session slides, sends anyone not signed in
+//! from `/console/...` to `/login?next=...`, and refuses their server
+//! function calls before the arguments are even read.
 
+use app::error::AppError;
 use app::ssr::AppState;
 use app::ssr::team::auth::{
     ClientAddress, OverHttps, SessionUser, resolve_session, session_cookie, session_token_from_cookies,
 };
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderValue, header};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use std::net::SocketAddr;
 
 fn is_console(path: &str) -> bool {
     path == "/console" || path.starts_with("/console/")
+}
+
+/// The server functions a stranger may call: each of the others checks the
+/// session itself, and this refuses strangers before their arguments are read.
+pub const PUBLIC_SERVER_FNS: &[&str] = &["/rpc/sign_in", "/rpc/sign_out"];
+
+fn refused_server_fn(path: &str) -> bool {
+    path.starts_with("/rpc/") && !PUBLIC_SERVER_FNS.contains(&path)
 }
 
 /// Paths that never need the session (assets, probes, the token-based API).
@@ -51,6 +61,10 @@ pub async fn layer(State(state): State<AppState>, mut request: Request, next: Ne
     };
 
     match &session {
+        None if refused_server_fn(&path) => {
+            let body = serde_json::to_string(&AppError::Unauthorized).unwrap_or_default();
+            return (StatusCode::UNAUTHORIZED, [(header::CONTENT_TYPE, "application/json")], body).into_response();
+        }
         None if is_console(&path) => {
             let wanted = request.uri().path_and_query().map_or(path.clone(), |pq| pq.as_str().to_owned());
             let next: String = url::form_urlencoded::byte_serialize(wanted.as_bytes()).collect();

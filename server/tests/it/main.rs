@@ -20,6 +20,7 @@ mod postgres;
 mod probe;
 mod public_face;
 mod retention;
+mod routes;
 mod scheduler;
 mod security;
 mod serve;
