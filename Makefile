@@ -20,7 +20,7 @@ APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 SERVER_ONLY_CRATES := diesel|pq-sys|r2d2|tokio|reqwest|ammonia|pulldown-cmark|axum|argon2|lettre
 
 .PHONY: run build test tools rust-tools wasm-opt system-packages postgres-server e2e-tools \
-        check-wasm-deps fmt-check clippy rust-test e2e chaos measure-storage bench-rollup bench-scheduler bench-alerts \
+        check-wasm-deps fmt-check clippy rust-test e2e fuzz fuzz-quick fuzz-tools chaos measure-storage bench-rollup bench-scheduler bench-alerts \
         bench-status clean
 
 ## run: build the release and serve on http://127.0.0.1:3000 (VIGIE_BIND to change)
@@ -32,7 +32,7 @@ build: tools
 	cargo leptos build --release
 
 ## test: formatting, lints, the wasm bundle's dependencies, Rust tests, browser tests
-test: tools postgres-server e2e-tools check-wasm-deps fmt-check clippy rust-test build e2e
+test: tools postgres-server e2e-tools fuzz-tools check-wasm-deps fmt-check clippy rust-test build e2e fuzz-quick
 
 tools: system-packages rust-tools wasm-opt
 
@@ -99,6 +99,26 @@ rust-test:
 ## e2e: Playwright against the release build, on its own port and database
 e2e:
 	end2end/run.sh
+
+# schemathesis in a virtualenv of its own for the API fuzzer, and `ip` to
+# bring up the loopback of its network namespace.
+FUZZ_VENV := $(TOOLS)/fuzz-venv
+fuzz-tools:
+	@command -v ip >/dev/null || { $(SUDO) apt-get update -qq && $(APT_INSTALL) iproute2; }
+	@[ -x $(FUZZ_VENV)/bin/schemathesis ] && $(FUZZ_VENV)/bin/pip freeze 2>/dev/null | grep -qxF -f end2end/fuzz-requirements.txt || { \
+		command -v python3 >/dev/null && python3 -c 'import venv, ensurepip' 2>/dev/null || \
+			{ $(SUDO) apt-get update -qq && $(APT_INSTALL) python3 python3-venv; }; \
+		python3 -m venv $(FUZZ_VENV) && \
+		$(FUZZ_VENV)/bin/pip install --quiet --disable-pip-version-check -r end2end/fuzz-requirements.txt; }
+
+## fuzz-quick: the API fuzzer for 90 s against the release build (part of make test)
+fuzz-quick:
+	FUZZ_VENV=$(FUZZ_VENV) FUZZ_SECONDS=90 end2end/fuzz.sh
+
+## fuzz: the API fuzzer for FUZZ_SECONDS (default 15 minutes)
+FUZZ_SECONDS ?= 900
+fuzz: build fuzz-tools
+	FUZZ_VENV=$(FUZZ_VENV) FUZZ_SECONDS=$(FUZZ_SECONDS) end2end/fuzz.sh
 
 ## chaos: kill -9 `vigie serve` at random moments for CHAOS_SECONDS while monitors flap (make test runs 20 s of it)
 CHAOS_SECONDS ?= 180

@@ -1,4 +1,5 @@
-import { expect, type Page } from '@playwright/test';
+import { expect, type APIRequestContext, type Page } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -8,6 +9,23 @@ export const ADMIN_PASSWORD = process.env.E2E_ADMIN_PASSWORD ?? 'correct horse b
 // Refusals the tests provoke on purpose (validation, permissions) are logged
 // by the browser as failed loads; missing files (404) and server errors are not.
 const EXPECTED_REFUSAL = /Failed to load resource: the server responded with a status of (401|403|409|422|429)\b/;
+
+export const VIGIE = process.env.E2E_VIGIE_BIN ?? '../target/release/vigie';
+
+/** An API token for the admin, from the command line (its last line). */
+export function apiToken(): string {
+  const out = execFileSync(VIGIE, ['token', 'create', '--email', ADMIN_EMAIL, '--name', `e2e-${Date.now()}`], {
+    encoding: 'utf8',
+  });
+  return out.trim().split('\n').pop()!;
+}
+
+/** A REST API call with the token; it must succeed. Answers its JSON. */
+export async function post(request: APIRequestContext, token: string, path: string, data: unknown) {
+  const reply = await request.post(path, { data, headers: { Authorization: `Bearer ${token}` } });
+  expect(reply.status(), await reply.text()).toBeLessThan(300);
+  return reply.json();
+}
 
 /** Collects console errors and uncaught exceptions; tests expect none. */
 export function watchConsole(page: Page): string[] {

@@ -3,7 +3,7 @@ import { hydrated, signIn } from './helpers';
 
 // Every page, light and dark, narrow and wide: nothing overflows sideways,
 // and a screenshot of each is kept in test-results/screens for review.
-const pages = ['/', '/login', '/console', '/console/monitors', '/console/monitors/new', '/console/incidents', '/console/incidents/new', '/console/incidents/new?kind=maintenance', '/console/alerts', '/console/status-pages', '/console/team', '/console/regions', '/console/tokens'];
+const pages = ['/', '/login', '/console', '/console/monitors', '/console/monitors/new', '/console/incidents', '/console/incidents/new', '/console/incidents/new?kind=maintenance', '/console/alerts', '/console/status-pages', '/console/team', '/console/regions', '/console/tokens', '/console/audit'];
 const sizes = [
   { name: 'narrow', width: 390, height: 844 },
   { name: 'wide', width: 1280, height: 800 },

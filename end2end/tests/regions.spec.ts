@@ -1,8 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { spawn } from 'node:child_process';
-import { createFastMonitor, hydrated, signIn, startTarget, watchConsole } from './helpers';
-
-const VIGIE = process.env.E2E_VIGIE_BIN ?? '../target/release/vigie';
+import { VIGIE, createFastMonitor, hydrated, signIn, startTarget, watchConsole } from './helpers';
 
 test('a failing target turns its monitor down, then up, without a reload', async ({ page }) => {
   const problems = watchConsole(page);

@@ -1,23 +1,6 @@
 import AxeBuilder from '@axe-core/playwright';
-import { expect, test, type APIRequestContext, type Page } from '@playwright/test';
-import { execFileSync } from 'node:child_process';
-import { ADMIN_EMAIL, hydrated, signIn, watchConsole } from './helpers';
-
-const VIGIE = process.env.E2E_VIGIE_BIN ?? '../target/release/vigie';
-
-/** An API token for the admin, from the command line (its last line). */
-function apiToken(): string {
-  const out = execFileSync(VIGIE, ['token', 'create', '--email', ADMIN_EMAIL, '--name', `status-${Date.now()}`], {
-    encoding: 'utf8',
-  });
-  return out.trim().split('\n').pop()!;
-}
-
-async function post(request: APIRequestContext, token: string, path: string, data: unknown) {
-  const reply = await request.post(path, { data, headers: { Authorization: `Bearer ${token}` } });
-  expect(reply.status(), await reply.text()).toBeLessThan(300);
-  return reply.json();
-}
+import { expect, test, type Page } from '@playwright/test';
+import { apiToken, hydrated, post, signIn, watchConsole } from './helpers';
 
 /** Serious and critical accessibility problems axe-core finds on the page, one line each. */
 async function accessibilityProblems(page: Page): Promise<string[]> {

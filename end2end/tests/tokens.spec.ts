@@ -31,5 +31,19 @@ test('an admin creates a token, sees it once, uses it, and revokes it', async ({
   const after = await request.get('/api/v1/me', { headers: { Authorization: `Bearer ${secret}` } });
   expect(after.status()).toBe(401);
   expect((await after.json()).error.code).toBe('unauthorized');
+
+  // Both are in the audit log, by whom and from where; the filter keeps one kind.
+  await page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name: 'Audit log' }).click();
+  await expect(page).toHaveURL(/\/console\/audit$/);
+  await hydrated(page);
+  const entries = page.locator('tr', { hasText: `deploy script (${secret.slice(0, 12)}…)` });
+  await expect(entries).toHaveCount(2);
+  await expect(entries.first()).toContainText('API token revoked');
+  await expect(entries.first()).toContainText('admin@example.com');
+  await expect(entries.first()).toContainText('127.0.0.1');
+  await expect(entries.last()).toContainText('API token created');
+  await page.getByLabel('Action').selectOption('sign_in');
+  await expect(page.locator('tr[data-action]').first()).toContainText('Signed in');
+  await expect(page.locator('tr[data-action]:not([data-action="sign_in"])')).toHaveCount(0);
   expect(problems).toEqual([]);
 });

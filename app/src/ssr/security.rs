@@ -20,6 +20,7 @@ impl SecuritySettings {
     /// `frame_ancestors`: who may embed the public pages (`'none'`, `'self'`
     /// or origins, space-separated; already checked).
     pub fn new(frame_ancestors: &str, metrics_token: Option<String>) -> Self {
+        // The setting was checked when read; were it still unusable, no one frames.
         let public_policy = HeaderValue::from_str(&public_policy(frame_ancestors))
             .unwrap_or_else(|_| HeaderValue::from_static(PUBLIC_POLICY_UNFRAMED));
         Self { public_policy, metrics_token, trusted_proxies: Vec::new() }
@@ -38,17 +39,22 @@ impl Default for SecuritySettings {
     }
 }
 
-const PUBLIC_POLICY_UNFRAMED: &str = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
-     img-src 'self' data: https:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
-
 /// Public status pages: their one script (`/localtime.js`, which writes
 /// times in the reader's zone) and nothing inline; the stylesheet, images
-/// (logos may live elsewhere over https) and forms back to this site.
-pub fn public_policy(frame_ancestors: &str) -> String {
-    format!(
+/// (logos may live elsewhere over https) and forms back to this site. Then
+/// who may frame them.
+macro_rules! public_policy_base {
+    () => {
         "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: https:; \
-         base-uri 'none'; form-action 'self'; frame-ancestors {frame_ancestors}"
-    )
+         base-uri 'none'; form-action 'self'; frame-ancestors "
+    };
+}
+
+/// The public pages' policy, framed by no one (the default).
+const PUBLIC_POLICY_UNFRAMED: &str = concat!(public_policy_base!(), "'none'");
+
+pub fn public_policy(frame_ancestors: &str) -> String {
+    format!("{}{frame_ancestors}", public_policy_base!())
 }
 
 /// The console and sign-in: scripts from this site, or inline ones that

@@ -56,6 +56,7 @@ pub fn router(state: AppState, options: LeptosOptions) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), crate::public::root))
         .layer(middleware::from_fn_with_state(state.clone(), session::layer))
         .layer(middleware::from_fn_with_state(state, security::same_origin))
+        .layer(middleware::from_fn(security::no_nul))
         .layer(middleware::from_fn(metrics::track))
         .layer(CompressionLayer::new())
         .layer(middleware::from_fn(security::headers))

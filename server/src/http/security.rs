@@ -4,6 +4,7 @@
 //! status pages set their own headers where they are cached
 //! (`public::respond`).
 
+use app::error::AppError;
 use app::ssr::AppState;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
@@ -135,6 +136,55 @@ pub async fn limits(request: Request, next: Next) -> Response {
     next.run(request).await
 }
 
+/// Refuses text holding the NUL character in the body of an API call or a
+/// server function (JSON or a form), naming the field: PostgreSQL cannot
+/// store it, and no form of ours sends it. Other bodies pass untouched.
+pub async fn no_nul(request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    let api = path.starts_with("/api/v1/");
+    if !(api || path.starts_with("/rpc/")) || matches!(*request.method(), Method::GET | Method::HEAD) {
+        return next.run(request).await;
+    }
+    let kind = request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    let (json, form) = (kind.starts_with("application/json"), kind.starts_with("application/x-www-form-urlencoded"));
+    if !json && !form {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    // The router's body limit stands behind this one.
+    let Ok(bytes) = axum::body::to_bytes(body, super::router::MAX_BODY_BYTES).await else {
+        return refuse(StatusCode::PAYLOAD_TOO_LARGE, "The request body is too large.");
+    };
+    let field = if json {
+        serde_json::from_slice::<serde_json::Value>(&bytes).ok().and_then(|value| nul_in(&value, ""))
+    } else {
+        url::form_urlencoded::parse(&bytes).find(|(k, v)| k.contains('\0') || v.contains('\0')).map(|(k, _)| k.into())
+    };
+    if let Some(field) = field {
+        let error = AppError::validation(&field, "The NUL character is not allowed.");
+        return if api {
+            crate::http::rest::ApiError(error).into_response()
+        } else {
+            (StatusCode::UNPROCESSABLE_ENTITY, axum::Json(error)).into_response()
+        };
+    }
+    next.run(Request::from_parts(parts, axum::body::Body::from(bytes))).await
+}
+
+/// Where in `value` a string (or a key) holds NUL: `to[0]`, `headers.x`.
+fn nul_in(value: &serde_json::Value, at: &str) -> Option<String> {
+    use serde_json::Value;
+    let join = |key: &str| if at.is_empty() { key.to_owned() } else { format!("{at}.{key}") };
+    match value {
+        Value::String(text) => text.contains('\0').then(|| at.to_owned()),
+        Value::Array(items) => items.iter().enumerate().find_map(|(i, item)| nul_in(item, &format!("{at}[{i}]"))),
+        Value::Object(map) => map.iter().find_map(|(key, item)| {
+            if key.contains('\0') { Some(join(&key.replace('\0', ""))) } else { nul_in(item, &join(key)) }
+        }),
+        _ => None,
+    }
+}
+
 fn refuse(status: StatusCode, message: &str) -> Response {
     let body = serde_json::json!({ "error": { "code": "bad_request", "message": message, "field": null } });
     (status, axum::Json(body)).into_response()
@@ -165,4 +215,19 @@ pub fn client_of(peer: Option<IpAddr>, headers: &HeaderMap, trusted: &[IpNet]) -
         .and_then(|v| v.split(',').next())
         .is_some_and(|proto| proto.trim().eq_ignore_ascii_case("https"));
     (client.to_string(), https)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::nul_in;
+    use serde_json::json;
+
+    #[test]
+    fn nul_is_found_where_it_hides() {
+        assert_eq!(nul_in(&json!({"name": "ok", "to": ["a", "b\u{0}"]}), "").as_deref(), Some("to[1]"));
+        assert_eq!(nul_in(&json!({"headers": {"x": "a\u{0}"}}), "").as_deref(), Some("headers.x"));
+        assert_eq!(nul_in(&json!({"a\u{0}b": 1}), "").as_deref(), Some("ab"));
+        assert_eq!(nul_in(&json!({"body": "a \\u0000 typed as text"}), ""), None);
+        assert_eq!(nul_in(&json!([1, true, null, "fine"]), ""), None);
+    }
 }

@@ -282,3 +282,66 @@ async fn behind_a_trusted_proxy_each_client_is_counted_and_https_gets_the_host_c
     let cookie = reply.header("set-cookie").unwrap();
     assert!(cookie.starts_with("vigie_session=") && !cookie.contains("Secure"), "{cookie}");
 }
+
+/// PostgreSQL refuses the NUL character in text: every text field must
+/// refuse it with a 4xx naming the field, never fail with a 500.
+#[tokio::test]
+async fn a_nul_character_anywhere_is_a_clear_error() {
+    let app = TestApp::new();
+    let user = app.user("ops@example.com", Role::Admin);
+    let token = app.token(user.id);
+    let monitor = app
+        .api(Method::POST, "/api/v1/monitors", Some(&token), Some(json!({"name": "m", "url": "http://127.0.0.1:9/"})))
+        .await
+        .json()["id"]
+        .as_i64()
+        .unwrap();
+    let incident = app
+        .api(Method::POST, "/api/v1/incidents", Some(&token), Some(json!({"title": "t", "monitor_ids": [monitor]})))
+        .await
+        .json()["id"]
+        .as_i64()
+        .unwrap();
+    let nul = "a\u{0}b";
+    let comments = format!("/api/v1/incidents/{incident}/comments");
+    let updates = format!("/api/v1/incidents/{incident}/updates");
+    let cases = [
+        ("/api/v1/monitors", json!({"name": "m2", "url": "http://127.0.0.1:9/", "keyword": nul}), "keyword"),
+        (
+            "/api/v1/monitors",
+            json!({"name": "m3", "url": "http://127.0.0.1:9/", "body": nul, "method": "POST"}),
+            "body",
+        ),
+        ("/api/v1/monitors", json!({"name": "m4", "url": format!("http://127.0.0.1:9/{nul}")}), "url"),
+        (
+            "/api/v1/monitors",
+            json!({"name": "m5", "url": "http://127.0.0.1:9/", "headers": {"X-Key": nul}}),
+            "headers.X-Key",
+        ),
+        ("/api/v1/incidents", json!({"title": "t", "details": nul}), "details"),
+        (comments.as_str(), json!({"body": nul}), "body"),
+        (updates.as_str(), json!({"status": "investigating", "body": nul}), "body"),
+        ("/api/v1/channels", json!({"kind": "email", "name": "c", "to": [format!("a{nul}@example.com")]}), "to[0]"),
+        ("/api/v1/status-pages", json!({"slug": "acme", "title": "t", "description": nul}), "description"),
+        (
+            "/api/v1/users",
+            json!({"email": "x@example.com", "name": "x", "role": "member", "password": format!("long enough {nul}")}),
+            "password",
+        ),
+        ("/api/v1/tokens", json!({"name": nul}), "name"),
+        ("/api/v1/regions", json!({"name": nul}), "name"),
+    ];
+    for (path, body, field) in cases {
+        let reply = app.api(Method::POST, path, Some(&token), Some(body.clone())).await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{path} {body}: {}", reply.body);
+        assert_eq!(reply.json()["error"]["field"], field, "{path}");
+    }
+    // The console's server functions too, in forms and in JSON.
+    let cookie = app.sign_in("ops@example.com").await;
+    let reply = app.rpc("create_token", &[("name", nul)], Some(&cookie)).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.body);
+    assert_eq!(reply.json()["field"], "name");
+    // Typed as text, a backslash and "u0000" is no NUL and is kept.
+    let text = app.api(Method::POST, &comments, Some(&token), Some(json!({"body": "escape \\u0000 shown"}))).await;
+    assert_eq!(text.status, StatusCode::CREATED, "{}", text.body);
+}

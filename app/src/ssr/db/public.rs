@@ -29,24 +29,33 @@ pub struct IncidentRow {
 
 /// Incidents touching `monitor_ids`: ongoing, scheduled, or resolved (or
 /// cancelled) since `since`; newest first, at most 500.
-pub fn incidents_touching(
-    conn: &mut PgConnection,
+/// Incidents linked to any of `monitor_ids`, newest first, at most 500.
+fn touching(
     monitor_ids: &[i64],
-    since: DateTime<Utc>,
-) -> QueryResult<Vec<IncidentRow>> {
+) -> incidents::BoxedQuery<'_, diesel::pg::Pg, diesel::dsl::SqlTypeOf<diesel::dsl::AsSelect<IncidentRow, diesel::pg::Pg>>>
+{
     let ids = incident_monitors::table
         .filter(incident_monitors::monitor_id.eq_any(monitor_ids))
         .select(incident_monitors::incident_id);
     incidents::table
         .filter(incidents::id.eq_any(ids))
+        .order(incidents::id.desc())
+        .limit(500)
+        .select(IncidentRow::as_select())
+        .into_boxed()
+}
+
+pub fn incidents_touching(
+    conn: &mut PgConnection,
+    monitor_ids: &[i64],
+    since: DateTime<Utc>,
+) -> QueryResult<Vec<IncidentRow>> {
+    touching(monitor_ids)
         .filter(
             incidents::state.eq_any([IncidentState::Ongoing, IncidentState::Scheduled]).or(incidents::state
                 .eq_any([IncidentState::Resolved, IncidentState::Cancelled])
                 .and(incidents::resolved_at.ge(since))),
         )
-        .order(incidents::id.desc())
-        .limit(500)
-        .select(IncidentRow::as_select())
         .load(conn)
 }
 
@@ -58,20 +67,13 @@ pub fn incidents_begun(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> QueryResult<Vec<IncidentRow>> {
-    let ids = incident_monitors::table
-        .filter(incident_monitors::monitor_id.eq_any(monitor_ids))
-        .select(incident_monitors::incident_id);
-    incidents::table
-        .filter(incidents::id.eq_any(ids))
+    touching(monitor_ids)
         .filter(
             incidents::started_at.ge(from).and(incidents::started_at.lt(to)).or(incidents::started_at
                 .is_null()
                 .and(incidents::created_at.ge(from))
                 .and(incidents::created_at.lt(to))),
         )
-        .order(incidents::id.desc())
-        .limit(500)
-        .select(IncidentRow::as_select())
         .load(conn)
 }
 
