@@ -88,6 +88,7 @@ fn AuditRow(entry: AuditEvent) -> impl IntoView {
         (None, _) => "not signed in".to_owned(),
     };
     let failed = entry.action == AuditAction::SignInFailed;
+    let (no_details, no_address) = (entry.details.is_none(), entry.address.is_none());
     view! {
         <tr data-action=entry.action.as_str()>
             <td data-label="When"><Time at=entry.at /></td>
@@ -95,9 +96,14 @@ fn AuditRow(entry: AuditEvent) -> impl IntoView {
                 <span class="badge" class:failed=failed>{entry.action.label()}</span>
             </td>
             <td data-label="Subject">{entry.subject}</td>
-            <td data-label="Details">{entry.details.unwrap_or_default()}</td>
+            <td data-label="Details" class:blank=no_details>{entry.details.unwrap_or_default()}</td>
             <td data-label="By">{by}</td>
-            <td data-label="From"><code>{entry.address.unwrap_or_else(|| "—".to_owned())}</code></td>
+            <td data-label="From" class:blank=no_address>
+                {match entry.address {
+                    Some(address) => view! { <code>{address}</code> }.into_any(),
+                    None => view! { <span class="muted">"—"</span> }.into_any(),
+                }}
+            </td>
         </tr>
     }
 }
