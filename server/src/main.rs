@@ -331,8 +331,8 @@ async fn run_server(config: &Config, url: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Every ten minutes: removes expired sessions, old sign-in failures and
-/// audit log entries past their 90 days,
+/// Every ten minutes: removes expired sessions, old sign-in failures, audit
+/// log entries past their 90 days and subscriptions never confirmed,
 /// rolls up the checks by day and deletes those past their retention.
 async fn housekeeping(db: Db, retention_days: u32) {
     let mut tick = tokio::time::interval(Duration::from_secs(600));
@@ -344,11 +344,14 @@ async fn housekeeping(db: Db, retention_days: u32) {
                 let sessions = app::ssr::db::sessions::delete_expired(conn, now)?;
                 let failures = app::ssr::db::login_failures::delete_older_than(conn, now - chrono::Duration::days(1))?;
                 let audited = app::ssr::team::audit::purge(conn, now)?;
-                Ok((sessions, failures, audited))
+                let unconfirmed = app::ssr::status_pages::subscribers::purge_unconfirmed(conn, now)?;
+                Ok((sessions, failures, audited, unconfirmed))
             })
             .await;
         match result {
-            Ok((sessions, failures, audited)) => tracing::debug!(sessions, failures, audited, "housekeeping done"),
+            Ok((sessions, failures, audited, unconfirmed)) => {
+                tracing::debug!(sessions, failures, audited, unconfirmed, "housekeeping done");
+            }
             Err(error) => error.report_in("remove expired sessions"),
         }
         let upkeep = db.run(move |conn| Ok(app::ssr::monitoring::retention::upkeep(conn, now, retention_days)?)).await;

@@ -180,6 +180,24 @@ pub fn is_slug(slug: &str) -> bool {
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
 }
 
+text_enum! {
+    /// How a subscriber is told: by email, or by a webhook (Statuspage's shapes).
+    SubscriberKind {
+        Email => "email",
+        Webhook => "webhook",
+    }
+}
+
+text_enum! {
+    /// Where a subscription stands: an email waits for its confirmation link;
+    /// one whose mail bounced for good is skipped.
+    SubscriberState {
+        Pending => "pending",
+        Confirmed => "confirmed",
+        Bounced => "bounced",
+    }
+}
+
 pub mod status_page_limits {
     pub const TITLE_MAX: usize = 100;
     pub const DESCRIPTION_MAX: usize = 2_000;
@@ -187,6 +205,8 @@ pub mod status_page_limits {
     /// Component and group names.
     pub const NAME_MAX: usize = 100;
     pub const URL_MAX: usize = 2_000;
+    /// An unconfirmed subscription is forgotten this long after its link was sent.
+    pub const SUBSCRIBER_CONFIRM_DAYS: i64 = 7;
 }
 
 #[cfg(test)]

@@ -27,4 +27,5 @@ mod serve;
 mod sign_in;
 mod status_pages;
 mod stored_values;
+mod subscribers;
 mod team;

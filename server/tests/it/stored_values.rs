@@ -5,7 +5,7 @@
 use crate::common::db::TestDb;
 use app::model::{
     AuditAction, AuditVia, ChannelKind, Impact, IncidentKind, IncidentState, KeywordMode, MonitorKind, MonitorStatus,
-    NotificationState, Role, UpdateStatus,
+    NotificationState, Role, SubscriberKind, SubscriberState, UpdateStatus,
 };
 use diesel::prelude::*;
 use diesel::sql_types::Text;
@@ -41,7 +41,7 @@ fn every_value_the_schema_allows_is_one_its_enum_reads() {
     let db = TestDb::new();
     let mut conn = db.conn();
     type Case = (&'static str, &'static str, fn(&str) -> bool);
-    let cases: [Case; 12] = [
+    let cases: [Case; 14] = [
         ("monitors", "kind", |v| MonitorKind::parse(v).is_some()),
         ("monitors", "keyword_mode", |v| KeywordMode::parse(v).is_some()),
         ("monitors", "status", |v| MonitorStatus::parse(v).is_some()),
@@ -54,6 +54,8 @@ fn every_value_the_schema_allows_is_one_its_enum_reads() {
         ("users", "role", |v| Role::parse(v).is_some()),
         ("audit_events", "action", |v| AuditAction::parse(v).is_some()),
         ("audit_events", "via", |v| AuditVia::parse(v).is_some()),
+        ("subscribers", "kind", |v| SubscriberKind::parse(v).is_some()),
+        ("subscribers", "state", |v| SubscriberState::parse(v).is_some()),
     ];
     for (table, column, reads) in cases {
         let values = allowed(&mut conn, table, column);
@@ -73,6 +75,8 @@ fn every_value_the_schema_allows_is_one_its_enum_reads() {
         ("notifications", "state", NotificationState::ALL.iter().map(|v| v.as_str()).collect()),
         ("audit_events", "action", AuditAction::ALL.iter().map(|v| v.as_str()).collect()),
         ("audit_events", "via", AuditVia::ALL.iter().map(|v| v.as_str()).collect()),
+        ("subscribers", "kind", SubscriberKind::ALL.iter().map(|v| v.as_str()).collect()),
+        ("subscribers", "state", SubscriberState::ALL.iter().map(|v| v.as_str()).collect()),
     ] {
         let values = allowed(&mut conn, table, column);
         for value in all {

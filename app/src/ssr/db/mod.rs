@@ -22,6 +22,7 @@ pub mod schema;
 pub mod sessions;
 pub mod ssl_expiry_events;
 pub mod status_pages;
+pub mod subscribers;
 pub mod users;
 
 use crate::error::AppError;

@@ -305,6 +305,29 @@ diesel::table! {
 }
 
 diesel::table! {
+    subscriber_links (token_hash) {
+        token_hash -> Bytea,
+        subscriber_id -> Int8,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    subscribers (id) {
+        id -> Int8,
+        page_id -> Int8,
+        kind -> Text,
+        address -> Text,
+        monitor_ids -> Nullable<Array<Int8>>,
+        state -> Text,
+        confirm_hash -> Nullable<Bytea>,
+        confirm_sent_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        confirmed_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::table! {
     users (id) {
         id -> Int8,
         email -> Text,
@@ -340,6 +363,8 @@ diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(ssl_expiry_events -> monitors (monitor_id));
 diesel::joinable!(status_page_components -> monitors (monitor_id));
 diesel::joinable!(status_page_components -> status_pages (page_id));
+diesel::joinable!(subscriber_links -> subscribers (subscriber_id));
+diesel::joinable!(subscribers -> status_pages (page_id));
 diesel::joinable!(ssl_expiry_events -> regions (region_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
@@ -366,5 +391,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     ssl_expiry_events,
     status_page_components,
     status_pages,
+    subscriber_links,
+    subscribers,
     users,
 );

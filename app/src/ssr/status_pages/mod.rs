@@ -4,6 +4,7 @@
 
 pub mod cache;
 pub mod read_model;
+pub mod subscribers;
 
 use crate::error::AppError;
 use crate::model::status_page_limits::{COMPONENTS_MAX, DESCRIPTION_MAX, NAME_MAX, TITLE_MAX, URL_MAX};

@@ -1,0 +1,229 @@
+//! Subscribing to a status page, without an account: checking what the
+//! visitor asked for, double opt-in for email (nothing is sent to an address
+//! before it confirms), the links subscribers manage their subscription with,
+//! and forgetting what was never confirmed. Answers never tell whether an
+//! address was already subscribed: the caller says the same thing either way.
+//! Tokens are random and only their SHA-256 is stored.
+
+use crate::error::AppError;
+use crate::model::status_page_limits::{SUBSCRIBER_CONFIRM_DAYS, URL_MAX};
+use crate::model::{SubscriberKind, SubscriberState};
+use crate::ssr::db::status_pages as page_rows;
+use crate::ssr::db::subscribers::{self as db, NewSubscriber, SubscriberRow};
+use crate::ssr::team::auth::{new_secret, normalize_email, secret_hash};
+use chrono::{DateTime, Duration, Utc};
+use diesel::prelude::*;
+
+/// What a visitor asked for: an email address or an https URL, and the
+/// components (by their monitor) to follow; none or empty: the whole page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubscribeRequest {
+    pub kind: SubscriberKind,
+    pub address: String,
+    pub monitor_ids: Vec<i64>,
+}
+
+/// What to send after a subscription request. The visitor is told the same
+/// ("check your inbox") whichever it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subscribed {
+    /// A new or still pending email: send the confirmation link (`confirm`)
+    /// and nothing else.
+    ConfirmationDue { subscriber: SubscriberRow, confirm: String },
+    /// An email already confirmed: tell its owner, with a link (`link`) to
+    /// manage the subscription; nothing changes.
+    AlreadyConfirmed { subscriber: SubscriberRow, link: String },
+    /// A webhook, active at once (a machine has no inbox to confirm from).
+    Active { subscriber: SubscriberRow, link: String },
+}
+
+fn check_address(kind: SubscriberKind, address: &str) -> Result<String, AppError> {
+    match kind {
+        SubscriberKind::Email => {
+            let email = normalize_email(address)?;
+            if email.parse::<lettre::Address>().is_err() {
+                return Err(AppError::validation("email", "Enter a valid email address, like name@example.com."));
+            }
+            Ok(email)
+        }
+        SubscriberKind::Webhook => {
+            let url = address.trim();
+            let https = url::Url::parse(url).is_ok_and(|u| u.scheme() == "https" && u.host_str().is_some());
+            if url.len() > URL_MAX || !https {
+                return Err(AppError::validation(
+                    "url",
+                    format!("Enter an https:// URL of at most {URL_MAX} characters."),
+                ));
+            }
+            Ok(url.to_owned())
+        }
+    }
+}
+
+/// The followed monitors as stored: `None` for the whole page; only the
+/// page's own components.
+fn check_monitors(wanted: &[i64], on_page: &[i64]) -> Result<Option<Vec<i64>>, AppError> {
+    if wanted.is_empty() {
+        return Ok(None);
+    }
+    let mut chosen: Vec<i64> = Vec::with_capacity(wanted.len());
+    for id in wanted {
+        if !on_page.contains(id) {
+            return Err(AppError::validation("components", "Choose among the components of this page."));
+        }
+        if !chosen.contains(id) {
+            chosen.push(*id);
+        }
+    }
+    chosen.sort_unstable();
+    // Every component chosen is the whole page, which also covers components added later.
+    Ok((chosen.len() < on_page.len()).then_some(chosen))
+}
+
+/// A new link for a subscriber's messages; returns its token.
+pub fn issue_link(conn: &mut PgConnection, subscriber_id: i64, now: DateTime<Utc>) -> QueryResult<String> {
+    let token = new_secret("");
+    db::insert_link(conn, subscriber_id, &secret_hash(&token), now)?;
+    Ok(token)
+}
+
+/// Records a subscription request to a published page.
+pub fn subscribe(
+    conn: &mut PgConnection,
+    page_id: i64,
+    request: &SubscribeRequest,
+    now: DateTime<Utc>,
+) -> Result<Subscribed, AppError> {
+    let address = check_address(request.kind, &request.address)?;
+    conn.transaction(|conn| {
+        let page = page_rows::find(conn, page_id)?
+            .filter(|p| p.published)
+            .ok_or_else(|| AppError::not_found("status page"))?;
+        let on_page: Vec<i64> = page_rows::components_of(conn, &[page.id])?
+            .remove(&page.id)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(monitor_id, _, _)| monitor_id)
+            .collect();
+        let monitors = check_monitors(&request.monitor_ids, &on_page)?;
+        let existing = match db::lock_by_address(conn, page.id, request.kind, &address)? {
+            Some(row) => Some(row),
+            None => {
+                let (state, confirmed_at) = match request.kind {
+                    SubscriberKind::Email => (SubscriberState::Pending, None),
+                    SubscriberKind::Webhook => (SubscriberState::Confirmed, Some(now)),
+                };
+                let new = NewSubscriber {
+                    page_id: page.id,
+                    kind: request.kind,
+                    address: &address,
+                    monitor_ids: monitors.as_deref(),
+                    state,
+                    confirm_hash: None,
+                    confirm_sent_at: None,
+                    created_at: now,
+                    confirmed_at,
+                };
+                match db::insert(conn, &new)? {
+                    Some(row) if request.kind == SubscriberKind::Webhook => {
+                        let link = issue_link(conn, row.id, now)?;
+                        return Ok(Subscribed::Active { subscriber: row, link });
+                    }
+                    Some(row) => Some(row),
+                    // A concurrent request for the same address won: take its row.
+                    None => db::lock_by_address(conn, page.id, request.kind, &address)?,
+                }
+            }
+        };
+        let subscriber = existing.ok_or_else(|| AppError::internal("read back a subscriber"))?;
+        match subscriber.state {
+            SubscriberState::Confirmed => {
+                let link = issue_link(conn, subscriber.id, now)?;
+                Ok(match subscriber.kind {
+                    SubscriberKind::Email => Subscribed::AlreadyConfirmed { subscriber, link },
+                    SubscriberKind::Webhook => Subscribed::Active { subscriber, link },
+                })
+            }
+            // Pending, or bounced and asking again: (re)confirm first.
+            SubscriberState::Pending | SubscriberState::Bounced => {
+                let confirm = new_secret("");
+                db::reissue_confirmation(conn, subscriber.id, monitors.as_deref(), &secret_hash(&confirm), now)?;
+                Ok(Subscribed::ConfirmationDue { subscriber, confirm })
+            }
+        }
+    })
+}
+
+/// Confirms an email subscription from its link (valid for
+/// [`SUBSCRIBER_CONFIRM_DAYS`]); answers the subscription and a link to manage it.
+pub fn confirm(conn: &mut PgConnection, token: &str, now: DateTime<Utc>) -> Result<(SubscriberRow, String), AppError> {
+    conn.transaction(|conn| {
+        let since = now - Duration::days(SUBSCRIBER_CONFIRM_DAYS);
+        let row = db::confirm(conn, &secret_hash(token), since, now)?
+            .ok_or_else(|| AppError::not_found("confirmation link"))?;
+        let link = issue_link(conn, row.id, now)?;
+        Ok((row, link))
+    })
+}
+
+/// The subscription behind a link of one of its messages.
+pub fn by_link(conn: &mut PgConnection, token: &str) -> Result<SubscriberRow, AppError> {
+    db::find_by_link(conn, &secret_hash(token))?.ok_or_else(|| AppError::not_found("subscription"))
+}
+
+/// Changes what a subscription follows, from one of its links.
+pub fn change_components(conn: &mut PgConnection, token: &str, monitor_ids: &[i64]) -> Result<SubscriberRow, AppError> {
+    conn.transaction(|conn| {
+        let row = by_link(conn, token)?;
+        let on_page: Vec<i64> = page_rows::components_of(conn, &[row.page_id])?
+            .remove(&row.page_id)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(monitor_id, _, _)| monitor_id)
+            .collect();
+        let monitors = check_monitors(monitor_ids, &on_page)?;
+        db::set_monitors(conn, row.id, monitors.as_deref())?;
+        Ok(SubscriberRow { monitor_ids: monitors, ..row })
+    })
+}
+
+/// Ends a subscription from one of its links (one-click unsubscribe). A link
+/// of a subscription already gone is not an error: the visitor's wish holds.
+pub fn unsubscribe(conn: &mut PgConnection, token: &str) -> Result<(), AppError> {
+    if let Some(row) = db::find_by_link(conn, &secret_hash(token))? {
+        db::delete(conn, row.id)?;
+    }
+    Ok(())
+}
+
+/// Forgets the email subscriptions not confirmed within [`SUBSCRIBER_CONFIRM_DAYS`].
+pub fn purge_unconfirmed(conn: &mut PgConnection, now: DateTime<Utc>) -> QueryResult<usize> {
+    db::delete_unconfirmed(conn, now - Duration::days(SUBSCRIBER_CONFIRM_DAYS))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn components_are_the_page_s_own_and_all_of_them_is_the_whole_page() {
+        let page = [3, 5, 8];
+        assert_eq!(check_monitors(&[], &page), Ok(None));
+        assert_eq!(check_monitors(&[8, 3, 8], &page), Ok(Some(vec![3, 8])));
+        assert_eq!(check_monitors(&[5, 3, 8], &page), Ok(None));
+        assert_eq!(check_monitors(&[4], &page).unwrap_err().field(), Some("components"));
+    }
+
+    #[test]
+    fn addresses_are_emails_or_https_urls() {
+        assert_eq!(check_address(SubscriberKind::Email, " Ada@Example.com ").unwrap(), "ada@example.com");
+        assert!(check_address(SubscriberKind::Email, "not an address").is_err());
+        assert_eq!(
+            check_address(SubscriberKind::Webhook, "https://hooks.example/s").unwrap(),
+            "https://hooks.example/s"
+        );
+        for bad in ["http://hooks.example/s", "ftp://x", "https://", "hooks.example"] {
+            assert_eq!(check_address(SubscriberKind::Webhook, bad).unwrap_err().field(), Some("url"), "{bad}");
+        }
+    }
+}

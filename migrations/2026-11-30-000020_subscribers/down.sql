@@ -1,0 +1,2 @@
+DROP TABLE subscriber_links;
+DROP TABLE subscribers;
