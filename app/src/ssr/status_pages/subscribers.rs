@@ -80,6 +80,12 @@ fn check_monitors(wanted: &[i64], on_page: &[i64]) -> Result<Option<Vec<i64>>, A
     Ok((chosen.len() < on_page.len()).then_some(chosen))
 }
 
+/// The monitors shown as components of a page.
+fn page_monitors(conn: &mut PgConnection, page_id: i64) -> QueryResult<Vec<i64>> {
+    let components = page_rows::components_of(conn, &[page_id])?.remove(&page_id).unwrap_or_default();
+    Ok(components.into_iter().map(|(monitor_id, _, _)| monitor_id).collect())
+}
+
 /// A new link for a subscriber's messages; returns its token.
 pub fn issue_link(conn: &mut PgConnection, subscriber_id: i64, now: DateTime<Utc>) -> QueryResult<String> {
     let token = new_secret("");
@@ -99,13 +105,7 @@ pub fn subscribe(
         let page = page_rows::find(conn, page_id)?
             .filter(|p| p.published)
             .ok_or_else(|| AppError::not_found("status page"))?;
-        let on_page: Vec<i64> = page_rows::components_of(conn, &[page.id])?
-            .remove(&page.id)
-            .unwrap_or_default()
-            .into_iter()
-            .map(|(monitor_id, _, _)| monitor_id)
-            .collect();
-        let monitors = check_monitors(&request.monitor_ids, &on_page)?;
+        let monitors = check_monitors(&request.monitor_ids, &page_monitors(conn, page.id)?)?;
         let existing = match db::lock_by_address(conn, page.id, request.kind, &address)? {
             Some(row) => Some(row),
             None => {
@@ -175,13 +175,7 @@ pub fn by_link(conn: &mut PgConnection, token: &str) -> Result<SubscriberRow, Ap
 pub fn change_components(conn: &mut PgConnection, token: &str, monitor_ids: &[i64]) -> Result<SubscriberRow, AppError> {
     conn.transaction(|conn| {
         let row = by_link(conn, token)?;
-        let on_page: Vec<i64> = page_rows::components_of(conn, &[row.page_id])?
-            .remove(&row.page_id)
-            .unwrap_or_default()
-            .into_iter()
-            .map(|(monitor_id, _, _)| monitor_id)
-            .collect();
-        let monitors = check_monitors(monitor_ids, &on_page)?;
+        let monitors = check_monitors(monitor_ids, &page_monitors(conn, row.page_id)?)?;
         db::set_monitors(conn, row.id, monitors.as_deref())?;
         Ok(SubscriberRow { monitor_ids: monitors, ..row })
     })
