@@ -253,6 +253,7 @@ async fn run_server(config: &Config, url: &str) -> anyhow::Result<()> {
         smtp_url: config.smtp_url.clone(),
         smtp_from: config.smtp_from.clone(),
         timeout: Duration::from_secs(config.alert_timeout_seconds),
+        private_webhooks: config.subscriber_webhooks_private,
     })?;
     // Rendered public pages, dropped when PostgreSQL says something they show changed.
     let page_cache = Arc::new(PageCache::new(Duration::from_secs(60)));
@@ -302,6 +303,24 @@ async fn run_server(config: &Config, url: &str) -> anyhow::Result<()> {
         });
     tracing::info!("listening on http://{}", config.bind);
     let housekeeping = tokio::spawn(housekeeping(db.clone(), config.check_retention_days));
+    let links_base = match &config.public_url {
+        Some(url) => url.to_string(),
+        None => {
+            tracing::warn!(
+                "VIGIE_PUBLIC_URL is not set: links in subscribers' messages point to http://{}",
+                config.bind
+            );
+            format!("http://{}", config.bind)
+        }
+    };
+    let subscriber_dispatcher = server::workers::subscribers::SubscriberDispatcher::new(
+        db.clone(),
+        notifier.clone(),
+        &links_base,
+        config.subscriber_concurrency as usize,
+    );
+    let (stop_subscribers, subscribers_stopped) = tokio::sync::watch::channel(false);
+    let subscriber_dispatcher = tokio::spawn(subscriber_dispatcher.run(subscribers_stopped));
     let dispatcher =
         server::workers::dispatcher::Dispatcher::new(db.clone(), notifier, config.alert_concurrency as usize);
     let (stop_dispatcher, dispatcher_stopped) = tokio::sync::watch::channel(false);
@@ -325,6 +344,8 @@ async fn run_server(config: &Config, url: &str) -> anyhow::Result<()> {
     let _ = scheduler.await;
     let _ = stop_dispatcher.send(true);
     let _ = dispatcher.await;
+    let _ = stop_subscribers.send(true);
+    let _ = subscriber_dispatcher.await;
     stop_listening.store(true, Ordering::Relaxed);
     let _ = tokio::task::block_in_place(|| listening.join());
     tracing::info!("server stopped");
@@ -332,7 +353,8 @@ async fn run_server(config: &Config, url: &str) -> anyhow::Result<()> {
 }
 
 /// Every ten minutes: removes expired sessions, old sign-in failures, audit
-/// log entries past their 90 days and subscriptions never confirmed,
+/// log entries past their 90 days, subscriptions never confirmed, what was
+/// sent to subscribers over 30 days ago (and their year-old links),
 /// rolls up the checks by day and deletes those past their retention.
 async fn housekeeping(db: Db, retention_days: u32) {
     let mut tick = tokio::time::interval(Duration::from_secs(600));
@@ -345,7 +367,8 @@ async fn housekeeping(db: Db, retention_days: u32) {
                 let failures = app::ssr::db::login_failures::delete_older_than(conn, now - chrono::Duration::days(1))?;
                 let audited = app::ssr::team::audit::purge(conn, now)?;
                 let unconfirmed = app::ssr::status_pages::subscribers::purge_unconfirmed(conn, now)?;
-                Ok((sessions, failures, audited, unconfirmed))
+                let sent = app::ssr::status_pages::subscribers::purge_sent(conn, now)?;
+                Ok((sessions, failures, audited, unconfirmed + sent))
             })
             .await;
         match result {

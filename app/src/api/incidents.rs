@@ -110,7 +110,8 @@ pub async fn delete_update(incident_id: i64, id: i64) -> Result<(), AppError> {
 
 /// Publishes an update; with `impact`, sets the impact in the same step
 /// (the public sees no update while it is unknown); with `resolve`, also
-/// resolves the incident.
+/// resolves the incident; with `notify` (the default), the status pages'
+/// subscribers are told, once.
 #[server(prefix = "/rpc", endpoint = "post_update")]
 pub async fn post_update(
     incident_id: i64,
@@ -118,6 +119,7 @@ pub async fn post_update(
     body: String,
     #[server(default)] impact: Option<crate::model::Impact>,
     resolve: bool,
+    #[server(default)] notify: Option<bool>,
 ) -> Result<IncidentUpdate, AppError> {
     use crate::ssr::incidents::lifecycle::ManualAction;
     use crate::ssr::{as_member, incidents};
@@ -126,9 +128,11 @@ pub async fn post_update(
         let now = chrono::Utc::now();
         use diesel::Connection;
         conn.transaction(|conn| {
-            let update = incidents::post_update(conn, actor, incident_id, status, &body, impact, now)?;
+            let notify = notify.unwrap_or(true);
+            let update = incidents::post_update(conn, actor, incident_id, status, &body, impact, notify, now)?;
             if resolve {
-                incidents::act(conn, actor, incident_id, ManualAction::Resolve, now)?;
+                // The update (if told) says it is resolved: no second message.
+                incidents::act_with(conn, actor, incident_id, ManualAction::Resolve, now, false)?;
             }
             Ok(update)
         })

@@ -29,6 +29,8 @@ pub struct StatusPage {
     pub is_default: bool,
     /// Unpublished pages answer 404 to the public.
     pub published: bool,
+    /// Visitors may subscribe to the page by email or webhook.
+    pub allow_subscriptions: bool,
     /// Requests whose Host is this domain are served this page at `/`.
     pub custom_domain: Option<String>,
     pub logo_url: Option<String>,
@@ -51,6 +53,7 @@ pub struct StatusPageInput {
     #[serde(rename = "default")]
     pub is_default: Option<bool>,
     pub published: Option<bool>,
+    pub allow_subscriptions: Option<bool>,
     #[serde(default, deserialize_with = "super::present", skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ssr", schema(value_type = Option<String>))]
     pub custom_domain: Option<Option<String>>,
@@ -195,6 +198,29 @@ text_enum! {
         Pending => "pending",
         Confirmed => "confirmed",
         Bounced => "bounced",
+    }
+}
+
+text_enum! {
+    /// What a page published that its subscribers are told of.
+    NoticeKind {
+        IncidentPublished => "incident_published",
+        IncidentUpdated => "incident_updated",
+        IncidentResolved => "incident_resolved",
+        MaintenanceScheduled => "maintenance_scheduled",
+        MaintenanceChanged => "maintenance_changed",
+        MaintenanceStarted => "maintenance_started",
+        MaintenanceCompleted => "maintenance_completed",
+        MaintenanceCancelled => "maintenance_cancelled",
+    }
+}
+
+text_enum! {
+    /// Where one message to one subscriber stands.
+    SubscriberDeliveryState {
+        Pending => "pending",
+        Delivered => "delivered",
+        Failed => "failed",
     }
 }
 

@@ -6,6 +6,8 @@ mod login;
 mod not_found;
 #[cfg(feature = "ssr")]
 pub mod status;
+#[cfg(feature = "ssr")]
+pub mod subscriptions;
 
 pub use home::HomePage;
 pub use login::LoginPage;

@@ -155,7 +155,7 @@ fn grouped(components: Vec<PublicComponent>) -> Vec<(Option<String>, Vec<PublicC
 
 /// A complete HTML document for one of `page`'s public views: its header,
 /// `main` (already rendered), its footer, and links to its feeds.
-fn document(page: &PageInfo, title: String, main: String) -> String {
+pub(crate) fn document(page: &PageInfo, title: String, main: String) -> String {
     document_with(page, title, main, "")
 }
 
@@ -185,6 +185,9 @@ fn document_with(page: &PageInfo, title: String, main: String, before: &str) -> 
         <header class="status-header">
             {logo.map(|src| view! { <img class="status-logo" src=src alt="" /> })}
             <p class="status-name"><a href=format!("/status/{}", page.slug)>{page.title.clone()}</a></p>
+            {page.allow_subscriptions.then(|| view! {
+                <a class="subscribe-link" href=format!("/status/{}/subscribe", page.slug)>"Subscribe to updates"</a>
+            })}
         </header>
     }
     .to_html();

@@ -3,6 +3,7 @@
 //! through. Tests drive it with `oneshot`.
 
 use super::{metrics, rest, security, session};
+use crate::public::subscribe;
 use app::app::{App, shell};
 use app::ssr::AppState;
 use axum::extract::State;
@@ -49,6 +50,10 @@ pub fn router(state: AppState, options: LeptosOptions) -> Router {
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics::render))
         .route("/console/status-pages/{id}/preview", get(crate::public::preview))
+        .route("/status/{slug}/subscribe", get(subscribe::subscribe_form).post(subscribe::subscribe))
+        .route("/subscriptions/confirm/{confirm}", get(subscribe::confirm_form).post(subscribe::confirm))
+        .route("/subscriptions/{link}", get(subscribe::manage_form).post(subscribe::manage))
+        .route("/subscriptions/{link}/unsubscribe", get(subscribe::unsubscribe_form).post(subscribe::unsubscribe))
         .nest("/api/v1", rest::router())
         .with_state(state.clone())
         .merge(pages)

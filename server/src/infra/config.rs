@@ -82,6 +82,15 @@ pub struct Config {
     #[arg(long, env = "VIGIE_ALERT_CONCURRENCY", default_value_t = 16, global = true,
           value_parser = clap::value_parser!(u32).range(1..=512))]
     pub alert_concurrency: u32,
+    /// The most messages to status page subscribers being sent at once.
+    #[arg(long, env = "VIGIE_SUBSCRIBER_CONCURRENCY", default_value_t = 32, global = true,
+          value_parser = clap::value_parser!(u32).range(1..=1024))]
+    pub subscriber_concurrency: u32,
+    /// Let subscribers' webhooks reach private and loopback addresses, and
+    /// plain http (an intranet status page; tests). Off: https to public
+    /// addresses only.
+    #[arg(long, env = "VIGIE_SUBSCRIBER_WEBHOOKS_PRIVATE", global = true)]
+    pub subscriber_webhooks_private: bool,
     /// Threads serving requests and running the scheduler; 0: twice the
     /// CPU cores. More threads than cores keep tail latency low when the
     /// server shares its cores (with PostgreSQL, say).

@@ -7,7 +7,9 @@
 //! requests get 304. No session is looked up for them.
 
 pub mod feeds;
+pub mod notices;
 pub mod statuspage;
+pub mod subscribe;
 
 use app::error::AppError;
 use app::ssr::AppState;
@@ -27,7 +29,7 @@ use std::sync::Arc;
 /// while they fetch a fresh one.
 const CACHE_CONTROL: &str = "public, max-age=10, stale-while-revalidate=30";
 
-fn not_found(state: &AppState) -> Response {
+pub(crate) fn not_found(state: &AppState) -> Response {
     let body = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Not found</title>\
                 <link rel=\"stylesheet\" href=\"/pkg/vigie.css\"></head><body class=\"public-status\">\
                 <main class=\"status-main\"><h1>Status page not found</h1></main></body></html>";
@@ -39,7 +41,7 @@ fn not_found(state: &AppState) -> Response {
 /// The security headers of a public answer: no sniffing, the referrer
 /// policy, and for pages the public policy (no inline script; framed only
 /// where `VIGIE_FRAME_ANCESTORS` allows).
-fn secure(headers: &mut HeaderMap, state: &AppState) {
+pub(crate) fn secure(headers: &mut HeaderMap, state: &AppState) {
     crate::http::security::set_common(headers);
     if headers.get(header::CONTENT_TYPE).is_some_and(|v| v.as_bytes().starts_with(b"text/html")) {
         headers.insert(header::CONTENT_SECURITY_POLICY, state.security.public_policy.clone());

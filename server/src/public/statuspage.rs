@@ -54,7 +54,7 @@ fn page_json(page: &PageInfo, base: &str) -> Value {
     })
 }
 
-fn status_json(status: PageStatus) -> Value {
+pub(crate) fn status_json(status: PageStatus) -> Value {
     let description = match status {
         PageStatus::AllOperational => "All Systems Operational",
         PageStatus::Maintenance => "Service Under Maintenance",
@@ -150,7 +150,7 @@ fn incident_status(incident: &PublicIncident) -> &'static str {
     }
 }
 
-fn incident_json(incident: &PublicIncident, page: &PublicPage, base: &str) -> Value {
+pub(crate) fn incident_json(incident: &PublicIncident, page: &PublicPage, base: &str) -> Value {
     let components: Vec<Value> = page
         .components
         .iter()

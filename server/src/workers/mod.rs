@@ -5,3 +5,4 @@
 pub mod dispatcher;
 pub mod listener;
 pub mod scheduler;
+pub mod subscribers;

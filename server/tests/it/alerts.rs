@@ -387,6 +387,7 @@ async fn a_failing_receiver_gets_retries_with_one_delivery_id_until_it_works() {
         app::model::UpdateStatus::Identified,
         "Found it",
         None,
+        true,
         Utc::now(),
     )
     .unwrap();

@@ -22,6 +22,15 @@ const PUBLIC: &[(&str, &str)] = &[
     ("GET", "/status/{slug}/feed.rss"),
     ("GET", "/status/{slug}/feed.atom"),
     ("GET", "/status/{slug}/api/v2/{*document}"),
+    // Subscribing needs no account; the links' tokens are the credentials.
+    ("GET", "/status/{slug}/subscribe"),
+    ("POST", "/status/{slug}/subscribe"),
+    ("GET", "/subscriptions/confirm/{confirm}"),
+    ("POST", "/subscriptions/confirm/{confirm}"),
+    ("GET", "/subscriptions/{link}"),
+    ("POST", "/subscriptions/{link}"),
+    ("GET", "/subscriptions/{link}/unsubscribe"),
+    ("POST", "/subscriptions/{link}/unsubscribe"),
     // Signing in needs no session, and signing out without one does nothing.
     ("POST", "/rpc/sign_in"),
     ("POST", "/rpc/sign_out"),
@@ -78,6 +87,8 @@ fn concrete(pattern: &str, ids: &Ids) -> String {
         .replace("/incidents/{id}", &format!("/incidents/{}", ids.incident))
         .replace("/status-pages/{id}", &format!("/status-pages/{}", ids.page))
         .replace("{id}", &ids.monitor.to_string())
+        .replace("{confirm}", &ids.confirm)
+        .replace("{link}", &ids.link)
 }
 
 struct Ids {
@@ -86,6 +97,9 @@ struct Ids {
     comment: i64,
     update: i64,
     page: i64,
+    /// A pending subscription's confirmation token, a confirmed one's link token.
+    confirm: String,
+    link: String,
 }
 
 /// A published page with a public incident (with a comment and an update),
@@ -123,7 +137,19 @@ async fn objects(app: &TestApp) -> Ids {
         json!({"status": "investigating", "body": "Looking."}),
     )
     .await;
-    Ids { monitor, incident, comment, update, page }
+    use app::ssr::status_pages::subscribers::{self, SubscribeRequest, Subscribed};
+    let mut conn = app.db.conn();
+    let mut request = |address: &str| {
+        let request =
+            SubscribeRequest { kind: app::model::SubscriberKind::Email, address: address.into(), monitor_ids: vec![] };
+        match subscribers::subscribe(&mut conn, page, &request, "test", chrono::Utc::now()).unwrap() {
+            Subscribed::ConfirmationDue { confirm, .. } => confirm,
+            _ => unreachable!("new addresses"),
+        }
+    };
+    let (confirm, kept) = (request("pending@example.com"), request("kept@example.com"));
+    let link = subscribers::confirm(&mut conn, &kept, chrono::Utc::now()).unwrap().1;
+    Ids { monitor, incident, comment, update, page, confirm, link }
 }
 
 #[tokio::test]

@@ -458,6 +458,7 @@ fn UpdateBox(
     let status = RwSignal::new(UpdateStatus::Investigating);
     let body = RwSignal::new(String::new());
     let resolve = RwSignal::new(true);
+    let notify = RwSignal::new(true);
     // While the impact is unknown the public sees no update: publishing asks
     // for one (or to keep it unknown, knowingly).
     let impact = RwSignal::new(String::new());
@@ -493,6 +494,7 @@ fn UpdateBox(
             body: body.get_untracked(),
             impact: if unknown { Impact::parse(&chosen).filter(|i| *i != Impact::Unknown) } else { None },
             resolve: offers_resolve() && resolve.get_untracked(),
+            notify: Some(notify.get_untracked()),
         });
     };
     view! {
@@ -531,6 +533,12 @@ fn UpdateBox(
                     "Also resolve the incident"
                 </label>
             </Show>
+            <label class="check">
+                <input type="checkbox" prop:checked=move || notify.get()
+                    on:change=move |ev| notify.set(event_target_checked(&ev)) />
+                "Notify subscribers"
+                <span class="hint">"by email and webhook; untick for a correction nobody needs to be told of"</span>
+            </label>
             <FormError error=Signal::derive(move || error.get().filter(|e| !matches!(e.field(), Some("body" | "impact")))) />
             <button type="submit" class="primary" disabled=move || update.pending().get()>"Publish update"</button>
         </form>

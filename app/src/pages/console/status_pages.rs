@@ -131,6 +131,7 @@ fn PageForm(
     let accent = text(|p| p.accent_color.clone());
     let is_default = RwSignal::new(current.as_ref().is_some_and(|p| p.is_default));
     let published = RwSignal::new(current.as_ref().is_some_and(|p| p.published));
+    let subscriptions = RwSignal::new(current.as_ref().is_none_or(|p| p.allow_subscriptions));
     let existing = current.as_ref().map(|p| p.components.clone()).unwrap_or_default();
     let picked = RwSignal::new(Vec::<Choice>::new());
     let monitors = Resource::new(|| (), |_| list_monitors());
@@ -154,6 +155,7 @@ fn PageForm(
             description: Some(description.get_untracked()),
             is_default: Some(is_default.get_untracked()),
             published: Some(published.get_untracked()),
+            allow_subscriptions: Some(subscriptions.get_untracked()),
             custom_domain: optional(domain),
             logo_url: optional(logo),
             accent_color: optional(accent),
@@ -208,6 +210,7 @@ fn PageForm(
             <div class="checks">
                 <label class="check"><input type="checkbox" bind:checked=published /> "Published"</label>
                 <label class="check"><input type="checkbox" bind:checked=is_default /> "Default page (served at /)"</label>
+                <label class="check"><input type="checkbox" bind:checked=subscriptions /> "Visitors may subscribe (email, webhook)"</label>
             </div>
             <fieldset>
                 <legend>"Components"</legend>

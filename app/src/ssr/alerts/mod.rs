@@ -571,7 +571,7 @@ impl Outcome {
     }
 }
 
-fn jitter() -> f64 {
+pub fn jitter() -> f64 {
     use rand_core::{OsRng, RngCore};
     f64::from(OsRng.next_u32() % 1000) / 1000.0
 }

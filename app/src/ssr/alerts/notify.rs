@@ -25,11 +25,20 @@ pub struct AlertSettings {
     pub smtp_url: Option<String>,
     pub smtp_from: Option<String>,
     pub timeout: Duration,
+    /// `VIGIE_SUBSCRIBER_WEBHOOKS_PRIVATE`: let subscribers' webhooks reach
+    /// private and loopback addresses, over http too (tests, intranets).
+    pub private_webhooks: bool,
 }
 
 impl Default for AlertSettings {
     fn default() -> Self {
-        Self { public_url: None, smtp_url: None, smtp_from: None, timeout: Duration::from_secs(10) }
+        Self {
+            public_url: None,
+            smtp_url: None,
+            smtp_from: None,
+            timeout: Duration::from_secs(10),
+            private_webhooks: false,
+        }
     }
 }
 
@@ -37,6 +46,10 @@ impl Default for AlertSettings {
 #[derive(Clone)]
 pub struct Notifier {
     http: reqwest::Client,
+    /// For the public's webhooks: reaches only public addresses unless
+    /// `private_webhooks`.
+    subscriber_http: reqwest::Client,
+    private_webhooks: bool,
     smtp: Option<(AsyncSmtpTransport<Tokio1Executor>, Mailbox)>,
     public_url: Option<String>,
     timeout: Duration,
@@ -62,6 +75,14 @@ impl Notifier {
             .redirect(reqwest::redirect::Policy::none())
             .timeout(settings.timeout)
             .build()?;
+        let mut subscriber_http = reqwest::Client::builder()
+            .user_agent(format!("Vigie/{} (status page subscriptions)", env!("CARGO_PKG_VERSION")))
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(settings.timeout);
+        if !settings.private_webhooks {
+            subscriber_http = subscriber_http.dns_resolver(std::sync::Arc::new(PublicResolver));
+        }
+        let subscriber_http = subscriber_http.build()?;
         let smtp = match settings.smtp_url.as_deref().filter(|u| !u.trim().is_empty()) {
             None => None,
             Some(url) => {
@@ -77,12 +98,101 @@ impl Notifier {
             }
         };
         let public_url = settings.public_url.as_ref().map(|u| u.trim_end_matches('/').to_owned());
-        Ok(Self { http, smtp, public_url, timeout: settings.timeout })
+        Ok(Self {
+            http,
+            subscriber_http,
+            private_webhooks: settings.private_webhooks,
+            smtp,
+            public_url,
+            timeout: settings.timeout,
+        })
     }
 
     /// The time limit of one attempt.
     pub fn timeout(&self) -> Duration {
         self.timeout
+    }
+
+    /// Whether email can be sent (`VIGIE_SMTP_URL` is set).
+    pub fn sends_email(&self) -> bool {
+        self.smtp.is_some()
+    }
+
+    /// The domain of the sender address: the right side of Message-IDs.
+    pub fn mail_domain(&self) -> String {
+        self.smtp.as_ref().map_or_else(|| "vigie.invalid".to_owned(), |(_, from)| from.email.domain().to_owned())
+    }
+
+    /// `VIGIE_PUBLIC_URL` without its trailing slash.
+    pub fn public_url(&self) -> Option<&str> {
+        self.public_url.as_deref()
+    }
+
+    /// Sends one email to a subscriber, within the time limit.
+    pub async fn mail(&self, mail: Mail<'_>) -> Sent {
+        let Some((transport, from)) = &self.smtp else {
+            return Sent::Failed("email is not configured: set VIGIE_SMTP_URL".to_owned());
+        };
+        let to = match mail.to.parse::<Mailbox>() {
+            Ok(to) => to,
+            Err(error) => return Sent::Refused(format!("recipient: {error}")),
+        };
+        let mut builder = lettre::Message::builder()
+            .from(from.clone())
+            .to(to)
+            .subject(mail.subject)
+            .message_id(Some(mail.message_id));
+        if let Some(parent) = mail.in_reply_to {
+            builder = builder.in_reply_to(parent.clone()).references(parent);
+        }
+        if let Some(url) = mail.unsubscribe {
+            use lettre::message::header::{HeaderName, HeaderValue};
+            let name = HeaderName::new_from_ascii_str("List-Unsubscribe");
+            builder = builder.raw_header(HeaderValue::new(name, format!("<{url}>")));
+            let name = HeaderName::new_from_ascii_str("List-Unsubscribe-Post");
+            builder = builder.raw_header(HeaderValue::new(name, "List-Unsubscribe=One-Click".to_owned()));
+        }
+        let email = match builder.multipart(MultiPart::alternative_plain_html(mail.text, mail.html)) {
+            Ok(email) => email,
+            Err(error) => return Sent::Failed(format!("cannot write the email: {error}")),
+        };
+        match tokio::time::timeout(self.timeout, transport.send(email)).await {
+            Err(_) => Sent::Failed(format!("no answer within {} s", self.timeout.as_secs())),
+            Ok(Ok(response)) if response.is_positive() => Sent::Delivered,
+            Ok(Ok(response)) => Sent::Failed(format!("the SMTP server answered {}", response.code())),
+            Ok(Err(error)) if error.is_permanent() => Sent::Refused(format!("SMTP: {error}")),
+            Ok(Err(error)) => Sent::Failed(format!("SMTP: {error}")),
+        }
+    }
+
+    /// Posts JSON to a subscriber's webhook, within the time limit: only
+    /// https URLs of public addresses, unless private webhooks are allowed.
+    pub async fn post_subscriber(&self, url: &str, body: Vec<u8>) -> Sent {
+        if !self.private_webhooks {
+            let Ok(parsed) = url::Url::parse(url) else { return Sent::Refused("not a URL".to_owned()) };
+            if parsed.scheme() != "https" {
+                return Sent::Refused("only https URLs are called".to_owned());
+            }
+            let literal = match parsed.host() {
+                Some(url::Host::Ipv4(ip)) => Some(std::net::IpAddr::V4(ip)),
+                Some(url::Host::Ipv6(ip)) => Some(std::net::IpAddr::V6(ip)),
+                _ => None,
+            };
+            if literal.is_some_and(|ip| !is_public(ip)) {
+                return Sent::Refused("the URL's address is private".to_owned());
+            }
+        }
+        let request = self.subscriber_http.post(url).header("content-type", "application/json").body(body);
+        match request.send().await {
+            Ok(response) if response.status().is_success() => Sent::Delivered,
+            // Gone: the receiver says it wants nothing more.
+            Ok(response) if response.status() == reqwest::StatusCode::GONE => {
+                Sent::Refused("the receiver answered 410 Gone".to_owned())
+            }
+            Ok(response) => Sent::Failed(format!("the receiver answered {}", response.status())),
+            Err(error) if error.is_timeout() => Sent::Failed(format!("no answer within {} s", self.timeout.as_secs())),
+            Err(error) => Sent::Failed(http_error(&error)),
+        }
     }
 
     /// Sends `payload` to `channel` once, within the time limit.
@@ -209,6 +319,85 @@ pub async fn send_test(
     })
 }
 
+/// One email to a subscriber.
+#[derive(Debug, Clone)]
+pub struct Mail<'a> {
+    pub to: &'a str,
+    pub subject: &'a str,
+    pub text: String,
+    pub html: String,
+    pub message_id: String,
+    /// The first message of the thread (the incident's).
+    pub in_reply_to: Option<String>,
+    /// The one-click unsubscribe URL (RFC 8058 headers).
+    pub unsubscribe: Option<String>,
+}
+
+/// How a message to a subscriber went.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Sent {
+    Delivered,
+    /// Worth trying again later.
+    Failed(String),
+    /// Refused for good (a permanent SMTP error, 410 Gone, a private address).
+    Refused(String),
+}
+
+/// Whether an address is reachable on the public internet: not loopback,
+/// private, link-local, shared (CGNAT), unspecified, multicast or reserved.
+pub fn is_public(ip: std::net::IpAddr) -> bool {
+    use std::net::IpAddr;
+    match ip {
+        IpAddr::V4(v4) => {
+            let [a, b, ..] = v4.octets();
+            !(v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_multicast()
+                || v4.is_broadcast()
+                || v4.is_documentation()
+                || a == 0
+                || a >= 240
+                || (a == 100 && (64..128).contains(&b))
+                || (a == 192 && b == 0 && v4.octets()[2] == 0))
+        }
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => is_public(IpAddr::V4(v4)),
+            None => {
+                let first = v6.segments()[0];
+                !(v6.is_loopback()
+                    || v6.is_unspecified()
+                    || v6.is_multicast()
+                    || (first & 0xfe00) == 0xfc00
+                    || (first & 0xffc0) == 0xfe80
+                    || first == 0x2001 && v6.segments()[1] == 0x0db8
+                    || first == 0x0064 && v6.segments()[1] == 0xff9b)
+            }
+        },
+    }
+}
+
+/// Resolves names with the system resolver and keeps only public
+/// addresses: a subscriber's webhook cannot reach the server's own network.
+struct PublicResolver;
+
+impl reqwest::dns::Resolve for PublicResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        Box::pin(async move {
+            let found = tokio::net::lookup_host((name.as_str(), 0)).await?;
+            let public: Vec<std::net::SocketAddr> = found.filter(|a| is_public(a.ip())).collect();
+            if public.is_empty() {
+                let error: Box<dyn std::error::Error + Send + Sync> =
+                    format!("{} has no public address", name.as_str()).into();
+                return Err(error);
+            }
+            let addresses: reqwest::dns::Addrs = Box::new(public.into_iter());
+            Ok(addresses)
+        })
+    }
+}
+
 fn failure(status_code: Option<u16>, error: String) -> Outcome {
     Outcome { ok: false, status_code, reply: String::new(), error: Some(shorten(&error)), duration_ms: 0 }
 }
@@ -252,7 +441,7 @@ pub struct Message {
 
 /// Text made safe for HTML (and for Slack, which escapes the same three
 /// characters, plus quotes that only matter in attributes).
-fn escape(text: &str) -> String {
+pub fn escape(text: &str) -> String {
     text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 

@@ -1,4 +1,5 @@
-//! Queries on `login_failures`: the memory of the sign-in rate limit.
+//! Queries on `login_failures`: the memory of the rate limits (sign-in,
+//! and subscribing to a status page).
 
 use super::schema::login_failures;
 use chrono::{DateTime, Utc};
@@ -6,6 +7,8 @@ use diesel::prelude::*;
 
 pub const SCOPE_ACCOUNT: &str = "account";
 pub const SCOPE_ADDRESS: &str = "address";
+pub const SCOPE_SUBSCRIBE_ADDRESS: &str = "subscribe_address";
+pub const SCOPE_SUBSCRIBE_EMAIL: &str = "subscribe_email";
 
 pub fn record(conn: &mut PgConnection, scope: &str, key: &str, at: DateTime<Utc>) -> QueryResult<usize> {
     diesel::insert_into(login_failures::table)

@@ -22,6 +22,7 @@ pub mod schema;
 pub mod sessions;
 pub mod ssl_expiry_events;
 pub mod status_pages;
+pub mod subscriber_notices;
 pub mod subscribers;
 pub mod users;
 

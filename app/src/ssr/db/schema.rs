@@ -301,6 +301,7 @@ diesel::table! {
         accent_color -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        allow_subscriptions -> Bool,
     }
 }
 
@@ -309,6 +310,33 @@ diesel::table! {
         token_hash -> Bytea,
         subscriber_id -> Int8,
         created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    subscriber_deliveries (id) {
+        id -> Int8,
+        notice_id -> Int8,
+        subscriber_id -> Int8,
+        state -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Timestamptz,
+        finished_at -> Nullable<Timestamptz>,
+        error -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    subscriber_notices (id) {
+        id -> Int8,
+        page_id -> Int8,
+        incident_id -> Int8,
+        kind -> Text,
+        update_id -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        content -> Nullable<Jsonb>,
+        fanned_out_to -> Int8,
+        fanned_out_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -363,7 +391,11 @@ diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(ssl_expiry_events -> monitors (monitor_id));
 diesel::joinable!(status_page_components -> monitors (monitor_id));
 diesel::joinable!(status_page_components -> status_pages (page_id));
+diesel::joinable!(subscriber_deliveries -> subscriber_notices (notice_id));
+diesel::joinable!(subscriber_deliveries -> subscribers (subscriber_id));
 diesel::joinable!(subscriber_links -> subscribers (subscriber_id));
+diesel::joinable!(subscriber_notices -> incidents (incident_id));
+diesel::joinable!(subscriber_notices -> status_pages (page_id));
 diesel::joinable!(subscribers -> status_pages (page_id));
 diesel::joinable!(ssl_expiry_events -> regions (region_id));
 
@@ -391,7 +423,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     ssl_expiry_events,
     status_page_components,
     status_pages,
+    subscriber_deliveries,
     subscriber_links,
+    subscriber_notices,
     subscribers,
     users,
 );

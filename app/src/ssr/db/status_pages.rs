@@ -19,6 +19,7 @@ pub struct PageRow {
     pub accent_color: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub allow_subscriptions: bool,
 }
 
 #[derive(Debug, Insertable, AsChangeset)]
@@ -33,6 +34,7 @@ pub struct PageValues<'a> {
     pub logo_url: Option<&'a str>,
     pub accent_color: Option<&'a str>,
     pub updated_at: DateTime<Utc>,
+    pub allow_subscriptions: bool,
 }
 
 /// `(monitor_id, name, group)` of a page's components, in order.

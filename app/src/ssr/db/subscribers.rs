@@ -140,3 +140,41 @@ pub fn delete_unconfirmed(conn: &mut PgConnection, before: DateTime<Utc>) -> Que
     )
     .execute(conn)
 }
+
+/// Stores the links of several messages at once: `(token hash, subscriber)`.
+pub fn insert_links(conn: &mut PgConnection, rows: &[(Vec<u8>, i64)], now: DateTime<Utc>) -> QueryResult<usize> {
+    let values: Vec<_> = rows
+        .iter()
+        .map(|(hash, subscriber_id)| {
+            (links::token_hash.eq(hash), links::subscriber_id.eq(*subscriber_id), links::created_at.eq(now))
+        })
+        .collect();
+    diesel::insert_into(links::table).values(values).execute(conn)
+}
+
+/// Forgets links made before `before` (their messages are that old), at
+/// most `limit`; returns how many.
+pub fn delete_links_older_than(conn: &mut PgConnection, before: DateTime<Utc>, limit: i64) -> QueryResult<usize> {
+    diesel::sql_query(
+        "DELETE FROM subscriber_links WHERE token_hash IN ( \
+             SELECT token_hash FROM subscriber_links WHERE created_at < $1 LIMIT $2)",
+    )
+    .bind::<diesel::sql_types::Timestamptz, _>(before)
+    .bind::<diesel::sql_types::BigInt, _>(limit)
+    .execute(conn)
+}
+
+/// The pending subscription a confirmation link was sent for after `since`.
+pub fn find_pending(
+    conn: &mut PgConnection,
+    confirm_hash: &[u8],
+    since: DateTime<Utc>,
+) -> QueryResult<Option<SubscriberRow>> {
+    subscribers::table
+        .filter(subscribers::confirm_hash.eq(confirm_hash))
+        .filter(subscribers::state.eq(SubscriberState::Pending))
+        .filter(subscribers::confirm_sent_at.gt(since))
+        .select(SubscriberRow::as_select())
+        .first(conn)
+        .optional()
+}

@@ -15,12 +15,14 @@ use crate::error::AppError;
 use crate::model::incident_limits::{BODY_MAX, MONITORS_MAX, PAGE_SIZE, TITLE_MAX};
 use crate::model::{
     Actor, AffectedMonitor, AlertEvent, Comment, EventKind, Impact, Incident, IncidentChanges, IncidentCounts,
-    IncidentDetails, IncidentEvent, IncidentKind, IncidentList, IncidentState, IncidentUpdate, NewIncident,
+    IncidentDetails, IncidentEvent, IncidentKind, IncidentList, IncidentState, IncidentUpdate, NewIncident, NoticeKind,
     UpdateStatus,
 };
 use crate::ssr::alerts::{self, Trigger};
 use crate::ssr::db::incidents::{self as db, IncidentRow};
 use crate::ssr::db::{incident_comments, incident_events, incident_updates, monitors as monitor_rows};
+use crate::ssr::status_pages::read_model::{Face, public_face};
+use crate::ssr::status_pages::subscribers::tell_subscribers;
 use crate::ssr::{markdown, text};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -345,21 +347,42 @@ pub fn create(
         event(conn, row.id, now, kind, Some(actor_id), details)?;
         if maintenance {
             advance_maintenance(conn, now)?;
+            // One that starts at once is announced as started.
+            if db::find(conn, row.id)?.is_some_and(|r| r.state == IncidentState::Scheduled) {
+                tell_subscribers(conn, row.id, NoticeKind::MaintenanceScheduled, None, now)?;
+            }
         } else {
             alert(conn, AlertEvent::IncidentCreated, row.id, now, json!({}))?;
+            if public_face(valid.impact) == Face::Full {
+                tell_subscribers(conn, row.id, NoticeKind::IncidentPublished, None, now)?;
+            }
         }
         get(conn, row.id)
     })
 }
 
 /// Changes title, public title, details, impact, the affected monitors or a
-/// maintenance's window; each change goes on the timeline.
+/// maintenance's window; each change goes on the timeline. Subscribers are
+/// told when the incident first gets a public impact, or a scheduled
+/// maintenance moves.
 pub fn change(
     conn: &mut PgConnection,
     actor_id: i64,
     id: i64,
     changes: IncidentChanges,
     now: DateTime<Utc>,
+) -> Result<Incident, AppError> {
+    change_with(conn, actor_id, id, changes, now, true)
+}
+
+/// [`change`]; `tell` false leaves subscribers untold (an update told them).
+fn change_with(
+    conn: &mut PgConnection,
+    actor_id: i64,
+    id: i64,
+    changes: IncidentChanges,
+    now: DateTime<Utc>,
+    tell: bool,
 ) -> Result<Incident, AppError> {
     let title = changes.title.as_deref().map(check_title).transpose()?;
     let public_title = changes.public_title.as_ref().map(|t| check_public_title(t.as_deref())).transpose()?;
@@ -448,6 +471,10 @@ pub fn change(
         if let Some(impact) = set.impact {
             let change = json!({ "impact_change": { "from": row.impact, "to": impact } });
             alert(conn, AlertEvent::ImpactChanged, id, now, change)?;
+            let published = public_face(row.impact) != Face::Full && public_face(impact) == Face::Full;
+            if tell && published && kind != IncidentKind::Maintenance && state == IncidentState::Ongoing {
+                tell_subscribers(conn, id, NoticeKind::IncidentPublished, None, now)?;
+            }
         }
         if kind == IncidentKind::Maintenance {
             // A window moved may start or end it now; monitors added to or
@@ -457,19 +484,35 @@ pub fn change(
             }
             if rescheduled.is_some() {
                 advance_maintenance(conn, now)?;
+                if tell && db::find(conn, id)?.is_some_and(|r| r.state == IncidentState::Scheduled) {
+                    tell_subscribers(conn, id, NoticeKind::MaintenanceChanged, None, now)?;
+                }
             }
         }
         get(conn, id)
     })
 }
 
-/// Resolves, reopens or cancels an incident for a team member.
+/// Resolves, reopens or cancels an incident for a team member; subscribers
+/// are told of a resolution or a cancellation.
 pub fn act(
     conn: &mut PgConnection,
     actor_id: i64,
     id: i64,
     action: ManualAction,
     now: DateTime<Utc>,
+) -> Result<Incident, AppError> {
+    act_with(conn, actor_id, id, action, now, true)
+}
+
+/// [`act`]; `tell` false leaves subscribers untold (an update told them).
+pub fn act_with(
+    conn: &mut PgConnection,
+    actor_id: i64,
+    id: i64,
+    action: ManualAction,
+    now: DateTime<Utc>,
+    tell: bool,
 ) -> Result<Incident, AppError> {
     conn.transaction(|conn| {
         // A programmatic incident's monitor is locked first, as the scheduler
@@ -523,6 +566,15 @@ pub fn act(
             }
             (ManualAction::Resolve, _) => alert(conn, AlertEvent::IncidentResolved, id, now, json!({}))?,
             (ManualAction::Reopen | ManualAction::Cancel, _) => {}
+        }
+        let notice = match (action, kind) {
+            (ManualAction::Resolve, IncidentKind::Maintenance) => Some(NoticeKind::MaintenanceCompleted),
+            (ManualAction::Resolve, _) => Some(NoticeKind::IncidentResolved),
+            (ManualAction::Cancel, _) => Some(NoticeKind::MaintenanceCancelled),
+            (ManualAction::Reopen, _) => None,
+        };
+        if let Some(notice) = notice.filter(|_| tell) {
+            tell_subscribers(conn, id, notice, None, now)?;
         }
         get(conn, id)
     })
@@ -605,7 +657,9 @@ pub fn delete_comment(
 
 /// Publishes an update (at once: status pages read them); with `impact`,
 /// sets the impact first, in the same transaction (while it is `unknown` the
-/// public sees no update).
+/// public sees no update). With `notify`, the page's subscribers are told
+/// (one message, also when the impact became public with it).
+#[allow(clippy::too_many_arguments)]
 pub fn post_update(
     conn: &mut PgConnection,
     actor_id: i64,
@@ -613,12 +667,14 @@ pub fn post_update(
     status: UpdateStatus,
     body: &str,
     impact: Option<Impact>,
+    notify: bool,
     now: DateTime<Utc>,
 ) -> Result<IncidentUpdate, AppError> {
     let (body, html) = body_and_html(body)?;
     conn.transaction(|conn| {
         if impact.is_some() {
-            change(conn, actor_id, incident_id, IncidentChanges { impact, ..Default::default() }, now)?;
+            let changes = IncidentChanges { impact, ..Default::default() };
+            change_with(conn, actor_id, incident_id, changes, now, false)?;
         }
         let row = db::lock(conn, incident_id)?.ok_or_else(|| AppError::not_found("incident"))?;
         if row.state == IncidentState::Cancelled {
@@ -631,10 +687,13 @@ pub fn post_update(
             now,
             EventKind::UpdatePublished,
             Some(actor_id),
-            json!({ "update_id": id, "status": status }),
+            json!({ "update_id": id, "status": status, "subscribers_notified": notify }),
         )?;
         let update = json!({ "update": { "id": id, "status": status, "body": body, "published_at": now } });
         alert(conn, AlertEvent::IncidentUpdatePublished, incident_id, now, update)?;
+        if notify {
+            tell_subscribers(conn, incident_id, NoticeKind::IncidentUpdated, Some(id), now)?;
+        }
         updates(conn, incident_id)?
             .into_iter()
             .find(|u| u.id == id)

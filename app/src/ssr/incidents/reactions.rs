@@ -7,9 +7,10 @@
 
 use super::lifecycle::{self, MaintenanceStep, Standing, Transition};
 use super::{alert, event};
-use crate::model::{AlertEvent, EventKind, FailureKind, Impact, IncidentKind, IncidentState, Monitor};
+use crate::model::{AlertEvent, EventKind, FailureKind, Impact, IncidentKind, IncidentState, Monitor, NoticeKind};
 use crate::ssr::db::incidents::{self as db, IncidentRow};
 use crate::ssr::monitoring::status;
+use crate::ssr::status_pages::subscribers::tell_subscribers;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde_json::json;
@@ -162,7 +163,7 @@ fn resolve_automatically(conn: &mut PgConnection, id: i64, at: DateTime<Utc>) ->
     event(conn, id, at, EventKind::Resolved, None, json!({ "automatically": true }))?;
     tracing::info!(incident_id = id, "incident resolved automatically");
     alert(conn, AlertEvent::IncidentResolved, id, at, json!({}))?;
-    Ok(())
+    tell_subscribers(conn, id, NoticeKind::IncidentResolved, None, at)
 }
 
 /// Resolves the ongoing programmatic incident of a monitor about to be
@@ -179,6 +180,7 @@ pub fn on_monitor_deleted(conn: &mut PgConnection, monitor_id: i64, now: DateTim
             json!({ "automatically": true, "reason": "monitor_deleted" }),
         )?;
         alert(conn, AlertEvent::IncidentResolved, row.id, now, json!({}))?;
+        tell_subscribers(conn, row.id, NoticeKind::IncidentResolved, None, now)?;
     }
     Ok(())
 }
@@ -214,11 +216,15 @@ pub fn advance_maintenance(conn: &mut PgConnection, now: DateTime<Utc>) -> Query
                 db::set_state(conn, row.id, IncidentState::Ongoing, Some(start), None, now)?;
                 event(conn, row.id, start, EventKind::MaintenanceStarted, None, json!({}))?;
                 alert(conn, AlertEvent::MaintenanceStarted, row.id, start, json!({}))?;
+                if step == MaintenanceStep::Start {
+                    tell_subscribers(conn, row.id, NoticeKind::MaintenanceStarted, None, now)?;
+                }
             }
             if matches!(step, MaintenanceStep::Complete | MaintenanceStep::StartAndComplete) {
                 db::set_state(conn, row.id, IncidentState::Resolved, Some(start), Some(end), now)?;
                 event(conn, row.id, end, EventKind::MaintenanceCompleted, None, json!({}))?;
                 alert(conn, AlertEvent::MaintenanceCompleted, row.id, end, json!({}))?;
+                tell_subscribers(conn, row.id, NoticeKind::MaintenanceCompleted, None, now)?;
             }
             let monitor_ids = db::monitor_ids(conn, &[row.id])?.remove(&row.id).unwrap_or_default();
             resettle(conn, &monitor_ids, now)?;

@@ -25,6 +25,7 @@ pub fn to_model(row: PageRow, components: Vec<ComponentRow>) -> StatusPage {
         description: row.description,
         is_default: row.is_default,
         published: row.published,
+        allow_subscriptions: row.allow_subscriptions,
         custom_domain: row.custom_domain,
         logo_url: row.logo_url,
         accent_color: row.accent_color,
@@ -128,6 +129,7 @@ pub struct ValidPage {
     pub description: String,
     pub is_default: bool,
     pub published: bool,
+    pub allow_subscriptions: bool,
     pub custom_domain: Option<String>,
     pub logo_url: Option<String>,
     pub accent_color: Option<String>,
@@ -170,6 +172,7 @@ pub fn validate(input: StatusPageInput, current: Option<&PageRow>) -> Result<Val
         description,
         is_default: input.is_default.or(current.map(|r| r.is_default)).unwrap_or(false),
         published: input.published.or(current.map(|r| r.published)).unwrap_or(false),
+        allow_subscriptions: input.allow_subscriptions.or(current.map(|r| r.allow_subscriptions)).unwrap_or(true),
         custom_domain: keep(input.custom_domain, current.and_then(|r| r.custom_domain.clone()), check_domain)?,
         logo_url: keep(input.logo_url, current.and_then(|r| r.logo_url.clone()), check_logo)?,
         accent_color: keep(input.accent_color, current.and_then(|r| r.accent_color.clone()), check_colour)?,
@@ -210,6 +213,7 @@ fn store(conn: &mut PgConnection, id: Option<i64>, valid: &ValidPage, now: DateT
         logo_url: valid.logo_url.as_deref(),
         accent_color: valid.accent_color.as_deref(),
         updated_at: now,
+        allow_subscriptions: valid.allow_subscriptions,
     };
     // One default at most: the others stop being it first (a unique index says so).
     if valid.is_default {
@@ -267,6 +271,7 @@ pub fn update(
             ("description", current.description != valid.description),
             ("default", current.is_default != valid.is_default),
             ("published", current.published != valid.published),
+            ("subscriptions", current.allow_subscriptions != valid.allow_subscriptions),
             ("custom domain", current.custom_domain != valid.custom_domain),
             ("logo", current.logo_url != valid.logo_url),
             ("accent colour", current.accent_color != valid.accent_color),

@@ -7,12 +7,37 @@
 
 use crate::error::AppError;
 use crate::model::status_page_limits::{SUBSCRIBER_CONFIRM_DAYS, URL_MAX};
-use crate::model::{SubscriberKind, SubscriberState};
-use crate::ssr::db::status_pages as page_rows;
+use crate::model::{NoticeKind, SubscriberKind, SubscriberState};
+use crate::ssr::db::login_failures::{self as limits, SCOPE_SUBSCRIBE_ADDRESS, SCOPE_SUBSCRIBE_EMAIL};
 use crate::ssr::db::subscribers::{self as db, NewSubscriber, SubscriberRow};
-use crate::ssr::team::auth::{new_secret, normalize_email, secret_hash};
+use crate::ssr::db::{notifications, status_pages as page_rows, subscriber_notices};
+use crate::ssr::team::auth::{Limit, check_limit, new_secret, normalize_email, secret_hash};
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
+
+/// Where PostgreSQL tells the dispatchers that notices were written.
+pub const WAKE_CHANNEL: &str = "vigie_subscribers";
+
+/// Subscription requests one client address may make per hour.
+pub const ADDRESS_LIMIT: Limit = Limit { max: 10, window: Duration::hours(1) };
+/// Subscription requests for one email address or URL per hour (so nobody
+/// fills someone else's inbox with confirmation links).
+pub const TARGET_LIMIT: Limit = Limit { max: 3, window: Duration::hours(1) };
+
+/// Records, in the caller's transaction, that subscribers of the pages
+/// showing the incident must be told of `kind`; the dispatchers fan it out.
+pub fn tell_subscribers(
+    conn: &mut PgConnection,
+    incident_id: i64,
+    kind: NoticeKind,
+    update_id: Option<i64>,
+    at: DateTime<Utc>,
+) -> QueryResult<()> {
+    if subscriber_notices::announce(conn, incident_id, kind, update_id, at)? > 0 {
+        notifications::notify(conn, WAKE_CHANNEL)?;
+    }
+    Ok(())
+}
 
 /// What a visitor asked for: an email address or an https URL, and the
 /// components (by their monitor) to follow; none or empty: the whole page.
@@ -93,18 +118,25 @@ pub fn issue_link(conn: &mut PgConnection, subscriber_id: i64, now: DateTime<Utc
     Ok(token)
 }
 
-/// Records a subscription request to a published page.
+/// Records a subscription request to a published page that allows them,
+/// from `client` (its address), within the hourly limits per client and per
+/// email or URL.
 pub fn subscribe(
     conn: &mut PgConnection,
     page_id: i64,
     request: &SubscribeRequest,
+    client: &str,
     now: DateTime<Utc>,
 ) -> Result<Subscribed, AppError> {
     let address = check_address(request.kind, &request.address)?;
+    check_limit(conn, SCOPE_SUBSCRIBE_ADDRESS, client, ADDRESS_LIMIT, now)?;
+    check_limit(conn, SCOPE_SUBSCRIBE_EMAIL, &address, TARGET_LIMIT, now)?;
     conn.transaction(|conn| {
         let page = page_rows::find(conn, page_id)?
-            .filter(|p| p.published)
+            .filter(|p| p.published && p.allow_subscriptions)
             .ok_or_else(|| AppError::not_found("status page"))?;
+        limits::record(conn, SCOPE_SUBSCRIBE_ADDRESS, client, now)?;
+        limits::record(conn, SCOPE_SUBSCRIBE_EMAIL, &address, now)?;
         let monitors = check_monitors(&request.monitor_ids, &page_monitors(conn, page.id)?)?;
         let existing = match db::lock_by_address(conn, page.id, request.kind, &address)? {
             Some(row) => Some(row),
@@ -166,6 +198,18 @@ pub fn confirm(conn: &mut PgConnection, token: &str, now: DateTime<Utc>) -> Resu
     })
 }
 
+/// The subscription a confirmation link is for, while it may be confirmed.
+pub fn pending(conn: &mut PgConnection, token: &str, now: DateTime<Utc>) -> Result<SubscriberRow, AppError> {
+    let since = now - Duration::days(SUBSCRIBER_CONFIRM_DAYS);
+    db::find_pending(conn, &secret_hash(token), since)?.ok_or_else(|| AppError::not_found("confirmation link"))
+}
+
+/// Whether a link's token has the shape of one (64 hexadecimal digits): the
+/// others are not looked up.
+pub fn is_token(token: &str) -> bool {
+    token.len() == 64 && token.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 /// The subscription behind a link of one of its messages.
 pub fn by_link(conn: &mut PgConnection, token: &str) -> Result<SubscriberRow, AppError> {
     db::find_by_link(conn, &secret_hash(token))?.ok_or_else(|| AppError::not_found("subscription"))
@@ -188,6 +232,32 @@ pub fn unsubscribe(conn: &mut PgConnection, token: &str) -> Result<(), AppError>
         db::delete(conn, row.id)?;
     }
     Ok(())
+}
+
+/// Days what was sent to subscribers is kept (the delivery log).
+pub const SENT_KEPT_DAYS: i64 = 30;
+/// Days the links in messages keep working.
+pub const LINKS_KEPT_DAYS: i64 = 365;
+
+/// Forgets notices (with their deliveries) older than [`SENT_KEPT_DAYS`]
+/// and links older than [`LINKS_KEPT_DAYS`], in batches; returns how many rows.
+pub fn purge_sent(conn: &mut PgConnection, now: DateTime<Utc>) -> QueryResult<usize> {
+    let mut total = 0;
+    loop {
+        // A notice may have thousands of deliveries: a few notices at a time.
+        let deleted = subscriber_notices::delete_older_than(conn, now - Duration::days(SENT_KEPT_DAYS), 10)?;
+        total += deleted;
+        if deleted < 10 {
+            break;
+        }
+    }
+    loop {
+        let deleted = db::delete_links_older_than(conn, now - Duration::days(LINKS_KEPT_DAYS), 5_000)?;
+        total += deleted;
+        if deleted < 5_000 {
+            return Ok(total);
+        }
+    }
 }
 
 /// Forgets the email subscriptions not confirmed within [`SUBSCRIBER_CONFIRM_DAYS`].

@@ -135,7 +135,7 @@ pub fn retry_after(recent_newest_first: &[DateTime<Utc>], limit: Limit, now: Dat
     (wait > 0).then(|| wait.unsigned_abs())
 }
 
-fn check_limit(
+pub fn check_limit(
     conn: &mut PgConnection,
     scope: &str,
     key: &str,

@@ -247,6 +247,15 @@ pub struct UpdateRequest {
     /// down).
     #[serde(default)]
     pub impact: Option<Impact>,
+    /// Tell the status pages' subscribers (default true); false for a
+    /// correction nobody needs to be mailed about.
+    #[serde(default = "yes")]
+    #[schema(default = true)]
+    pub notify_subscribers: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -293,7 +302,9 @@ pub(super) async fn post_update(
     let now = Utc::now();
     let update = state
         .db
-        .run(move |conn| incidents::post_update(conn, actor, id, body.status, &body.body, body.impact, now))
+        .run(move |conn| {
+            incidents::post_update(conn, actor, id, body.status, &body.body, body.impact, body.notify_subscribers, now)
+        })
         .await?;
     Ok((StatusCode::CREATED, Json(update)))
 }

@@ -72,10 +72,24 @@ impl TestApp {
         Self::build(false, Some(cache), SecuritySettings::default())
     }
 
+    /// Sending email through `smtp_url`, with `http://vigie.test` as the public URL.
+    pub fn with_smtp(smtp_url: String) -> Self {
+        Self::build_with(false, None, SecuritySettings::default(), test_notifier(Some(smtp_url)))
+    }
+
     fn build(
         secure: bool,
         page_cache: Option<std::sync::Arc<app::ssr::status_pages::cache::PageCache>>,
         security: SecuritySettings,
+    ) -> Self {
+        Self::build_with(secure, page_cache, security, test_notifier(None))
+    }
+
+    fn build_with(
+        secure: bool,
+        page_cache: Option<std::sync::Arc<app::ssr::status_pages::cache::PageCache>>,
+        security: SecuritySettings,
+        notifier: app::ssr::alerts::notify::Notifier,
     ) -> Self {
         let db = TestDb::new();
         app::ssr::db::regions::ensure(&mut db.conn(), "local").unwrap();
@@ -84,9 +98,9 @@ impl TestApp {
             secure_cookies: secure,
             monitor_settings: Default::default(),
             prober: app::ssr::monitoring::probe::Prober::new("local").unwrap(),
-            public_url: None,
+            public_url: notifier.public_url().map(str::to_owned).filter(|_| notifier.sends_email()),
             page_cache,
-            notifier: test_notifier(None),
+            notifier,
             security,
         };
         let router = server::http::router::router(state, server::leptos_options("127.0.0.1:3000".parse().unwrap()));
@@ -251,6 +265,7 @@ pub fn test_notifier(smtp_url: Option<String>) -> app::ssr::alerts::notify::Noti
         smtp_url,
         smtp_from: Some("Vigie <vigie@vigie.test>".to_owned()),
         timeout: std::time::Duration::from_secs(2),
+        private_webhooks: true,
     })
     .unwrap()
 }

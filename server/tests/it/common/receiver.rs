@@ -100,6 +100,51 @@ pub struct Mail {
     pub data: String,
 }
 
+impl Mail {
+    /// The message with quoted-printable parts decoded (soft line breaks
+    /// joined, `=XX` turned back into bytes).
+    pub fn text(&self) -> String {
+        if !self.data.contains("quoted-printable") {
+            return self.data.clone();
+        }
+        let joined = self.data.replace("=\r\n", "").replace("=\n", "");
+        let bytes = joined.as_bytes();
+        let mut out = Vec::with_capacity(bytes.len());
+        let mut i = 0;
+        while i < bytes.len() {
+            let hex = |b: u8| (b as char).to_digit(16);
+            match (bytes[i], bytes.get(i + 1).copied().and_then(hex), bytes.get(i + 2).copied().and_then(hex)) {
+                (b'=', Some(high), Some(low)) => {
+                    out.push((high * 16 + low) as u8);
+                    i += 3;
+                }
+                (byte, _, _) => {
+                    out.push(byte);
+                    i += 1;
+                }
+            }
+        }
+        String::from_utf8_lossy(&out).into_owned()
+    }
+
+    /// The value of a header of the message (the first one).
+    pub fn header(&self, name: &str) -> Option<String> {
+        let prefix = format!("{}:", name.to_ascii_lowercase());
+        let lines: Vec<&str> = self.data.split("\r\n").collect();
+        let start = lines.iter().position(|l| l.to_ascii_lowercase().starts_with(&prefix))?;
+        let mut value = lines[start][prefix.len()..].trim().to_owned();
+        // Folded headers continue on lines starting with white space.
+        for line in &lines[start + 1..] {
+            if !line.starts_with([' ', '\t']) {
+                break;
+            }
+            value.push(' ');
+            value.push_str(line.trim());
+        }
+        Some(value)
+    }
+}
+
 #[derive(Clone, Default)]
 struct Sink {
     current: Mail,
@@ -107,6 +152,15 @@ struct Sink {
 }
 
 impl mailin::Handler for Sink {
+    /// Addresses starting with `bounce` do not exist (a permanent 550).
+    fn rcpt(&mut self, to: &str) -> mailin::Response {
+        if to.trim_start_matches('<').starts_with("bounce") {
+            mailin::response::NO_MAILBOX
+        } else {
+            mailin::response::OK
+        }
+    }
+
     fn data_start(&mut self, _domain: &str, from: &str, _is8bit: bool, to: &[String]) -> mailin::Response {
         self.current = Mail { from: from.to_owned(), to: to.to_vec(), data: String::new() };
         mailin::response::OK
@@ -138,7 +192,8 @@ impl SmtpServer {
     }
 }
 
-/// Starts an SMTP server on a free port; it accepts every message.
+/// Starts an SMTP server on a free port; it accepts every message except
+/// to addresses starting with `bounce`.
 pub fn smtp_server() -> SmtpServer {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
