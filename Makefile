@@ -21,7 +21,7 @@ SERVER_ONLY_CRATES := diesel|pq-sys|r2d2|tokio|reqwest|ammonia|pulldown-cmark|ax
 
 .PHONY: run build test tools rust-tools wasm-opt system-packages postgres-server e2e-tools \
         check-wasm-deps fmt-check clippy rust-test e2e fuzz fuzz-quick fuzz-tools chaos measure-storage bench-rollup bench-scheduler bench-alerts \
-        bench-status clean
+        bench-status bench-subscribers clean
 
 ## run: build the release and serve on http://127.0.0.1:3000 (VIGIE_BIND to change)
 run: build postgres-server
@@ -72,7 +72,7 @@ postgres-server:
 # Node packages and Debian's Chromium, for the browser tests only.
 e2e-tools:
 	@[ -x /usr/bin/chromium ] || { $(SUDO) apt-get update -qq && $(APT_INSTALL) chromium; }
-	@[ -d end2end/node_modules/@playwright/test ] || \
+	@[ -d end2end/node_modules/@playwright/test ] && [ -d end2end/node_modules/smtp-server ] || \
 		(cd end2end && npm ci --no-audit --no-fund --loglevel=error)
 
 check-wasm-deps:
@@ -144,6 +144,10 @@ bench-alerts: build postgres-server
 ## bench-status: a status page at 1,000 connections, beside nginx serving the same page (see BENCHMARKS.md)
 bench-status: build postgres-server
 	server/benches/status.sh
+
+## bench-subscribers: one update to 10,000 email subscribers through a local SMTP server (see BENCHMARKS.md)
+bench-subscribers: build postgres-server e2e-tools
+	server/benches/subscribers.sh
 
 clean:
 	cargo clean

@@ -2,8 +2,8 @@
 
 use crate::pages::console::{
     AlertsPage, AuditPage, ChannelDeliveriesPage, ConsoleLayout, EditMonitorPage, IncidentPage, IncidentsPage,
-    MonitorPage, MonitorsPage, NewIncidentPage, NewMonitorPage, Overview, RegionsPage, StatusPagesPage, TeamPage,
-    TokensPage,
+    MonitorPage, MonitorsPage, NewIncidentPage, NewMonitorPage, Overview, RegionsPage, StatusPagesPage,
+    SubscribersPage, TeamPage, TokensPage,
 };
 use crate::pages::{HomePage, LoginPage, NotFound};
 use leptos::prelude::*;
@@ -63,6 +63,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("regions") view=RegionsPage />
                     <Route path=path!("alerts") view=AlertsPage />
                     <Route path=path!("status-pages") view=StatusPagesPage />
+                    <Route path=path!("status-pages/:id/subscribers") view=SubscribersPage />
                     <Route path=path!("alerts/channels/:id") view=ChannelDeliveriesPage />
                     <Route path=path!("tokens") view=TokensPage />
                     <Route path=path!("audit") view=AuditPage />

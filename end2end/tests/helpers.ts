@@ -98,3 +98,25 @@ export async function startTarget(): Promise<{ url: string; failing: boolean; cl
   target.close = () => server.close();
   return target;
 }
+
+const SCREEN_SIZES = [
+  { name: 'narrow', width: 390, height: 844 },
+  { name: 'wide', width: 1280, height: 800 },
+];
+
+/** Screenshots the page as it is, light and dark, narrow and wide, into
+ * test-results/screens/<name>-…, checking that nothing overflows sideways. */
+export async function screenshots(page: Page, outputDir: string, name: string): Promise<void> {
+  const before = page.viewportSize();
+  for (const colorScheme of ['light', 'dark'] as const) {
+    for (const size of SCREEN_SIZES) {
+      await page.setViewportSize({ width: size.width, height: size.height });
+      await page.emulateMedia({ colorScheme });
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      expect(overflow, `${name} overflows by ${overflow}px`).toBeLessThanOrEqual(0);
+      await page.screenshot({ path: `${outputDir}/screens/${name}-${size.name}-${colorScheme}.png`, fullPage: true });
+    }
+  }
+  if (before) await page.setViewportSize(before);
+  await page.emulateMedia({ colorScheme: 'light' });
+}

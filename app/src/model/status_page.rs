@@ -224,6 +224,76 @@ text_enum! {
     }
 }
 
+/// A subscriber of a status page, as the team sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct Subscriber {
+    pub id: i64,
+    pub kind: SubscriberKind,
+    /// The email address, or the webhook URL with its path hidden.
+    pub address: String,
+    /// The monitors (components) followed; `null`: the whole page.
+    pub monitor_ids: Option<Vec<i64>>,
+    pub state: SubscriberState,
+    pub created_at: DateTime<Utc>,
+    pub confirmed_at: Option<DateTime<Utc>>,
+}
+
+/// One page of a page's subscribers, newest first; `next` continues it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SubscriberList {
+    pub items: Vec<Subscriber>,
+    /// Pass as `before` for the next (older) page.
+    pub next: Option<i64>,
+}
+
+/// How many subscribers a page has, by state.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct SubscriberCounts {
+    pub confirmed: i64,
+    pub pending: i64,
+    pub bounced: i64,
+}
+
+/// A page's subscribers as the console shows them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubscriberOverview {
+    pub page_title: String,
+    pub page_slug: String,
+    pub components: Vec<PageComponent>,
+    pub counts: SubscriberCounts,
+    pub list: SubscriberList,
+}
+
+/// A subscriber the team adds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct SubscriberInput {
+    pub kind: SubscriberKind,
+    /// An email address, or an `https://` URL.
+    pub address: String,
+    /// The monitors (components of the page) to follow; none: the whole page.
+    #[serde(default)]
+    pub monitor_ids: Vec<i64>,
+    /// The person already agreed: no confirmation email, confirmed at once.
+    /// Without it an email address gets a link to confirm.
+    #[serde(default)]
+    pub skip_confirmation: bool,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportReport {
+    pub added: u32,
+    /// Already subscribed: left as they were.
+    pub existing: u32,
+    /// `(line, what is wrong)`, for lines not imported.
+    pub errors: Vec<(u32, String)>,
+}
+
 pub mod status_page_limits {
     pub const TITLE_MAX: usize = 100;
     pub const DESCRIPTION_MAX: usize = 2_000;

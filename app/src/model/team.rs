@@ -71,6 +71,10 @@ text_enum! {
         StatusPageCreated => "status_page_created",
         StatusPageChanged => "status_page_changed",
         StatusPageDeleted => "status_page_deleted",
+        SubscriberAdded => "subscriber_added",
+        SubscriberRemoved => "subscriber_removed",
+        SubscribersImported => "subscribers_imported",
+        SubscribersExported => "subscribers_exported",
     }
 }
 
@@ -94,6 +98,10 @@ impl AuditAction {
             Self::StatusPageCreated => "Status page created",
             Self::StatusPageChanged => "Status page changed",
             Self::StatusPageDeleted => "Status page deleted",
+            Self::SubscriberAdded => "Subscriber added",
+            Self::SubscriberRemoved => "Subscriber removed",
+            Self::SubscribersImported => "Subscribers imported",
+            Self::SubscribersExported => "Subscribers exported",
         }
     }
 }

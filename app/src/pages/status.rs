@@ -162,7 +162,8 @@ pub(crate) fn document(page: &PageInfo, title: String, main: String) -> String {
 /// [`document`], with `before` (already rendered) at the top of the body.
 fn document_with(page: &PageInfo, title: String, main: String, before: &str) -> String {
     let slug = page.slug.clone();
-    let accent = page.accent_color.clone().map(|c| format!("--accent: {c}; --accent-strong: {c};"));
+    let accent =
+        page.accent_color.clone().map(|c| format!("--accent: {c}; --accent-strong: {c}; --accent-text: #fff;"));
     let logo = page.logo_url.clone();
     let name = page.title.clone();
     let head = view! {

@@ -32,16 +32,19 @@ pub fn paragraphs(field: &str, value: &str, max: usize) -> Result<String, AppErr
     check(field, value, max, true)
 }
 
+/// What stands for the hidden part of a masked secret.
+pub const MASK: &str = "••••";
+
 /// A secret shown back (a channel's signing secret, a monitor's header value
 /// or body): `••••` and its last four characters, enough to tell secrets
 /// apart; a short one (8 characters or fewer) shows nothing of itself.
 pub fn mask(secret: &str) -> String {
     let chars: Vec<char> = secret.chars().collect();
     if chars.len() <= 8 {
-        return "••••".to_owned();
+        return MASK.to_owned();
     }
     let tail: String = chars[chars.len() - 4..].iter().collect();
-    format!("••••{tail}")
+    format!("{MASK}{tail}")
 }
 
 /// What a form sent back for a masked secret: the stored value when it sent

@@ -50,6 +50,7 @@ pub fn router(state: AppState, options: LeptosOptions) -> Router {
         .route("/healthz", get(healthz))
         .route("/metrics", get(metrics::render))
         .route("/console/status-pages/{id}/preview", get(crate::public::preview))
+        .route("/console/status-pages/{id}/subscribers.csv", get(subscribe::export_csv))
         .route("/status/{slug}/subscribe", get(subscribe::subscribe_form).post(subscribe::subscribe))
         .route("/subscriptions/confirm/{confirm}", get(subscribe::confirm_form).post(subscribe::confirm))
         .route("/subscriptions/{link}", get(subscribe::manage_form).post(subscribe::manage))

@@ -12,6 +12,8 @@ use app::ssr::alerts::notify::escape;
 use app::ssr::db::status_pages as pages;
 use app::ssr::db::subscriber_notices::NoticeRow;
 use app::ssr::status_pages::read_model::{self as public_status, Face, PageInfo, PublicIncident, public_face};
+use app::ssr::status_pages::subscriber_mail::DEFAULT_ACCENT;
+pub use app::ssr::status_pages::subscriber_mail::links;
 use chrono::{DateTime, Utc};
 use diesel::PgConnection;
 use serde::{Deserialize, Serialize};
@@ -20,8 +22,6 @@ use serde_json::{Value, json};
 /// Stand-ins for a subscriber's own links in the stored message.
 const MANAGE: &str = "{{manage_url}}";
 const UNSUBSCRIBE: &str = "{{unsubscribe_url}}";
-/// The accent of pages that set none.
-const DEFAULT_ACCENT: &str = "#0f766e";
 
 /// A notice's message, as stored with it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -39,12 +39,6 @@ pub struct Content {
     /// This message starts the thread.
     pub first: bool,
     pub page_slug: String,
-}
-
-/// Where a subscriber's own links point: managing the subscription and
-/// leaving it (one click), from a link token of this message.
-pub fn links(base: &str, token: &str) -> (String, String) {
-    (format!("{base}/subscriptions/{token}"), format!("{base}/subscriptions/{token}/unsubscribe"))
 }
 
 /// The message for one subscriber: `(subject, text, html)` with its links.

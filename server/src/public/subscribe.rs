@@ -13,12 +13,12 @@ use app::model::SubscriberKind;
 use app::model::status_page_limits::SUBSCRIBER_CONFIRM_DAYS;
 use app::pages::subscriptions::{self as views, SubscribeForm};
 use app::ssr::AppState;
-use app::ssr::alerts::notify::{Mail, escape};
 use app::ssr::db::status_pages::{self as pages, ComponentRow};
 use app::ssr::db::subscribers::SubscriberRow;
 use app::ssr::status_pages::read_model::PageInfo;
+use app::ssr::status_pages::subscriber_mail::{self, Sender};
 use app::ssr::status_pages::subscribers::{self, SubscribeRequest, Subscribed, is_token};
-use app::ssr::team::auth::{ClientAddress, OverHttps, new_secret};
+use app::ssr::team::auth::{ClientAddress, OverHttps};
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, Request, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -70,13 +70,14 @@ async fn page_of(
     }
 }
 
+/// The page as the sender of a message.
+pub fn sender(page: &PageInfo) -> Sender {
+    Sender { title: page.title.clone(), accent: page.accent_color.clone() }
+}
+
 /// Where links in emails point: `VIGIE_PUBLIC_URL`, else the host asked for.
 fn base_url(state: &AppState, headers: &HeaderMap, https: bool) -> String {
-    if let Some(url) = &state.public_url {
-        return url.clone();
-    }
-    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok()).unwrap_or("localhost");
-    format!("{}://{host}", if https { "https" } else { "http" })
+    subscriber_mail::links_base(state.public_url.as_deref(), headers, https)
 }
 
 /// A form's fields: `(name, value)` in order (components repeat).
@@ -190,11 +191,11 @@ pub async fn subscribe(State(state): State<AppState>, Path(slug): Path<String>, 
     let base = base_url(&state, &headers, https);
     match outcome {
         Ok(Subscribed::ConfirmationDue { subscriber, confirm }) => {
-            send_confirmation(&state, &page, &subscriber, &base, &confirm);
+            subscriber_mail::send_confirmation(&state.notifier, &sender(&page), &subscriber.address, &base, &confirm);
             html(&state, StatusCode::OK, answer())
         }
         Ok(Subscribed::AlreadyConfirmed { subscriber, link }) => {
-            send_reminder(&state, &page, &subscriber, &base, &link);
+            subscriber_mail::send_reminder(&state.notifier, &sender(&page), &subscriber.address, &base, &link);
             html(&state, StatusCode::OK, answer())
         }
         Ok(Subscribed::Active { .. }) => html(&state, StatusCode::OK, answer()),
@@ -218,72 +219,6 @@ pub async fn subscribe(State(state): State<AppState>, Path(slug): Path<String>, 
             unavailable(&state)
         }
     }
-}
-
-/// Sends an email in the background: the answer to the form does not wait
-/// for (nor tell anything about) the mail server.
-fn send_later(state: &AppState, to: String, subject: String, text: String, html: String, unsubscribe: Option<String>) {
-    let notifier = state.notifier.clone();
-    tokio::spawn(async move {
-        let message_id = format!("<{}@{}>", &new_secret("")[..32], notifier.mail_domain());
-        let mail = Mail { to: &to, subject: &subject, text, html, message_id, in_reply_to: None, unsubscribe };
-        if let app::ssr::alerts::notify::Sent::Failed(error) | app::ssr::alerts::notify::Sent::Refused(error) =
-            notifier.mail(mail).await
-        {
-            tracing::warn!(%error, "cannot send a subscription email");
-        }
-    });
-}
-
-fn plain_html(page: &PageInfo, paragraphs: &[String], link: (&str, &str)) -> String {
-    let accent = escape(page.accent_color.as_deref().unwrap_or("#0f766e"));
-    let body: String = paragraphs.iter().map(|p| format!("<p>{}</p>", escape(p))).collect();
-    format!(
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"></head>\
-         <body style=\"font-family:-apple-system,Segoe UI,Roboto,Helvetica,Arial,sans-serif;color:#1f2933;max-width:600px;margin:0 auto;padding:24px 16px\">\
-         <p style=\"font-weight:600;color:{accent}\">{}</p>{body}\
-         <p><a href=\"{}\" style=\"display:inline-block;background:{accent};color:#ffffff;padding:10px 16px;border-radius:6px;text-decoration:none\">{}</a></p>\
-         </body></html>",
-        escape(&page.title),
-        escape(link.0),
-        escape(link.1),
-    )
-}
-
-fn send_confirmation(state: &AppState, page: &PageInfo, subscriber: &SubscriberRow, base: &str, token: &str) {
-    let link = format!("{base}/subscriptions/confirm/{token}");
-    let paragraphs = [
-        format!(
-            "Someone, hopefully you, asked to receive {}'s incident and maintenance notifications at this address.",
-            page.title
-        ),
-        format!(
-            "Confirm within {SUBSCRIBER_CONFIRM_DAYS} days with the link below. If it was not you, ignore this message: nothing more will be sent."
-        ),
-    ];
-    let text = format!("{}\n\n{}\n\nConfirm: {link}\n", paragraphs[0], paragraphs[1]);
-    let html = plain_html(page, &paragraphs, (&link, "Confirm the subscription"));
-    send_later(
-        state,
-        subscriber.address.clone(),
-        format!("[{}] Confirm your subscription", page.title),
-        text,
-        html,
-        None,
-    );
-}
-
-fn send_reminder(state: &AppState, page: &PageInfo, subscriber: &SubscriberRow, base: &str, token: &str) {
-    let (manage, unsubscribe) = super::notices::links(base, token);
-    let paragraphs = [
-        format!("Someone asked to subscribe this address to {}'s notifications: it already receives them.", page.title),
-        "Nothing changed. Use the link below to change what you follow or to unsubscribe.".to_owned(),
-    ];
-    let text =
-        format!("{}\n\n{}\n\nYour subscription: {manage}\nUnsubscribe: {unsubscribe}\n", paragraphs[0], paragraphs[1]);
-    let html = plain_html(page, &paragraphs, (&manage, "Your subscription"));
-    let subject = format!("[{}] You are already subscribed", page.title);
-    send_later(state, subscriber.address.clone(), subject, text, html, Some(unsubscribe));
 }
 
 /// `GET /subscriptions/confirm/{token}`: the confirm button.
@@ -434,5 +369,31 @@ pub async fn unsubscribe(State(state): State<AppState>, Path(token): Path<String
              <main class=\"status-main\"><h1>You are unsubscribed</h1></main></body></html>"
                 .to_owned(),
         ),
+    }
+}
+
+/// `GET /console/status-pages/{id}/subscribers.csv`: a page's subscribers
+/// for a signed-in member (audited), as a download.
+pub async fn export_csv(State(state): State<AppState>, Path(id): Path<String>, request: Request) -> Response {
+    let Some(session) = request.extensions().get::<app::ssr::team::auth::SessionUser>().cloned() else {
+        return StatusCode::UNAUTHORIZED.into_response();
+    };
+    let Ok(id) = id.parse::<i64>() else { return not_found(&state) };
+    let address = request.extensions().get::<ClientAddress>().map_or_else(|| "unknown".to_owned(), |a| a.0.clone());
+    let actor = app::ssr::team::audit::Actor::console(&session.user, &address);
+    match state.db.run(move |conn| subscribers::export(conn, &actor, id)).await {
+        Ok(csv) => {
+            let mut response = csv.into_response();
+            let headers = response.headers_mut();
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/csv; charset=utf-8"));
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            let name = format!("attachment; filename=\"subscribers-{id}.csv\"");
+            if let Ok(value) = HeaderValue::from_str(&name) {
+                headers.insert(header::CONTENT_DISPOSITION, value);
+            }
+            response
+        }
+        Err(AppError::NotFound { .. }) => not_found(&state),
+        Err(_) => unavailable(&state),
     }
 }

@@ -8,6 +8,7 @@ mod monitor_page;
 mod monitors;
 mod regions;
 mod status_pages;
+mod subscribers;
 mod team;
 mod tokens;
 
@@ -19,6 +20,7 @@ pub use monitor_page::MonitorPage;
 pub use monitors::{EditMonitorPage, MonitorsPage, NewMonitorPage};
 pub use regions::RegionsPage;
 pub use status_pages::StatusPagesPage;
+pub use subscribers::SubscribersPage;
 pub use team::TeamPage;
 pub use tokens::TokensPage;
 

@@ -62,6 +62,7 @@ pub fn StatusPagesPage() -> impl IntoView {
                         <td class="actions">
                             <a class="button ghost" href=format!("/console/status-pages/{id}/preview")
                                 target="_blank" rel="noopener">"Preview"</a>
+                            <a class="button ghost" href=format!("/console/status-pages/{id}/subscribers")>"Subscribers"</a>
                             <button type="button" class="ghost"
                                 on:click=move |_| editing.set(Some(Some(edit.clone())))>"Edit"</button>
                             <ConfirmButton label="Delete" confirm="Confirm delete" on_confirm=move || {

@@ -22,7 +22,7 @@ use crate::ssr::db::notifications::{self as notification_rows, NewNotification, 
 use crate::ssr::db::{incident_events, incidents as incident_rows, monitors as monitor_rows};
 use crate::ssr::team::audit::{self, Actor};
 use crate::ssr::team::auth::new_secret;
-use crate::ssr::text::mask;
+use crate::ssr::text::{MASK, mask};
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use serde_json::{Value, json};
@@ -39,9 +39,9 @@ const RETRY_CAP: Duration = Duration::hours(1);
 // ---- channels -------------------------------------------------------------------
 
 /// A Slack or Discord URL with its secret path hidden: scheme and host only.
-fn mask_url(url: &str) -> String {
+pub fn mask_url(url: &str) -> String {
     match url::Url::parse(url) {
-        Ok(parsed) => format!("{}://{}/••••{}", parsed.scheme(), parsed.host_str().unwrap_or(""), {
+        Ok(parsed) => format!("{}://{}/{MASK}{}", parsed.scheme(), parsed.host_str().unwrap_or(""), {
             let path = parsed.path();
             let tail: String = path.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
             tail

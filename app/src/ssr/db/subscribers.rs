@@ -178,3 +178,62 @@ pub fn find_pending(
         .first(conn)
         .optional()
 }
+
+/// A page's subscribers, newest first: those before `before` (an id),
+/// whose address contains `search` (case-insensitive), in `state`.
+pub fn page_of_list(
+    conn: &mut PgConnection,
+    page_id: i64,
+    search: Option<&str>,
+    state: Option<SubscriberState>,
+    before: Option<i64>,
+    limit: i64,
+) -> QueryResult<Vec<SubscriberRow>> {
+    let mut query = subscribers::table
+        .filter(subscribers::page_id.eq(page_id))
+        .order(subscribers::id.desc())
+        .limit(limit)
+        .select(SubscriberRow::as_select())
+        .into_boxed();
+    if let Some(search) = search {
+        let pattern = format!("%{}%", search.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        query = query.filter(subscribers::address.ilike(pattern));
+    }
+    if let Some(state) = state {
+        query = query.filter(subscribers::state.eq(state));
+    }
+    if let Some(before) = before {
+        query = query.filter(subscribers::id.lt(before));
+    }
+    query.load(conn)
+}
+
+/// `(state, count)` of a page's subscribers.
+pub fn counts(conn: &mut PgConnection, page_id: i64) -> QueryResult<Vec<(SubscriberState, i64)>> {
+    subscribers::table
+        .filter(subscribers::page_id.eq(page_id))
+        .group_by(subscribers::state)
+        .select((subscribers::state, diesel::dsl::count_star()))
+        .load(conn)
+}
+
+/// A subscriber of this page.
+pub fn find_in_page(conn: &mut PgConnection, page_id: i64, id: i64) -> QueryResult<Option<SubscriberRow>> {
+    subscribers::table
+        .filter(subscribers::page_id.eq(page_id))
+        .filter(subscribers::id.eq(id))
+        .select(SubscriberRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Every subscriber of a page, oldest first, `limit` after `after` (an id).
+pub fn all_after(conn: &mut PgConnection, page_id: i64, after: i64, limit: i64) -> QueryResult<Vec<SubscriberRow>> {
+    subscribers::table
+        .filter(subscribers::page_id.eq(page_id))
+        .filter(subscribers::id.gt(after))
+        .order(subscribers::id.asc())
+        .limit(limit)
+        .select(SubscriberRow::as_select())
+        .load(conn)
+}

@@ -4,6 +4,7 @@
 
 pub mod cache;
 pub mod read_model;
+pub mod subscriber_mail;
 pub mod subscribers;
 
 use crate::error::AppError;

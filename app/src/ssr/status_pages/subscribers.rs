@@ -7,11 +7,17 @@
 
 use crate::error::AppError;
 use crate::model::status_page_limits::{SUBSCRIBER_CONFIRM_DAYS, URL_MAX};
-use crate::model::{NoticeKind, SubscriberKind, SubscriberState};
+use crate::model::{
+    AuditAction, ImportReport, NoticeKind, Subscriber, SubscriberCounts, SubscriberInput, SubscriberKind,
+    SubscriberList, SubscriberState,
+};
+use crate::ssr::alerts::mask_url;
 use crate::ssr::db::login_failures::{self as limits, SCOPE_SUBSCRIBE_ADDRESS, SCOPE_SUBSCRIBE_EMAIL};
 use crate::ssr::db::subscribers::{self as db, NewSubscriber, SubscriberRow};
 use crate::ssr::db::{notifications, status_pages as page_rows, subscriber_notices};
+use crate::ssr::team::audit::{self, Actor};
 use crate::ssr::team::auth::{Limit, check_limit, new_secret, normalize_email, secret_hash};
+use crate::ssr::text::MASK;
 use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 
@@ -263,6 +269,272 @@ pub fn purge_sent(conn: &mut PgConnection, now: DateTime<Utc>) -> QueryResult<us
 /// Forgets the email subscriptions not confirmed within [`SUBSCRIBER_CONFIRM_DAYS`].
 pub fn purge_unconfirmed(conn: &mut PgConnection, now: DateTime<Utc>) -> QueryResult<usize> {
     db::delete_unconfirmed(conn, now - Duration::days(SUBSCRIBER_CONFIRM_DAYS))
+}
+
+// ---- the team's side ---------------------------------------------------------------
+
+/// The most subscribers listed at once.
+pub const LIST_MAX: u32 = 100;
+/// The most lines one import takes.
+pub const IMPORT_MAX: usize = 5_000;
+
+fn to_model(row: SubscriberRow) -> Subscriber {
+    Subscriber {
+        id: row.id,
+        kind: row.kind,
+        // A webhook's URL may hold its receiver's secret: never shown in full.
+        address: match row.kind {
+            SubscriberKind::Email => row.address,
+            SubscriberKind::Webhook => mask_url(&row.address),
+        },
+        monitor_ids: row.monitor_ids,
+        state: row.state,
+        created_at: row.created_at,
+        confirmed_at: row.confirmed_at,
+    }
+}
+
+fn page_row(conn: &mut PgConnection, page_id: i64) -> Result<page_rows::PageRow, AppError> {
+    page_rows::find(conn, page_id)?.ok_or_else(|| AppError::not_found("status page"))
+}
+
+/// A page's subscribers, newest first, `limit` (at most [`LIST_MAX`]) before
+/// `before`, whose address contains `search`, in `state`.
+pub fn list(
+    conn: &mut PgConnection,
+    page_id: i64,
+    search: Option<&str>,
+    state: Option<SubscriberState>,
+    before: Option<i64>,
+    limit: u32,
+) -> Result<SubscriberList, AppError> {
+    page_row(conn, page_id)?;
+    let limit = limit.clamp(1, LIST_MAX) as usize;
+    let search = search.map(str::trim).filter(|s| !s.is_empty());
+    if search.is_some_and(|s| s.chars().count() > 254) {
+        return Err(AppError::validation("search", "Search with at most 254 characters."));
+    }
+    let mut rows = db::page_of_list(conn, page_id, search, state, before, limit as i64 + 1)?;
+    let next = (rows.len() > limit).then(|| rows[limit - 1].id);
+    rows.truncate(limit);
+    Ok(SubscriberList { items: rows.into_iter().map(to_model).collect(), next })
+}
+
+/// How many subscribers a page has, by state.
+pub fn counts(conn: &mut PgConnection, page_id: i64) -> Result<SubscriberCounts, AppError> {
+    page_row(conn, page_id)?;
+    let mut counts = SubscriberCounts::default();
+    for (state, count) in db::counts(conn, page_id)? {
+        match state {
+            SubscriberState::Confirmed => counts.confirmed = count,
+            SubscriberState::Pending => counts.pending = count,
+            SubscriberState::Bounced => counts.bounced = count,
+        }
+    }
+    Ok(counts)
+}
+
+/// Adds a subscriber for the team: confirmed at once when it is a webhook or
+/// `skip_confirmation`, else pending, with the token of the confirmation
+/// link to send (the second value).
+pub fn add(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    page_id: i64,
+    input: &SubscriberInput,
+    now: DateTime<Utc>,
+) -> Result<(Subscriber, Option<String>), AppError> {
+    let address = check_address(input.kind, &input.address)?;
+    conn.transaction(|conn| {
+        let page = page_row(conn, page_id)?;
+        let monitors = check_monitors(&input.monitor_ids, &page_monitors(conn, page.id)?)?;
+        let confirmed = input.kind == SubscriberKind::Webhook || input.skip_confirmation;
+        let confirm = (!confirmed).then(|| new_secret(""));
+        let hash = confirm.as_deref().map(secret_hash);
+        let new = NewSubscriber {
+            page_id: page.id,
+            kind: input.kind,
+            address: &address,
+            monitor_ids: monitors.as_deref(),
+            state: if confirmed { SubscriberState::Confirmed } else { SubscriberState::Pending },
+            confirm_hash: hash.as_deref(),
+            confirm_sent_at: confirm.as_ref().map(|_| now),
+            created_at: now,
+            confirmed_at: confirmed.then_some(now),
+        };
+        let field = if input.kind == SubscriberKind::Email { "email" } else { "url" };
+        let row = db::insert(conn, &new)?
+            .ok_or_else(|| AppError::conflict(Some(field), "This address already subscribes to the page."))?;
+        let state = if confirmed { "confirmed" } else { "confirmation sent" };
+        let details = format!("{} ({state})", to_model(row.clone()).address);
+        audit::record(conn, actor, AuditAction::SubscriberAdded, &page.slug, Some(&details))?;
+        Ok((to_model(row), confirm))
+    })
+}
+
+/// Removes a subscriber of a page.
+pub fn remove(conn: &mut PgConnection, actor: &Actor, page_id: i64, id: i64) -> Result<(), AppError> {
+    conn.transaction(|conn| {
+        let page = page_row(conn, page_id)?;
+        let row = db::find_in_page(conn, page.id, id)?.ok_or_else(|| AppError::not_found("subscriber"))?;
+        db::delete(conn, row.id)?;
+        let address = to_model(row).address;
+        audit::record(conn, actor, AuditAction::SubscriberRemoved, &page.slug, Some(&address))?;
+        Ok(())
+    })
+}
+
+/// The CSV columns of an export, which an import reads back.
+const CSV_HEADER: [&str; 6] = ["kind", "address", "state", "components", "created_at", "confirmed_at"];
+
+/// A page's subscribers as CSV (components by public name, `; `-separated;
+/// empty: the whole page; webhook URLs masked), read in batches.
+pub fn export(conn: &mut PgConnection, actor: &Actor, page_id: i64) -> Result<String, AppError> {
+    let page = page_row(conn, page_id)?;
+    let names: std::collections::HashMap<i64, String> = page_rows::components_of(conn, &[page.id])?
+        .remove(&page.id)
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(id, name, _)| (id, name))
+        .collect();
+    let mut out = csv::Writer::from_writer(Vec::new());
+    let failed = |_| AppError::internal("write CSV");
+    out.write_record(CSV_HEADER).map_err(failed)?;
+    let (mut after, mut count) = (0, 0);
+    loop {
+        let rows = db::all_after(conn, page.id, after, 1_000)?;
+        let Some(last) = rows.last() else { break };
+        after = last.id;
+        for row in rows {
+            count += 1;
+            let components =
+                row.monitor_ids.iter().flatten().filter_map(|id| names.get(id).cloned()).collect::<Vec<_>>().join("; ");
+            let model = to_model(row);
+            out.write_record([
+                model.kind.as_str(),
+                &model.address,
+                model.state.as_str(),
+                &components,
+                &model.created_at.to_rfc3339(),
+                &model.confirmed_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+            ])
+            .map_err(failed)?;
+        }
+    }
+    audit::record(conn, actor, AuditAction::SubscribersExported, &page.slug, Some(&format!("{count} subscribers")))?;
+    String::from_utf8(out.into_inner().map_err(|_| AppError::internal("write CSV"))?)
+        .map_err(|_| AppError::internal("write CSV"))
+}
+
+/// Imports subscribers from CSV with a header naming `address` and
+/// optionally `kind` (`email` by default) and `components` (public names,
+/// `;`-separated; empty: the whole page). With `agreed`, emails are
+/// confirmed at once; without, each new one gets a confirmation link: the
+/// `(address, token)` pairs to send. Lines in error are reported and skipped;
+/// addresses already subscribed are left as they are.
+pub fn import(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    page_id: i64,
+    text: &str,
+    agreed: bool,
+    now: DateTime<Utc>,
+) -> Result<(ImportReport, Vec<(String, String)>), AppError> {
+    let mut reader = csv::ReaderBuilder::new().flexible(true).trim(csv::Trim::All).from_reader(text.as_bytes());
+    let header = reader
+        .headers()
+        .map_err(|e| AppError::validation("csv", format!("Cannot read the header line: {e}.")))?
+        .clone();
+    let column = |name: &str| header.iter().position(|h| h.eq_ignore_ascii_case(name));
+    let Some(address_at) = column("address").or_else(|| column("email")) else {
+        return Err(AppError::validation("csv", "The first line must name the columns, among them `address`."));
+    };
+    let (kind_at, components_at) = (column("kind"), column("components"));
+    conn.transaction(|conn| {
+        let page = page_row(conn, page_id)?;
+        let components = page_rows::components_of(conn, &[page.id])?.remove(&page.id).unwrap_or_default();
+        let on_page: Vec<i64> = components.iter().map(|(id, _, _)| *id).collect();
+        let mut report = ImportReport::default();
+        let mut confirmations = Vec::new();
+        for (index, record) in reader.records().enumerate() {
+            let line = u32::try_from(index + 2).unwrap_or(u32::MAX);
+            if index >= IMPORT_MAX {
+                return Err(AppError::validation("csv", format!("Import at most {IMPORT_MAX} lines at once.")));
+            }
+            let record = match record {
+                Ok(record) => record,
+                Err(error) => {
+                    report.errors.push((line, format!("unreadable: {error}")));
+                    continue;
+                }
+            };
+            let cell = |at: Option<usize>| at.and_then(|i| record.get(i)).unwrap_or("");
+            let kind = match cell(kind_at) {
+                "" | "email" => SubscriberKind::Email,
+                "webhook" => SubscriberKind::Webhook,
+                other => {
+                    report.errors.push((line, format!("kind `{other}`: email or webhook")));
+                    continue;
+                }
+            };
+            if cell(Some(address_at)).contains(MASK) {
+                report.errors.push((line, "a masked URL: the webhook must subscribe again".to_owned()));
+                continue;
+            }
+            let address = match check_address(kind, cell(Some(address_at))) {
+                Ok(address) => address,
+                Err(error) => {
+                    report.errors.push((line, error.to_string()));
+                    continue;
+                }
+            };
+            let mut wanted = Vec::new();
+            let mut unknown = None;
+            for name in cell(components_at).split(';').map(str::trim).filter(|n| !n.is_empty()) {
+                match components.iter().find(|(_, n, _)| n.eq_ignore_ascii_case(name)) {
+                    Some((id, _, _)) => wanted.push(*id),
+                    None => unknown = Some(name.to_owned()),
+                }
+            }
+            if let Some(name) = unknown {
+                report.errors.push((line, format!("no component named `{name}` on this page")));
+                continue;
+            }
+            let monitors = check_monitors(&wanted, &on_page)?;
+            let confirmed = kind == SubscriberKind::Webhook || agreed;
+            let confirm = (!confirmed).then(|| new_secret(""));
+            let hash = confirm.as_deref().map(secret_hash);
+            let new = NewSubscriber {
+                page_id: page.id,
+                kind,
+                address: &address,
+                monitor_ids: monitors.as_deref(),
+                state: if confirmed { SubscriberState::Confirmed } else { SubscriberState::Pending },
+                confirm_hash: hash.as_deref(),
+                confirm_sent_at: confirm.as_ref().map(|_| now),
+                created_at: now,
+                confirmed_at: confirmed.then_some(now),
+            };
+            match db::insert(conn, &new)? {
+                Some(_) => {
+                    report.added += 1;
+                    if let Some(token) = confirm {
+                        confirmations.push((address, token));
+                    }
+                }
+                None => report.existing += 1,
+            }
+        }
+        let details = format!(
+            "{} added, {} already there, {} lines in error; {}",
+            report.added,
+            report.existing,
+            report.errors.len(),
+            if agreed { "confirmed by the team" } else { "confirmation links sent" }
+        );
+        audit::record(conn, actor, AuditAction::SubscribersImported, &page.slug, Some(&details))?;
+        Ok((report, confirmations))
+    })
 }
 
 #[cfg(test)]

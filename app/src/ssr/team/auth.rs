@@ -261,7 +261,7 @@ pub fn resolve_api_token(conn: &mut PgConnection, token: &str, now: DateTime<Utc
 // ---- server function context ---------------------------------------------------
 
 /// The request a server function is answering.
-fn request_parts() -> Result<http::request::Parts, AppError> {
+pub fn request_parts() -> Result<http::request::Parts, AppError> {
     leptos::prelude::use_context::<http::request::Parts>()
         .ok_or_else(|| AppError::internal("read the request in a server function"))
 }

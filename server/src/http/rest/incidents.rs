@@ -185,8 +185,8 @@ impl Child for OfUpdate {
 
 /// The `{id}` of an incident and the id of one of its comments or updates.
 pub struct ChildPath<C> {
-    incident: i64,
-    child: i64,
+    pub(super) incident: i64,
+    pub(super) child: i64,
     kind: std::marker::PhantomData<C>,
 }
 

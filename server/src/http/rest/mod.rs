@@ -9,7 +9,7 @@ use app::model::{
     DeliveryAttempt, DeliveryList, FailureKind, Impact, Incident, IncidentChanges, IncidentDetails, IncidentEvent,
     IncidentKind, IncidentList, IncidentState, IncidentUpdate, KeywordMode, Monitor, MonitorInput, MonitorKind,
     MonitorStatus, NewIncident, NotificationState, PageComponent, Recipients, Region, Role, StatusPage,
-    StatusPageInput, UpdateStatus, User,
+    StatusPageInput, Subscriber, SubscriberInput, SubscriberKind, SubscriberList, SubscriberState, UpdateStatus, User,
 };
 use app::ssr::AppState;
 use app::ssr::team::audit;
@@ -71,6 +71,8 @@ pub fn router() -> Router<AppState> {
         .route("/alert-rules/{id}", get(get_rule).patch(update_rule).delete(delete_rule))
         .route("/status-pages", get(list_status_pages).post(create_status_page))
         .route("/status-pages/{id}", get(get_status_page).patch(update_status_page).delete(delete_status_page))
+        .route("/status-pages/{id}/subscribers", get(list_subscribers).post(add_subscriber))
+        .route("/status-pages/{id}/subscribers/{subscriber_id}", axum::routing::delete(remove_subscriber))
         .route("/regions", get(list_regions).post(create_region))
         .route("/regions/{id}", axum::routing::delete(delete_region))
         .route("/regions/{id}/token", axum::routing::post(rotate_region_token))
@@ -240,7 +242,8 @@ impl ApiUser {
           edit_update, delete_update,
           list_channels, create_channel, get_channel, update_channel, delete_channel, test_channel,
           list_deliveries, list_rules, create_rule, get_rule, update_rule, delete_rule,
-          list_status_pages, create_status_page, get_status_page, update_status_page, delete_status_page),
+          list_status_pages, create_status_page, get_status_page, update_status_page, delete_status_page,
+          list_subscribers, add_subscriber, remove_subscriber),
     components(schemas(ErrorBody, ErrorDetail, User, Role, ApiToken, CreatedToken, AuditEvent, AuditAction, AuditVia,
                        AuditList,
                        NewUserRequest, UpdateUserRequest, NewTokenRequest,
@@ -251,7 +254,8 @@ impl ApiUser {
                        CommentRequest, UpdateRequest,
                        Channel, ChannelInput, ChannelKind, Recipients, AlertRule, AlertRuleInput, AlertEvent,
                        Delivery, DeliveryAttempt, DeliveryList, NotificationState,
-                       StatusPage, StatusPageInput, PageComponent)),
+                       StatusPage, StatusPageInput, PageComponent, Subscriber, SubscriberList, SubscriberInput,
+                       SubscriberKind, SubscriberState)),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
     tags((name = "team", description = "Team members"), (name = "tokens", description = "API tokens"),
