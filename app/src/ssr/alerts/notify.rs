@@ -16,6 +16,8 @@ use std::time::{Duration, Instant};
 
 /// How much of an answer is kept with the attempt.
 const REPLY_MAX: usize = 300;
+/// SMTP connections kept open to the mail server.
+const SMTP_CONNECTIONS: u32 = 32;
 
 /// Where notifications go out and how: from `VIGIE_PUBLIC_URL`,
 /// `VIGIE_SMTP_URL`, `VIGIE_SMTP_FROM` and the attempt time limit.
@@ -86,9 +88,13 @@ impl Notifier {
         let smtp = match settings.smtp_url.as_deref().filter(|u| !u.trim().is_empty()) {
             None => None,
             Some(url) => {
+                // Connections are kept and reused: opening one per message
+                // costs more than the message.
+                let pool = lettre::transport::smtp::PoolConfig::new().max_size(SMTP_CONNECTIONS);
                 let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
                     .map_err(SettingsError::SmtpUrl)?
                     .timeout(Some(settings.timeout))
+                    .pool_config(pool)
                     .build();
                 let from = settings.smtp_from.as_deref().unwrap_or("vigie@localhost");
                 let from = from
