@@ -212,6 +212,8 @@ text_enum! {
         MaintenanceStarted => "maintenance_started",
         MaintenanceCompleted => "maintenance_completed",
         MaintenanceCancelled => "maintenance_cancelled",
+        /// A component's public state changed (webhooks only).
+        ComponentUpdate => "component_update",
     }
 }
 

@@ -5,7 +5,7 @@
 //! webhook body in Atlassian Statuspage's subscriber shapes. The links that
 //! differ per subscriber are written in at sending time ([`personal`]).
 
-use super::statuspage::{incident_json, status_json};
+use super::statuspage::{components_json, incident_json, status_json};
 use app::error::AppError;
 use app::model::{Impact, IncidentKind, NoticeKind, UpdateStatus};
 use app::ssr::alerts::notify::escape;
@@ -15,7 +15,7 @@ use app::ssr::status_pages::read_model::{self as public_status, Face, PageInfo, 
 use app::ssr::status_pages::subscriber_mail::DEFAULT_ACCENT;
 pub use app::ssr::status_pages::subscriber_mail::links;
 use chrono::{DateTime, Utc};
-use diesel::PgConnection;
+use diesel::{Connection, PgConnection};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -39,6 +39,9 @@ pub struct Content {
     /// This message starts the thread.
     pub first: bool,
     pub page_slug: String,
+    /// Only webhooks are told (a component's change).
+    #[serde(default)]
+    pub webhook_only: bool,
 }
 
 /// The message for one subscriber: `(subject, text, html)` with its links.
@@ -128,6 +131,8 @@ fn wording(notice: &NoticeRow, incident: &PublicIncident) -> Option<Wording> {
         NoticeKind::MaintenanceCancelled => {
             (format!("Maintenance cancelled: {title}"), "Maintenance cancelled".to_owned(), vec![], None)
         }
+        // Written when the change is seen, by `component_changes`.
+        NoticeKind::ComponentUpdate => return None,
     };
     if incident.kind == IncidentKind::Maintenance {
         lines.extend(window);
@@ -152,7 +157,8 @@ pub fn compose(
         return Ok(None);
     };
     let info = PageInfo::from(row);
-    let Some(mut incident) = public_status::load_incident(conn, &info, notice.incident_id)? else { return Ok(None) };
+    let Some(incident_id) = notice.incident_id else { return Ok(None) };
+    let Some(mut incident) = public_status::load_incident(conn, &info, incident_id)? else { return Ok(None) };
     // As it stood when the notice was written: a later update has a notice
     // of its own (or was published without telling anyone).
     incident.updates.retain(|u| u.published_at <= notice.created_at);
@@ -249,7 +255,71 @@ pub fn compose(
         thread: format!("<incident-{}.page-{}@{mail_domain}>", incident.id, notice.page_id),
         first,
         page_slug: slug,
+        webhook_only: false,
     }))
+}
+
+/// Compares a page's components with the states last told to its webhook
+/// subscribers and writes a `component_update` notice (Statuspage's shape)
+/// for each one that changed; the first look only records them. Under the
+/// states' row locks, so two servers never tell the same change twice.
+/// Returns how many notices were written.
+pub fn component_changes(conn: &mut PgConnection, page_id: i64, now: DateTime<Utc>) -> Result<usize, AppError> {
+    conn.transaction(|conn| {
+        let told: std::collections::HashMap<i64, String> =
+            app::ssr::db::subscriber_notices::lock_component_states(conn, page_id)?.into_iter().collect();
+        let Some(row) = pages::find(conn, page_id)?.filter(|p| p.published && p.allow_subscriptions) else {
+            return Ok(0);
+        };
+        let page = public_status::load(conn, PageInfo::from(row), now)?;
+        let status = status_json(page.status);
+        let shapes = components_json(&page);
+        let mut written = 0;
+        for component in &page.components {
+            let new = component.status.as_str();
+            let old = told.get(&component.monitor_id);
+            if old.is_some_and(|old| old == new) {
+                continue;
+            }
+            app::ssr::db::subscriber_notices::set_component_state(conn, page_id, component.monitor_id, new, now)?;
+            // The first look is what the subscribers already see.
+            let Some(old) = old else { continue };
+            let id = format!("c{}", component.monitor_id);
+            let mut shape = shapes.iter().find(|c| c["id"] == id.as_str()).cloned().unwrap_or_default();
+            shape["updated_at"] = json!(now);
+            let webhook = json!({
+                "page": {
+                    "id": page.page.slug,
+                    "status_indicator": status["indicator"],
+                    "status_description": status["description"],
+                },
+                "component_update": {
+                    "id": format!("cu{}-{}-{}", page_id, component.monitor_id, now.timestamp_millis()),
+                    "component_id": id,
+                    "component_type": "Component",
+                    "old_status": old,
+                    "new_status": new,
+                    "created_at": now,
+                },
+                "component": shape,
+            });
+            let content = Content {
+                subject: String::new(),
+                text: String::new(),
+                html: String::new(),
+                webhook,
+                monitor_ids: vec![component.monitor_id],
+                thread: String::new(),
+                first: false,
+                page_slug: page.page.slug.clone(),
+                webhook_only: true,
+            };
+            let value = serde_json::to_value(&content).map_err(|_| AppError::internal("store a notice"))?;
+            app::ssr::db::subscriber_notices::insert_written(conn, page_id, NoticeKind::ComponentUpdate, &value, now)?;
+            written += 1;
+        }
+        Ok(written)
+    })
 }
 
 /// The Message-ID of one subscriber's copy of a notice: the thread's own for

@@ -71,7 +71,7 @@ fn component_id(monitor_id: i64) -> String {
 
 /// Components in Statuspage's shape: groups are components too, with
 /// `group: true` and the ids of their members.
-fn components_json(page: &PublicPage) -> Vec<Value> {
+pub(crate) fn components_json(page: &PublicPage) -> Vec<Value> {
     let mut out: Vec<Value> = Vec::new();
     let mut groups: Vec<(String, Vec<&PublicComponent>)> = Vec::new();
     for component in &page.components {

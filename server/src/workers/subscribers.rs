@@ -15,6 +15,7 @@ use app::ssr::alerts::notify::{Mail, Notifier, Sent};
 use app::ssr::alerts::{GIVE_UP_AFTER, jitter, retry_delay};
 use app::ssr::db::subscriber_notices::{self as rows, Claimed};
 use app::ssr::db::{Db, subscribers as subscriber_rows};
+use app::ssr::status_pages::cache::CHANGE_CHANNEL;
 use app::ssr::status_pages::subscribers::WAKE_CHANNEL;
 use app::ssr::team::auth::{new_secret, secret_hash};
 use chrono::{DateTime, Utc};
@@ -33,8 +34,9 @@ const IDLE: Duration = Duration::from_secs(1);
 /// Beyond the time the claimed messages may take, how long a claim holds
 /// before another process (or this one, restarted) may take them again.
 const LEASE_MARGIN: Duration = Duration::from_secs(30);
-/// Both kinds of subscribers are told of every notice.
+/// Who is told of a notice: both kinds, or webhooks only (a component's change).
 const KINDS: [&str; 2] = ["email", "webhook"];
+const WEBHOOKS: [&str; 1] = ["webhook"];
 
 #[derive(Clone)]
 pub struct SubscriberDispatcher {
@@ -44,6 +46,8 @@ pub struct SubscriberDispatcher {
     base: Arc<str>,
     concurrency: usize,
     wake: Arc<Notify>,
+    /// Something public changed since components were last compared.
+    changed: Arc<AtomicBool>,
 }
 
 impl SubscriberDispatcher {
@@ -56,7 +60,23 @@ impl SubscriberDispatcher {
             base: Arc::from(base.trim_end_matches('/')),
             concurrency: concurrency.max(1),
             wake: Arc::new(Notify::new()),
+            changed: Arc::new(AtomicBool::new(true)),
         }
+    }
+
+    /// Compares the components of the pages with webhook subscribers with
+    /// what they were last told, and writes a notice for each change.
+    /// Returns how many.
+    pub async fn compare_components(&self) -> Result<usize, AppError> {
+        self.db
+            .run(|conn| {
+                let mut written = 0;
+                for page_id in rows::pages_with_webhooks(conn)? {
+                    written += notices::component_changes(conn, page_id, Utc::now())?;
+                }
+                Ok(written)
+            })
+            .await
     }
 
     /// Renders and fans out every notice waiting; returns how many
@@ -88,8 +108,9 @@ impl SubscriberDispatcher {
                             rows::drop_notice(conn, notice.id, now)?;
                             return Ok(Some(0));
                         };
+                        let kinds: &[&str] = if content.webhook_only { &WEBHOOKS } else { &KINDS };
                         let count =
-                            rows::fan_out_batch(conn, &notice, &KINDS, &content.monitor_ids, FAN_OUT_BATCH, now)?;
+                            rows::fan_out_batch(conn, &notice, kinds, &content.monitor_ids, FAN_OUT_BATCH, now)?;
                         Ok::<_, AppError>(Some(count))
                     })
                 })
@@ -186,8 +207,12 @@ impl SubscriberDispatcher {
         }
     }
 
-    /// Fans out and sends until nothing is due. Returns how many were sent.
+    /// Fans out and sends until nothing is due (after comparing the
+    /// components when something public changed). Returns how many were sent.
     pub async fn work(&self) -> Result<usize, AppError> {
+        if self.changed.swap(false, Ordering::Relaxed) {
+            self.compare_components().await?;
+        }
         let mut sent = 0;
         loop {
             self.fan_out().await?;
@@ -208,6 +233,18 @@ impl SubscriberDispatcher {
         };
         if let Err(error) = &listener {
             tracing::error!(%error, "cannot start the subscriber listener: messages wait up to a second");
+        }
+        // What status pages show changed (the page cache's channel): compare
+        // the components again.
+        let pages_listener = {
+            let (wake, changed) = (self.wake.clone(), self.changed.clone());
+            super::listener::spawn(self.db.clone(), CHANGE_CHANNEL, stop.clone(), move || {
+                changed.store(true, Ordering::Relaxed);
+                wake.notify_one();
+            })
+        };
+        if let Err(error) = &pages_listener {
+            tracing::error!(%error, "cannot start the page listener: component changes are not told");
         }
         loop {
             if let Err(error) = self.work().await {

@@ -744,3 +744,43 @@ async fn each_public_step_of_incidents_and_maintenance_is_a_notice_and_nothing_e
     call(Method::POST, "/api/v1/incidents".into(), Some(body)).await;
     assert_eq!(kinds(&mut conn).len(), 8);
 }
+
+#[tokio::test]
+async fn webhooks_are_told_when_a_component_changes_in_statuspage_s_shape() {
+    let smtp = smtp_server();
+    let hook = webhook(Mode::Accept);
+    let app = TestApp::with_smtp(smtp.url());
+    let (page_id, monitors, token) = page_and_token(&app, "acme", true).await;
+    let mut conn = app.db.conn();
+    webhook_subscriber(&mut conn, page_id, &hook.url);
+    confirmed(&mut conn, page_id, "reader@example.com", vec![]);
+    let dispatcher = dispatcher(&app, &smtp);
+    assert_eq!(dispatcher.compare_components().await.unwrap(), 0, "the first look records the states");
+
+    let body = json!({"title": "Down", "impact": "major_outage", "monitor_ids": [monitors[1]]});
+    let incident =
+        app.api(Method::POST, "/api/v1/incidents", Some(&token), Some(body)).await.json()["id"].as_i64().unwrap();
+    assert_eq!(dispatcher.compare_components().await.unwrap(), 1, "Web changed, API did not");
+    assert_eq!(dispatcher.compare_components().await.unwrap(), 0, "told once");
+    dispatcher.work().await.unwrap();
+    let recorded: serde_json::Value =
+        serde_json::from_str(include_str!("fixtures/statuspage-component-webhook.json")).unwrap();
+    let updates: Vec<serde_json::Value> =
+        hook.received().iter().map(|p| p.json()).filter(|b| b.get("component_update").is_some()).collect();
+    assert_eq!(updates.len(), 1);
+    has_shape(&recorded, &updates[0], "");
+    assert_eq!(updates[0]["component"]["name"], "Web");
+    assert_eq!(updates[0]["component_update"]["component_id"], format!("c{}", monitors[1]));
+    assert_eq!(
+        (updates[0]["component_update"]["old_status"].as_str(), updates[0]["component_update"]["new_status"].as_str()),
+        (Some("operational"), Some("major_outage"))
+    );
+    assert!(smtp.mails().iter().all(|m| !m.text().contains("component_update")));
+    assert_eq!(smtp.mails().len(), 1, "email subscribers get the incident, not the component's change");
+
+    app.api(Method::POST, &format!("/api/v1/incidents/{incident}/resolve"), Some(&token), None).await;
+    assert_eq!(dispatcher.compare_components().await.unwrap(), 1);
+    dispatcher.work().await.unwrap();
+    let last = hook.received().iter().map(|p| p.json()).filter(|b| b.get("component_update").is_some()).last().unwrap();
+    assert_eq!(last["component_update"]["new_status"], "operational");
+}

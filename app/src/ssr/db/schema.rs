@@ -314,6 +314,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    subscriber_component_states (page_id, monitor_id) {
+        page_id -> Int8,
+        monitor_id -> Int8,
+        status -> Text,
+        changed_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     subscriber_deliveries (id) {
         id -> Int8,
         notice_id -> Int8,
@@ -330,7 +339,7 @@ diesel::table! {
     subscriber_notices (id) {
         id -> Int8,
         page_id -> Int8,
-        incident_id -> Int8,
+        incident_id -> Nullable<Int8>,
         kind -> Text,
         update_id -> Nullable<Int8>,
         created_at -> Timestamptz,
@@ -391,6 +400,7 @@ diesel::joinable!(sessions -> users (user_id));
 diesel::joinable!(ssl_expiry_events -> monitors (monitor_id));
 diesel::joinable!(status_page_components -> monitors (monitor_id));
 diesel::joinable!(status_page_components -> status_pages (page_id));
+diesel::joinable!(subscriber_component_states -> status_pages (page_id));
 diesel::joinable!(subscriber_deliveries -> subscriber_notices (notice_id));
 diesel::joinable!(subscriber_deliveries -> subscribers (subscriber_id));
 diesel::joinable!(subscriber_links -> subscribers (subscriber_id));
@@ -423,6 +433,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     ssl_expiry_events,
     status_page_components,
     status_pages,
+    subscriber_component_states,
     subscriber_deliveries,
     subscriber_links,
     subscriber_notices,

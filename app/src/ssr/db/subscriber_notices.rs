@@ -13,7 +13,8 @@ use diesel::sql_types::{Array, BigInt, Nullable, Text, Timestamptz};
 pub struct NoticeRow {
     pub id: i64,
     pub page_id: i64,
-    pub incident_id: i64,
+    /// None for a component's notice.
+    pub incident_id: Option<i64>,
     pub kind: NoticeKind,
     pub update_id: Option<i64>,
     pub created_at: DateTime<Utc>,
@@ -46,6 +47,73 @@ pub fn announce(
     .bind::<Nullable<BigInt>, _>(update_id)
     .bind::<Timestamptz, _>(at)
     .execute(conn)
+}
+
+/// Records a notice whose message is already written (a component's).
+pub fn insert_written(
+    conn: &mut PgConnection,
+    page_id: i64,
+    kind: NoticeKind,
+    content: &serde_json::Value,
+    at: DateTime<Utc>,
+) -> QueryResult<i64> {
+    diesel::insert_into(notices::table)
+        .values((
+            notices::page_id.eq(page_id),
+            notices::kind.eq(kind),
+            notices::content.eq(content),
+            notices::created_at.eq(at),
+        ))
+        .returning(notices::id)
+        .get_result(conn)
+}
+
+/// Published pages that take subscriptions and have a confirmed webhook subscriber.
+pub fn pages_with_webhooks(conn: &mut PgConnection) -> QueryResult<Vec<i64>> {
+    use super::schema::status_pages as pages;
+    pages::table
+        .filter(pages::published.eq(true))
+        .filter(pages::allow_subscriptions.eq(true))
+        .filter(diesel::dsl::exists(
+            subscribers::table
+                .filter(subscribers::page_id.eq(pages::id))
+                .filter(subscribers::kind.eq("webhook"))
+                .filter(subscribers::state.eq(SubscriberState::Confirmed)),
+        ))
+        .select(pages::id)
+        .load(conn)
+}
+
+/// The component states last told on a page, locked: `(monitor, status)`.
+pub fn lock_component_states(conn: &mut PgConnection, page_id: i64) -> QueryResult<Vec<(i64, String)>> {
+    use super::schema::subscriber_component_states as states;
+    states::table
+        .filter(states::page_id.eq(page_id))
+        .select((states::monitor_id, states::status))
+        .for_update()
+        .load(conn)
+}
+
+/// Records the state told of a component.
+pub fn set_component_state(
+    conn: &mut PgConnection,
+    page_id: i64,
+    monitor_id: i64,
+    status: &str,
+    at: DateTime<Utc>,
+) -> QueryResult<usize> {
+    use super::schema::subscriber_component_states as states;
+    diesel::insert_into(states::table)
+        .values((
+            states::page_id.eq(page_id),
+            states::monitor_id.eq(monitor_id),
+            states::status.eq(status),
+            states::changed_at.eq(at),
+        ))
+        .on_conflict((states::page_id, states::monitor_id))
+        .do_update()
+        .set((states::status.eq(status), states::changed_at.eq(at)))
+        .execute(conn)
 }
 
 /// The oldest notice not yet fanned out that no other process holds,
