@@ -51,12 +51,14 @@ pub async fn list_subscribers(
         let page = status_pages::get(conn, page_id)?;
         let counts = subscribers::counts(conn, page_id)?;
         let list = subscribers::list(conn, page_id, Some(&search), state, before, SUBSCRIBERS_CONSOLE_PAGE)?;
+        let sent = subscribers::sent(conn, page_id)?;
         Ok(SubscriberOverview {
             page_title: page.title,
             page_slug: page.slug,
             components: page.components,
             counts,
             list,
+            sent,
         })
     })
     .await

@@ -267,6 +267,22 @@ pub struct SubscriberOverview {
     pub components: Vec<PageComponent>,
     pub counts: SubscriberCounts,
     pub list: SubscriberList,
+    /// The latest messages to the page's subscribers, newest first.
+    pub sent: Vec<SentNotice>,
+}
+
+/// One message to a page's subscribers and where its deliveries stand.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SentNotice {
+    pub id: i64,
+    pub kind: NoticeKind,
+    pub created_at: DateTime<Utc>,
+    /// The email's subject, or what changed (a component's notice); `None`
+    /// while it is being written, or when there was nothing public to say.
+    pub subject: Option<String>,
+    pub delivered: i64,
+    pub waiting: i64,
+    pub failed: i64,
 }
 
 /// A subscriber the team adds.

@@ -312,6 +312,15 @@ async fn subscribers_of_the_affected_components_are_told_public_words_only() {
     // Nothing is sent twice.
     assert_eq!(dispatcher(&app, &smtp).work().await.unwrap(), 0);
     assert_eq!(smtp.mails().len(), 4);
+
+    // The team sees what went out and how it went.
+    let sent = subscribers::sent(&mut conn, page_id).unwrap();
+    let seen: Vec<(Option<&str>, i64, i64, i64)> =
+        sent.iter().map(|n| (n.subject.as_deref(), n.delivered, n.waiting, n.failed)).collect();
+    assert_eq!(
+        seen,
+        [(Some("[acme] Payments are slow: Identified"), 3, 0, 0), (Some("[acme] Payments are slow"), 3, 0, 0)]
+    );
 }
 
 #[tokio::test]

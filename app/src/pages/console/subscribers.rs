@@ -4,7 +4,7 @@
 
 use crate::api::status_pages::{ImportSubscribers, RemoveSubscriber, SendSubscriberTest, list_subscribers};
 use crate::components::{ConfirmButton, FormError, ListCard, Time, last_error};
-use crate::model::{PageComponent, Subscriber, SubscriberKind, SubscriberOverview, SubscriberState};
+use crate::model::{PageComponent, SentNotice, Subscriber, SubscriberKind, SubscriberOverview, SubscriberState};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -50,6 +50,16 @@ pub fn SubscribersPage() -> impl IntoView {
         |overview| async move {
             match overview {
                 Some(Ok(o)) => Ok(o.list.items.into_iter().map(|s| (s, o.components.clone())).collect::<Vec<_>>()),
+                Some(Err(e)) => Err(e),
+                None => Ok(Vec::new()),
+            }
+        },
+    );
+    let sent = Resource::new(
+        move || overview.get(),
+        |overview| async move {
+            match overview {
+                Some(Ok(o)) => Ok(o.sent),
                 Some(Err(e)) => Err(e),
                 None => Ok(Vec::new()),
             }
@@ -146,6 +156,31 @@ pub fn SubscribersPage() -> impl IntoView {
         >
             <FormError error=remove_error />
         </ListCard>
+        <ListCard
+            title="Messages sent"
+            columns=&["When", "What", "Delivered", "Waiting", "Failed"]
+            empty="Nothing sent yet."
+            items=sent
+            row=move |notice: SentNotice| {
+                let failed = (notice.failed > 0).then_some(notice.failed);
+                view! {
+                    <tr data-notice=notice.kind.as_str()>
+                        <td data-label="When"><Time at=notice.created_at /></td>
+                        <td data-label="What">
+                            {notice.subject.unwrap_or_else(|| "Nothing public to say, or being written".to_owned())}
+                        </td>
+                        <td data-label="Delivered">{notice.delivered}</td>
+                        <td data-label="Waiting">{notice.waiting}</td>
+                        <td data-label="Failed">
+                            {match failed {
+                                Some(n) => view! { <span class="badge failed">{n}</span> }.into_any(),
+                                None => view! { "0" }.into_any(),
+                            }}
+                        </td>
+                    </tr>
+                }
+            }
+        />
         <div class="cards">
             <ImportForm page_id import />
             <TestMessage page_id />

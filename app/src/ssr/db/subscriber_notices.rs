@@ -308,6 +308,28 @@ pub fn delete_older_than(conn: &mut PgConnection, before: DateTime<Utc>, limit: 
     .execute(conn)
 }
 
+/// A page's latest notices, newest first.
+pub fn recent_for_page(conn: &mut PgConnection, page_id: i64, limit: i64) -> QueryResult<Vec<NoticeRow>> {
+    notices::table
+        .filter(notices::page_id.eq(page_id))
+        .order(notices::id.desc())
+        .limit(limit)
+        .select(NoticeRow::as_select())
+        .load(conn)
+}
+
+/// `(notice, state, count)` of these notices' deliveries.
+pub fn counts_for(
+    conn: &mut PgConnection,
+    notice_ids: &[i64],
+) -> QueryResult<Vec<(i64, SubscriberDeliveryState, i64)>> {
+    deliveries::table
+        .filter(deliveries::notice_id.eq_any(notice_ids))
+        .group_by((deliveries::notice_id, deliveries::state))
+        .select((deliveries::notice_id, deliveries::state, diesel::dsl::count_star()))
+        .load(conn)
+}
+
 /// `(state, count)` of a notice's deliveries.
 pub fn delivery_counts(conn: &mut PgConnection, notice_id: i64) -> QueryResult<Vec<(SubscriberDeliveryState, i64)>> {
     deliveries::table

@@ -8,8 +8,8 @@
 use crate::error::AppError;
 use crate::model::status_page_limits::{SUBSCRIBER_CONFIRM_DAYS, URL_MAX};
 use crate::model::{
-    AuditAction, ImportReport, NoticeKind, Subscriber, SubscriberCounts, SubscriberInput, SubscriberKind,
-    SubscriberList, SubscriberState,
+    AuditAction, ImportReport, NoticeKind, SentNotice, Subscriber, SubscriberCounts, SubscriberDeliveryState,
+    SubscriberInput, SubscriberKind, SubscriberList, SubscriberState,
 };
 use crate::ssr::alerts::mask_url;
 use crate::ssr::db::login_failures::{self as limits, SCOPE_SUBSCRIBE_ADDRESS, SCOPE_SUBSCRIBE_EMAIL};
@@ -318,6 +318,48 @@ pub fn list(
     let next = (rows.len() > limit).then(|| rows[limit - 1].id);
     rows.truncate(limit);
     Ok(SubscriberList { items: rows.into_iter().map(to_model).collect(), next })
+}
+
+/// Messages listed in the console.
+pub const SENT_SHOWN: i64 = 10;
+
+/// What a notice said, for the team: its subject, or a component's change.
+fn notice_subject(content: &serde_json::Value) -> Option<String> {
+    let text = |v: &serde_json::Value| v.as_str().map(str::to_owned);
+    match text(&content["subject"]).filter(|s| !s.is_empty()) {
+        Some(subject) => Some(subject),
+        None => {
+            let webhook = &content["webhook"];
+            let name = text(&webhook["component"]["name"])?;
+            let old = text(&webhook["component_update"]["old_status"])?;
+            let new = text(&webhook["component_update"]["new_status"])?;
+            Some(format!("{name}: {old} → {new} (webhooks)"))
+        }
+    }
+}
+
+/// A page's latest messages to its subscribers, with their deliveries' states.
+pub fn sent(conn: &mut PgConnection, page_id: i64) -> Result<Vec<SentNotice>, AppError> {
+    let rows = subscriber_notices::recent_for_page(conn, page_id, SENT_SHOWN)?;
+    let ids: Vec<i64> = rows.iter().map(|n| n.id).collect();
+    let counts = subscriber_notices::counts_for(conn, &ids)?;
+    Ok(rows
+        .into_iter()
+        .map(|row| {
+            let count = |state: SubscriberDeliveryState| {
+                counts.iter().find(|(id, s, _)| *id == row.id && *s == state).map_or(0, |(_, _, n)| *n)
+            };
+            SentNotice {
+                id: row.id,
+                kind: row.kind,
+                created_at: row.created_at,
+                subject: row.content.as_ref().and_then(notice_subject),
+                delivered: count(SubscriberDeliveryState::Delivered),
+                waiting: count(SubscriberDeliveryState::Pending),
+                failed: count(SubscriberDeliveryState::Failed),
+            }
+        })
+        .collect())
 }
 
 /// How many subscribers a page has, by state.
