@@ -39,9 +39,6 @@ pub struct Content {
     /// This message starts the thread.
     pub first: bool,
     pub page_slug: String,
-    /// Only webhooks are told (a component's change).
-    #[serde(default)]
-    pub webhook_only: bool,
 }
 
 /// The message for one subscriber: `(subject, text, html)` with its links.
@@ -255,7 +252,6 @@ pub fn compose(
         thread: format!("<incident-{}.page-{}@{mail_domain}>", incident.id, notice.page_id),
         first,
         page_slug: slug,
-        webhook_only: false,
     }))
 }
 
@@ -312,7 +308,6 @@ pub fn component_changes(conn: &mut PgConnection, page_id: i64, now: DateTime<Ut
                 thread: String::new(),
                 first: false,
                 page_slug: page.page.slug.clone(),
-                webhook_only: true,
             };
             let value = serde_json::to_value(&content).map_err(|_| AppError::internal("store a notice"))?;
             app::ssr::db::subscriber_notices::insert_written(conn, page_id, NoticeKind::ComponentUpdate, &value, now)?;

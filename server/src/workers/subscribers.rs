@@ -11,6 +11,7 @@
 
 use crate::public::notices::{self, Content};
 use app::error::AppError;
+use app::model::NoticeKind;
 use app::ssr::alerts::notify::{Mail, Notifier, Sent};
 use app::ssr::alerts::{GIVE_UP_AFTER, jitter, retry_delay};
 use app::ssr::db::subscriber_notices::{self as rows, Claimed};
@@ -108,7 +109,9 @@ impl SubscriberDispatcher {
                             rows::drop_notice(conn, notice.id, now)?;
                             return Ok(Some(0));
                         };
-                        let kinds: &[&str] = if content.webhook_only { &WEBHOOKS } else { &KINDS };
+                        // A component's change is told to machines only.
+                        let kinds: &[&str] =
+                            if notice.kind == NoticeKind::ComponentUpdate { &WEBHOOKS } else { &KINDS };
                         let count =
                             rows::fan_out_batch(conn, &notice, kinds, &content.monitor_ids, FAN_OUT_BATCH, now)?;
                         Ok::<_, AppError>(Some(count))

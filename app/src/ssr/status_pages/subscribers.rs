@@ -390,28 +390,45 @@ pub fn add(
     conn.transaction(|conn| {
         let page = page_row(conn, page_id)?;
         let monitors = check_monitors(&input.monitor_ids, &page_monitors(conn, page.id)?)?;
-        let confirmed = input.kind == SubscriberKind::Webhook || input.skip_confirmation;
-        let confirm = (!confirmed).then(|| new_secret(""));
-        let hash = confirm.as_deref().map(secret_hash);
-        let new = NewSubscriber {
-            page_id: page.id,
-            kind: input.kind,
-            address: &address,
-            monitor_ids: monitors.as_deref(),
-            state: if confirmed { SubscriberState::Confirmed } else { SubscriberState::Pending },
-            confirm_hash: hash.as_deref(),
-            confirm_sent_at: confirm.as_ref().map(|_| now),
-            created_at: now,
-            confirmed_at: confirmed.then_some(now),
-        };
+        let (row, confirm) =
+            insert_for_team(conn, page.id, input.kind, &address, monitors.as_deref(), input.skip_confirmation, now)?;
         let field = if input.kind == SubscriberKind::Email { "email" } else { "url" };
-        let row = db::insert(conn, &new)?
-            .ok_or_else(|| AppError::conflict(Some(field), "This address already subscribes to the page."))?;
-        let state = if confirmed { "confirmed" } else { "confirmation sent" };
+        let row = row.ok_or_else(|| AppError::conflict(Some(field), "This address already subscribes to the page."))?;
+        let state = if confirm.is_none() { "confirmed" } else { "confirmation sent" };
         let details = format!("{} ({state})", to_model(row.clone()).address);
         audit::record(conn, actor, AuditAction::SubscriberAdded, &page.slug, Some(&details))?;
         Ok((to_model(row), confirm))
     })
+}
+
+/// Stores a subscription the team adds (one by one or imported): confirmed
+/// at once when it is a webhook or the person `agreed`, else pending.
+/// Answers the row (`None`: the address was there already) and the token of
+/// the confirmation link to send.
+fn insert_for_team(
+    conn: &mut PgConnection,
+    page_id: i64,
+    kind: SubscriberKind,
+    address: &str,
+    monitor_ids: Option<&[i64]>,
+    agreed: bool,
+    now: DateTime<Utc>,
+) -> QueryResult<(Option<SubscriberRow>, Option<String>)> {
+    let confirmed = kind == SubscriberKind::Webhook || agreed;
+    let confirm = (!confirmed).then(|| new_secret(""));
+    let hash = confirm.as_deref().map(secret_hash);
+    let new = NewSubscriber {
+        page_id,
+        kind,
+        address,
+        monitor_ids,
+        state: if confirmed { SubscriberState::Confirmed } else { SubscriberState::Pending },
+        confirm_hash: hash.as_deref(),
+        confirm_sent_at: confirm.as_ref().map(|_| now),
+        created_at: now,
+        confirmed_at: confirmed.then_some(now),
+    };
+    Ok((db::insert(conn, &new)?, confirm))
 }
 
 /// Removes a subscriber of a page.
@@ -543,28 +560,14 @@ pub fn import(
                 continue;
             }
             let monitors = check_monitors(&wanted, &on_page)?;
-            let confirmed = kind == SubscriberKind::Webhook || agreed;
-            let confirm = (!confirmed).then(|| new_secret(""));
-            let hash = confirm.as_deref().map(secret_hash);
-            let new = NewSubscriber {
-                page_id: page.id,
-                kind,
-                address: &address,
-                monitor_ids: monitors.as_deref(),
-                state: if confirmed { SubscriberState::Confirmed } else { SubscriberState::Pending },
-                confirm_hash: hash.as_deref(),
-                confirm_sent_at: confirm.as_ref().map(|_| now),
-                created_at: now,
-                confirmed_at: confirmed.then_some(now),
-            };
-            match db::insert(conn, &new)? {
-                Some(_) => {
+            match insert_for_team(conn, page.id, kind, &address, monitors.as_deref(), agreed, now)? {
+                (Some(_), confirm) => {
                     report.added += 1;
                     if let Some(token) = confirm {
                         confirmations.push((address, token));
                     }
                 }
-                None => report.existing += 1,
+                (None, _) => report.existing += 1,
             }
         }
         let details = format!(
