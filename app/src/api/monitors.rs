@@ -7,14 +7,17 @@ use server_fn::codec::Json;
 
 #[server(prefix = "/rpc", endpoint = "list_monitors")]
 pub async fn list_monitors() -> Result<Vec<Monitor>, AppError> {
-    use crate::ssr::{as_member, monitoring::monitors};
-    as_member(move |conn, _| monitors::list(conn)).await
+    use crate::ssr::{as_member, links_base, monitoring::monitors};
+    let base = links_base()?;
+    let list = as_member(move |conn, _| monitors::list(conn)).await?;
+    Ok(list.into_iter().map(|monitor| monitor.with_ping_base(&base)).collect())
 }
 
 #[server(prefix = "/rpc", endpoint = "get_monitor")]
 pub async fn get_monitor(id: i64) -> Result<Monitor, AppError> {
-    use crate::ssr::{as_member, monitoring::monitors};
-    as_member(move |conn, _| monitors::get(conn, id)).await
+    use crate::ssr::{as_member, links_base, monitoring::monitors};
+    let base = links_base()?;
+    Ok(as_member(move |conn, _| monitors::get(conn, id)).await?.with_ping_base(&base))
 }
 
 /// The regions monitors can be probed from.
@@ -35,15 +38,26 @@ pub async fn list_regions() -> Result<RegionChoices, AppError> {
 /// Creates a monitor (`id` none) or changes one.
 #[server(prefix = "/rpc", endpoint = "save_monitor", input = Json)]
 pub async fn save_monitor(id: Option<i64>, input: MonitorInput) -> Result<Monitor, AppError> {
-    use crate::ssr::{AppState, as_member, monitoring::monitors};
+    use crate::ssr::{AppState, as_member, links_base, monitoring::monitors};
     let settings = AppState::from_context()?.monitor_settings;
-    as_member(move |conn, _| monitors::save(conn, &settings, id, input)).await
+    let base = links_base()?;
+    Ok(as_member(move |conn, _| monitors::save(conn, &settings, id, input)).await?.with_ping_base(&base))
 }
 
 #[server(prefix = "/rpc", endpoint = "set_monitor_paused")]
 pub async fn set_monitor_paused(id: i64, paused: bool) -> Result<Monitor, AppError> {
-    use crate::ssr::{as_member, monitoring::monitors};
-    as_member(move |conn, _| monitors::set_paused(conn, id, paused)).await
+    use crate::ssr::{as_member, links_base, monitoring::monitors};
+    let base = links_base()?;
+    Ok(as_member(move |conn, _| monitors::set_paused(conn, id, paused)).await?.with_ping_base(&base))
+}
+
+/// Gives a heartbeat a new ping URL (the old one stops working), shown whole
+/// this once.
+#[server(prefix = "/rpc", endpoint = "new_ping_url")]
+pub async fn new_ping_url(id: i64) -> Result<Monitor, AppError> {
+    use crate::ssr::{as_member, links_base, monitoring::monitors};
+    let base = links_base()?;
+    Ok(as_member(move |conn, _| monitors::new_ping_url(conn, id)).await?.with_ping_base(&base))
 }
 
 #[server(prefix = "/rpc", endpoint = "delete_monitor")]
@@ -67,9 +81,10 @@ pub async fn check_monitor(id: i64) -> Result<Check, AppError> {
 /// A monitor with its regions' state, recent checks, latency and uptime.
 #[server(prefix = "/rpc", endpoint = "monitor_page")]
 pub async fn monitor_page(id: i64) -> Result<MonitorDetails, AppError> {
-    use crate::ssr::{as_member, monitoring::monitors, monitoring::report};
+    use crate::ssr::{as_member, links_base, monitoring::monitors, monitoring::report};
+    let base = links_base()?;
     as_member(move |conn, _| {
-        let monitor = monitors::get(conn, id)?;
+        let monitor = monitors::get(conn, id)?.with_ping_base(&base);
         Ok(report::details(conn, monitor, chrono::Utc::now())?)
     })
     .await

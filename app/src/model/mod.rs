@@ -107,6 +107,9 @@ where
     Option::<T>::deserialize(deserializer).map(Some)
 }
 
+/// What stands for the hidden part of a masked secret.
+pub const MASK: &str = "••••";
+
 mod alert;
 mod incident;
 mod monitor;

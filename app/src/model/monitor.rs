@@ -6,10 +6,12 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 text_enum! {
-    /// What a monitor probes: an HTTP(S) URL or a TCP port.
+    /// What a monitor watches: an HTTP(S) URL, a TCP port, or a job that
+    /// calls its ping URL (a heartbeat).
     MonitorKind {
         Http => "http",
         Tcp => "tcp",
+        Heartbeat => "heartbeat",
     }
 }
 
@@ -55,6 +57,10 @@ text_enum! {
         BodyTooLarge => "body_too_large",
         /// Too many redirects (or a redirect loop).
         Redirects => "redirects",
+        /// A heartbeat's ping did not come by its deadline.
+        Late => "late",
+        /// A heartbeat's job reported a failure (`/fail` or a non-zero exit code).
+        JobFailed => "job_failed",
     }
 }
 
@@ -79,6 +85,12 @@ pub struct Check {
     pub message: String,
     /// For HTTPS: when the certificate expires.
     pub cert_expires_at: Option<DateTime<Utc>>,
+    /// For heartbeats: the exit code the job reported.
+    #[serde(default)]
+    pub exit_code: Option<i32>,
+    /// For heartbeats: the address the ping came from.
+    #[serde(default)]
+    pub source: Option<String>,
 }
 
 /// What one region currently says about a monitor.
@@ -112,6 +124,19 @@ pub struct MonitorDetails {
     pub certificate_expires_at: Option<DateTime<Utc>>,
     /// The certificate expires within the monitor's warning window.
     pub certificate_expiring: bool,
+    /// For heartbeats: where the job stands.
+    pub heartbeat: Option<HeartbeatReport>,
+}
+
+/// Where a heartbeat's job stands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HeartbeatReport {
+    /// The latest ping of any kind.
+    pub last_ping_at: Option<DateTime<Utc>>,
+    /// A run said it started and has not finished yet.
+    pub running_since: Option<DateTime<Utc>>,
+    /// When the job is late if no ping comes.
+    pub deadline: Option<DateTime<Utc>>,
 }
 
 /// A monitor as the API and the console show it.
@@ -126,6 +151,18 @@ pub struct Monitor {
     /// For `tcp`.
     pub host: Option<String>,
     pub port: Option<u16>,
+    /// For `heartbeat`: the URL the job calls. Shown in full only in the
+    /// answer that makes it (creating the monitor, or a new URL); masked
+    /// (`…/ping/••••` and the last four characters) everywhere else.
+    pub ping_url: Option<String>,
+    /// For `heartbeat`: the job runs every so many seconds…
+    pub period_seconds: Option<u32>,
+    /// …or on this cron schedule (five fields, e.g. `0 2 * * *`)…
+    pub cron: Option<String>,
+    /// …read in this IANA time zone (e.g. `Europe/Paris`).
+    pub timezone: Option<String>,
+    /// For `heartbeat`: how long after the expected time a ping may still come.
+    pub grace_seconds: Option<u32>,
     pub method: String,
     pub headers: BTreeMap<String, String>,
     pub body: Option<String>,
@@ -150,6 +187,15 @@ pub struct Monitor {
 }
 
 impl Monitor {
+    /// The monitor with its ping URL made absolute under `base` (the
+    /// server's public address): stored monitors know only its path.
+    pub fn with_ping_base(mut self, base: &str) -> Self {
+        if let Some(path) = self.ping_url.as_deref().filter(|p| p.starts_with('/')) {
+            self.ping_url = Some(format!("{}{path}", base.trim_end_matches('/')));
+        }
+        self
+    }
+
     /// What is probed, for display: the URL or `host:port`.
     pub fn target(&self) -> String {
         match self.kind {
@@ -157,7 +203,26 @@ impl Monitor {
             MonitorKind::Tcp => {
                 format!("{}:{}", self.host.as_deref().unwrap_or_default(), self.port.unwrap_or_default())
             }
+            MonitorKind::Heartbeat => match (&self.cron, self.period_seconds) {
+                (Some(cron), _) => format!("cron {cron} ({})", self.timezone.as_deref().unwrap_or("UTC")),
+                (None, Some(period)) => format!("every {}", period_text(period)),
+                (None, None) => String::new(),
+            },
         }
+    }
+}
+
+/// A period in words: `90 s`, `5 min`, `2 h 30 min`, `1 day`, `7 days`.
+pub fn period_text(seconds: u32) -> String {
+    let unit = |n: u32, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });
+    match seconds {
+        s if s % 86_400 == 0 => unit(s / 86_400, "day", "days"),
+        s if s >= 3600 && s % 60 == 0 => {
+            let (h, m) = (s / 3600, (s % 3600) / 60);
+            if m == 0 { format!("{h} h") } else { format!("{h} h {m} min") }
+        }
+        s if s >= 60 && s % 60 == 0 => format!("{} min", s / 60),
+        s => format!("{s} s"),
     }
 }
 
@@ -172,6 +237,12 @@ pub struct MonitorInput {
     pub url: Option<String>,
     pub host: Option<String>,
     pub port: Option<u32>,
+    /// For `heartbeat`: a period, or a cron expression (an empty one clears
+    /// it), with its time zone (UTC when not given), and the grace time.
+    pub period_seconds: Option<u32>,
+    pub cron: Option<String>,
+    pub timezone: Option<String>,
+    pub grace_seconds: Option<u32>,
     pub method: Option<String>,
     pub headers: Option<BTreeMap<String, String>>,
     pub body: Option<String>,
@@ -266,6 +337,16 @@ mod tests {
         for bad in ["", "200-", "abc", "99", "600", "300-200", "200,,301"] {
             assert!(StatusRanges::parse(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn periods_read_as_words() {
+        let table = [(45, "45 s"), (300, "5 min"), (3600, "1 h"), (9000, "2 h 30 min"), (86_400, "1 day")];
+        for (seconds, text) in table {
+            assert_eq!(period_text(seconds), text);
+        }
+        assert_eq!(period_text(7 * 86_400), "7 days");
+        assert_eq!(period_text(90), "90 s");
     }
 
     #[test]

@@ -12,4 +12,4 @@ pub mod status_pages;
 pub mod team;
 pub mod text;
 
-pub use state::{AppState, Caller, MonitorSettings, as_admin, as_member, reply};
+pub use state::{AppState, Caller, MonitorSettings, as_admin, as_member, links_base, reply};

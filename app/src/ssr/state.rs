@@ -52,6 +52,15 @@ impl AppState {
 
 /// Finishes a server function: on error, sets the HTTP status the error
 /// stands for (and `Retry-After` when rate limited) on the response.
+/// Where links to this server point, for the request being answered:
+/// `VIGIE_PUBLIC_URL`, else the host the request was for.
+pub fn links_base() -> Result<String, AppError> {
+    let state = AppState::from_context()?;
+    let parts = super::team::auth::request_parts()?;
+    let https = parts.extensions.get::<super::team::auth::OverHttps>().is_some_and(|o| o.0);
+    Ok(super::status_pages::subscriber_mail::links_base(state.public_url.as_deref(), &parts.headers, https))
+}
+
 pub fn reply<T>(result: Result<T, AppError>) -> Result<T, AppError> {
     if let Err(error) = &result {
         error.report();

@@ -32,8 +32,7 @@ pub fn paragraphs(field: &str, value: &str, max: usize) -> Result<String, AppErr
     check(field, value, max, true)
 }
 
-/// What stands for the hidden part of a masked secret.
-pub const MASK: &str = "••••";
+pub use crate::model::MASK;
 
 /// A secret shown back (a channel's signing secret, a monitor's header value
 /// or body): `••••` and its last four characters, enough to tell secrets

@@ -2,6 +2,7 @@
 //! functions, health, metrics), the session layer, the REST API.
 
 pub mod metrics;
+pub mod ping;
 pub mod rest;
 pub mod router;
 pub mod security;

@@ -43,6 +43,10 @@ pub fn router(state: AppState, options: LeptosOptions) -> Router {
         .route("/status/{slug}/feed.rss", get(crate::public::feeds::rss_feed))
         .route("/status/{slug}/feed.atom", get(crate::public::feeds::atom_feed))
         .route("/status/{slug}/api/v2/{*document}", get(crate::public::statuspage::api))
+        // Heartbeats: jobs call these often and with curl; the token is the
+        // credential, and the paths stay out of the request log.
+        .route("/ping/{token}", get(super::ping::ping).post(super::ping::ping))
+        .route("/ping/{token}/{signal}", get(super::ping::ping_signal).post(super::ping::ping_signal))
         .layer(middleware::from_fn(security::limits))
         .with_state(state.clone());
 

@@ -2,7 +2,8 @@
 //! last batch used all the capacity) it claims the checks that are due
 //! (skipping rows other server processes hold), probes them with bounded
 //! concurrency through one shared client, and records each batch's results
-//! in one transaction. No task sleeps per monitor.
+//! in one transaction. No task sleeps per monitor. Heartbeats are never
+//! probed: each tick declares those whose deadline passed.
 
 use app::error::AppError;
 use app::ssr::db::{Db, regions, schedule as queries};
@@ -20,6 +21,8 @@ const TICK: Duration = Duration::from_millis(500);
 /// How often statuses are re-derived for regions that fell silent, and
 /// maintenance and incidents are brought up to date.
 const UPKEEP_EVERY: Duration = Duration::from_secs(10);
+/// The most late heartbeats declared in one tick.
+const LATE_BATCH: i64 = 500;
 
 #[derive(Clone)]
 pub struct Scheduler {
@@ -105,6 +108,22 @@ impl Scheduler {
         Ok(count)
     }
 
+    /// Declares late the heartbeats whose deadline passed (another server
+    /// may take some: each is declared by one). Returns how many.
+    pub async fn declare_late(&self) -> Result<usize, AppError> {
+        let region_id = self.region_id;
+        let changed = self
+            .db
+            .run(move |conn| {
+                Ok(app::ssr::monitoring::heartbeat::declare_late(conn, region_id, Utc::now(), LATE_BATCH)?)
+            })
+            .await?;
+        for (monitor_id, status) in &changed {
+            tracing::info!(monitor_id, status = status.as_str(), "monitor status changed: a heartbeat is late");
+        }
+        Ok(changed.len())
+    }
+
     /// Re-derives the status of monitors with silent regions.
     pub async fn refresh_silent(&self) -> Result<usize, AppError> {
         let changed = self.db.run(|conn| Ok(app::ssr::monitoring::results::refresh_silent(conn, Utc::now())?)).await?;
@@ -133,7 +152,15 @@ impl Scheduler {
     /// Runs until `shutdown` turns true. Batches overlap: a slow probe does
     /// not hold back checks that fall due meanwhile.
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
-        // What happened while no server ran is settled first.
+        // What happened while no server ran is settled first. Pings sent
+        // meanwhile were lost, not missed: heartbeats get their grace again.
+        let region_id = self.region_id;
+        let postponed = self.db.run(move |conn| Ok(queries::postpone_heartbeats(conn, region_id, Utc::now())?)).await;
+        match postponed {
+            Ok(0) => {}
+            Ok(count) => tracing::info!(count, "heartbeat deadlines given their grace time from this start"),
+            Err(error) => error.report_in("heartbeat deadlines at start"),
+        }
         if let Err(error) = self.upkeep_incidents().await {
             error.report_in("incident upkeep");
         }
@@ -155,6 +182,9 @@ impl Scheduler {
                     error.report_in("scheduling");
                 }
             });
+            if let Err(error) = self.declare_late().await {
+                error.report_in("late heartbeats");
+            }
             if last_upkeep.elapsed() >= UPKEEP_EVERY {
                 last_upkeep = tokio::time::Instant::now();
                 if let Err(error) = self.refresh_silent().await {

@@ -31,6 +31,11 @@ const PUBLIC: &[(&str, &str)] = &[
     ("POST", "/subscriptions/{link}"),
     ("GET", "/subscriptions/{link}/unsubscribe"),
     ("POST", "/subscriptions/{link}/unsubscribe"),
+    // Heartbeats' jobs ping with the token in the path as their credential.
+    ("GET", "/ping/{token}"),
+    ("POST", "/ping/{token}"),
+    ("GET", "/ping/{token}/{signal}"),
+    ("POST", "/ping/{token}/{signal}"),
     // Signing in needs no session, and signing out without one does nothing.
     ("POST", "/rpc/sign_in"),
     ("POST", "/rpc/sign_out"),
@@ -89,6 +94,8 @@ fn concrete(pattern: &str, ids: &Ids) -> String {
         .replace("{id}", &ids.monitor.to_string())
         .replace("{confirm}", &ids.confirm)
         .replace("{link}", &ids.link)
+        .replace("{token}", &ids.ping)
+        .replace("{signal}", "start")
 }
 
 struct Ids {
@@ -100,6 +107,8 @@ struct Ids {
     /// A pending subscription's confirmation token, a confirmed one's link token.
     confirm: String,
     link: String,
+    /// A heartbeat's ping token.
+    ping: String,
 }
 
 /// A published page with a public incident (with a comment and an update),
@@ -117,6 +126,11 @@ async fn objects(app: &TestApp) -> Ids {
     };
     let monitor =
         call(Method::POST, "/api/v1/monitors".into(), json!({"name": "m", "url": "http://127.0.0.1:9/"})).await;
+    let heartbeat = app
+        .api(Method::POST, "/api/v1/monitors", Some(&token), Some(json!({"name": "job", "kind": "heartbeat"})))
+        .await
+        .json();
+    let ping = heartbeat["ping_url"].as_str().unwrap().rsplit('/').next().unwrap().to_owned();
     let page = call(
         Method::POST,
         "/api/v1/status-pages".into(),
@@ -149,7 +163,7 @@ async fn objects(app: &TestApp) -> Ids {
     };
     let (confirm, kept) = (request("pending@example.com"), request("kept@example.com"));
     let link = subscribers::confirm(&mut conn, &kept, chrono::Utc::now()).unwrap().1;
-    Ids { monitor, incident, comment, update, page, confirm, link }
+    Ids { monitor, incident, comment, update, page, confirm, link, ping }
 }
 
 #[tokio::test]

@@ -1,11 +1,11 @@
 //! `/console/monitors/:id`: a monitor's state per region, uptime, response
 //! times over 24 hours and its recent checks. Refreshes itself.
 
-use super::monitors::StatusBadge;
-use crate::api::monitors::monitor_page;
-use crate::components::{Time, format_time};
+use super::monitors::{PingUrlMade, StatusBadge};
+use crate::api::monitors::{NewPingUrl, monitor_page};
+use crate::components::{ConfirmButton, FormError, Time, format_time};
 use crate::error::AppError;
-use crate::model::{CheckOutcome, LatencyPoint, MonitorDetails, MonitorStatus};
+use crate::model::{CheckOutcome, HeartbeatReport, LatencyPoint, Monitor, MonitorDetails, MonitorKind, MonitorStatus};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -23,6 +23,8 @@ pub fn MonitorPage() -> impl IntoView {
             on_cleanup(move || handle.clear());
         }
     });
+    // Kept above the refreshing view, so a new ping URL stays on screen.
+    let renew = ServerAction::<NewPingUrl>::new();
     let details = Resource::new(
         move || (id(), tick.get()),
         |(id, _)| async move {
@@ -36,7 +38,7 @@ pub fn MonitorPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match details.await {
-                    Ok(details) => view! { <Details details /> }.into_any(),
+                    Ok(details) => view! { <Details details renew /> }.into_any(),
                     Err(error) => view! {
                         <Title text="Monitor" />
                         <h1>"Monitor"</h1>
@@ -53,16 +55,23 @@ fn percent(value: Option<f64>) -> String {
 }
 
 #[component]
-fn Details(details: MonitorDetails) -> impl IntoView {
+fn Details(details: MonitorDetails, renew: ServerAction<NewPingUrl>) -> impl IntoView {
     let monitor = details.monitor;
     let id = monitor.id;
+    let heartbeat = monitor.kind == MonitorKind::Heartbeat;
+    let summary = if heartbeat {
+        format!(" · grace {}", crate::model::period_text(monitor.grace_seconds.unwrap_or_default()))
+    } else {
+        format!(" · every {} s", monitor.interval_seconds)
+    };
     view! {
         <Title text=monitor.name.clone() />
         <div class="page-head">
             <h1>{monitor.name.clone()} " " <StatusBadge status=monitor.status /></h1>
             <a class="button" href=format!("/console/monitors/{id}/edit")>"Edit"</a>
         </div>
-        <p class="muted"><code>{monitor.target()}</code> {format!(" · every {} s", monitor.interval_seconds)}</p>
+        <p class="muted"><code>{monitor.target()}</code> {summary}</p>
+        {details.heartbeat.map(|report| view! { <HeartbeatCard monitor=monitor.clone() report renew /> })}
         {details.certificate_expires_at.map(|at| {
             let class = if details.certificate_expiring { "cert cert-expiring" } else { "cert muted" };
             view! {
@@ -80,7 +89,7 @@ fn Details(details: MonitorDetails) -> impl IntoView {
                 </section>
             }).collect_view()}
         </div>
-        <section class="card">
+        <section class="card" hidden=heartbeat>
             <h2>"Regions"</h2>
             <ul class="regions">
                 {details.regions.into_iter().map(|report| {
@@ -99,7 +108,7 @@ fn Details(details: MonitorDetails) -> impl IntoView {
             </ul>
         </section>
         <section class="card">
-            <h2>"Response time, 24 hours"</h2>
+            <h2>{if heartbeat { "Run durations, 24 hours" } else { "Response time, 24 hours" }}</h2>
             <LatencyChart points=details.latency />
         </section>
         <section class="card">
@@ -113,11 +122,11 @@ fn Details(details: MonitorDetails) -> impl IntoView {
                             <thead>
                                 <tr>
                                     <th scope="col">"Time"</th>
-                                    <th scope="col">"Region"</th>
+                                    <th scope="col">{if heartbeat { "From" } else { "Region" }}</th>
                                     <th scope="col">"Result"</th>
                                     <th scope="col">"Duration"</th>
-                                    <th scope="col">"Status code"</th>
-                                    <th scope="col">"Message"</th>
+                                    <th scope="col">{if heartbeat { "Exit code" } else { "Status code" }}</th>
+                                    <th scope="col">{if heartbeat { "Output" } else { "Message" }}</th>
                                 </tr>
                             </thead>
                             <tbody>
@@ -128,14 +137,24 @@ fn Details(details: MonitorDetails) -> impl IntoView {
                                         None if up => "up".to_owned(),
                                         None => "down".to_owned(),
                                     };
+                                    let (origin, code) = if heartbeat {
+                                        (check.source.unwrap_or_else(|| "Vigie".to_owned()), check.exit_code.map(|c| c.to_string()))
+                                    } else {
+                                        (check.region, check.status_code.map(|c| c.to_string()))
+                                    };
+                                    let message = if heartbeat {
+                                        view! { <pre class="job-output">{check.message}</pre> }.into_any()
+                                    } else {
+                                        view! { {check.message} }.into_any()
+                                    };
                                     view! {
                                         <tr class=if up { "check-up" } else { "check-down" }>
                                             <td><Time at=check.checked_at /></td>
-                                            <td data-label="Region">{check.region}</td>
+                                            <td data-label=if heartbeat { "From" } else { "Region" }>{origin}</td>
                                             <td><span class=if up { "status status-up" } else { "status status-down" }>{result}</span></td>
-                                            <td data-label="Duration">{format!("{} ms", check.duration_ms)}</td>
-                                            <td data-label="Status code">{check.status_code.map(|c| c.to_string()).unwrap_or_default()}</td>
-                                            <td class="message">{check.message}</td>
+                                            <td data-label="Duration">{duration_text(check.duration_ms)}</td>
+                                            <td data-label=if heartbeat { "Exit code" } else { "Status code" }>{code.unwrap_or_default()}</td>
+                                            <td class="message">{message}</td>
                                         </tr>
                                     }
                                 }).collect_view()}
@@ -143,6 +162,44 @@ fn Details(details: MonitorDetails) -> impl IntoView {
                         </table>
                     </div>
                 }.into_any()
+            }}
+        </section>
+    }
+}
+
+/// A check's or a run's duration: milliseconds, or seconds and more for long runs.
+fn duration_text(ms: u32) -> String {
+    if ms < 10_000 { format!("{ms} ms") } else { crate::model::period_text(ms / 1000) }
+}
+
+/// Where a heartbeat's job stands, its ping URL (masked) and a way to make
+/// a new one.
+#[component]
+fn HeartbeatCard(monitor: Monitor, report: HeartbeatReport, renew: ServerAction<NewPingUrl>) -> impl IntoView {
+    let id = monitor.id;
+    let made = Signal::derive(move || renew.value().get().and_then(Result::ok).and_then(|m| m.ping_url));
+    let error = Signal::derive(move || renew.value().get().and_then(Result::err));
+    let masked = monitor.ping_url.clone().unwrap_or_default();
+    view! {
+        <section class="card heartbeat" data-testid="heartbeat">
+            <h2>"Heartbeat"</h2>
+            <dl class="facts">
+                <dt>"Last ping"</dt>
+                <dd>{match report.last_ping_at { Some(at) => view! { <Time at /> }.into_any(), None => "none yet".into_any() }}</dd>
+                {report.running_since.map(|at| view! { <dt>"Running since"</dt><dd><Time at /></dd> })}
+                <dt>"Late if no ping by"</dt>
+                <dd>{match report.deadline { Some(at) => view! { <Time at /> }.into_any(), None => "paused".into_any() }}</dd>
+                <dt>"Ping URL"</dt>
+                <dd><code class="secret">{masked}</code></dd>
+            </dl>
+            <FormError error />
+            {move || match made.get() {
+                Some(url) => view! { <PingUrlMade id url /> }.into_any(),
+                None => view! {
+                    <ConfirmButton label="New ping URL" confirm="Confirm: the old URL stops working" on_confirm=move || {
+                        renew.dispatch(NewPingUrl { id });
+                    } />
+                }.into_any(),
             }}
         </section>
     }

@@ -6,6 +6,7 @@ use crate::api::monitors::{
 };
 use crate::components::{ConfirmButton, FieldError, FormError};
 use crate::error::AppError;
+use crate::model::MASK;
 use crate::model::{Check, CheckOutcome, KeywordMode, Monitor, MonitorInput, MonitorKind, MonitorStatus};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -94,7 +95,7 @@ fn MonitorRow(
             <td><StatusBadge status=monitor.status /></td>
             <td><a href=format!("/console/monitors/{id}")>{monitor.name.clone()}</a></td>
             <td class="target"><code>{monitor.target()}</code></td>
-            <td data-label="Every">{format!("{} s", monitor.interval_seconds)}</td>
+            <td data-label="Every">{every_text(&monitor)}</td>
             <td data-label="Regions">{monitor.regions.join(", ")}</td>
             <td class="actions">
                 <button type="button" class="ghost" on:click=move |_| {
@@ -105,6 +106,15 @@ fn MonitorRow(
                 } />
             </td>
         </tr>
+    }
+}
+
+/// How often a monitor is checked, for the list.
+fn every_text(monitor: &Monitor) -> String {
+    match (monitor.kind, monitor.period_seconds) {
+        (MonitorKind::Heartbeat, Some(period)) => crate::model::period_text(period),
+        (MonitorKind::Heartbeat, None) => "cron".to_owned(),
+        _ => format!("{} s", monitor.interval_seconds),
     }
 }
 
@@ -135,8 +145,9 @@ pub fn EditMonitorPage() -> impl IntoView {
                 match monitor.await {
                     Ok(monitor) => {
                         let id = monitor.id;
+                        let probed = monitor.kind != MonitorKind::Heartbeat;
                         view! {
-                            <CheckNow id />
+                            <Show when=move || probed><CheckNow id /></Show>
                             <MonitorForm monitor=Some(monitor) />
                         }
                         .into_any()
@@ -203,6 +214,12 @@ struct Fields {
     incident_confirmations: RwSignal<String>,
     recovery_confirmations: RwSignal<String>,
     ssl_expiry_days: RwSignal<String>,
+    /// A heartbeat's schedule: `period` or `cron`.
+    schedule: RwSignal<&'static str>,
+    period_minutes: RwSignal<String>,
+    cron: RwSignal<String>,
+    timezone: RwSignal<String>,
+    grace_minutes: RwSignal<String>,
 }
 
 impl Fields {
@@ -232,6 +249,22 @@ impl Fields {
             incident_confirmations: number(monitor.map(|m| m.incident_confirmations), 3),
             recovery_confirmations: number(monitor.map(|m| m.recovery_confirmations), 2),
             ssl_expiry_days: number(monitor.map(|m| m.ssl_expiry_days), 14),
+            schedule: RwSignal::new(if monitor.is_some_and(|m| m.cron.is_some()) { "cron" } else { "period" }),
+            period_minutes: minutes(monitor.and_then(|m| m.period_seconds), 1440),
+            cron: text(monitor.and_then(|m| m.cron.clone()), ""),
+            timezone: text(monitor.and_then(|m| m.timezone.clone()), "UTC"),
+            grace_minutes: minutes(monitor.and_then(|m| m.grace_seconds), 60),
+        }
+    }
+
+    /// A new monitor's confirmations follow its kind while untouched: a
+    /// heartbeat acts on the first missed run (1 and 1), probes on 3 and 2.
+    fn confirmation_defaults(&self, kind: MonitorKind) {
+        let (down, up) = (self.incident_confirmations.get_untracked(), self.recovery_confirmations.get_untracked());
+        let wanted = if kind == MonitorKind::Heartbeat { ("1", "1") } else { ("3", "2") };
+        if [("1", "1"), ("3", "2")].contains(&(down.as_str(), up.as_str())) {
+            self.incident_confirmations.set(wanted.0.to_owned());
+            self.recovery_confirmations.set(wanted.1.to_owned());
         }
     }
 
@@ -269,8 +302,39 @@ impl Fields {
                 input.host = Some(self.host.get_untracked());
                 input.port = Some(number("port", self.port)?);
             }
+            MonitorKind::Heartbeat => {
+                // Regions and the probe's timing are the server's own here.
+                (input.regions, input.region_threshold) = (None, None);
+                (input.interval_seconds, input.timeout_seconds) = (None, None);
+                if self.schedule.get_untracked() == "cron" {
+                    input.cron = Some(self.cron.get_untracked());
+                    input.timezone = Some(self.timezone.get_untracked());
+                } else {
+                    input.period_seconds = Some(seconds_of("period_seconds", &self.period_minutes.get_untracked())?);
+                }
+                input.grace_seconds = Some(seconds_of("grace_seconds", &self.grace_minutes.get_untracked())?);
+            }
         }
         Ok(input)
+    }
+}
+
+/// Seconds shown as minutes in the form (whole ones, or with a decimal).
+fn minutes(seconds: Option<u32>, default_minutes: u32) -> RwSignal<String> {
+    RwSignal::new(match seconds {
+        Some(s) if s % 60 == 0 => (s / 60).to_string(),
+        Some(s) => format!("{:.2}", f64::from(s) / 60.0).trim_end_matches('0').to_owned(),
+        None => default_minutes.to_string(),
+    })
+}
+
+/// Minutes as typed (a decimal point allowed) into seconds.
+fn seconds_of(field: &str, text: &str) -> Result<u32, AppError> {
+    match text.trim().replace(',', ".").parse::<f64>() {
+        Ok(minutes) if minutes.is_finite() && minutes > 0.0 && minutes * 60.0 <= f64::from(u32::MAX) => {
+            Ok((minutes * 60.0).round() as u32)
+        }
+        _ => Err(AppError::validation(field, "Enter a number of minutes, like 5 or 0.5.")),
     }
 }
 
@@ -314,9 +378,15 @@ fn MonitorForm(monitor: Option<Monitor>) -> impl IntoView {
     let local_error = RwSignal::new(None::<AppError>);
     let error = Signal::derive(move || local_error.get().or_else(|| save.value().get().and_then(Result::err)));
     let navigate = use_navigate();
+    // A heartbeat's ping URL is shown whole once, after it is made: the
+    // form gives way to it instead of going back to the list.
+    let made_url = RwSignal::new(None::<(i64, String)>);
     Effect::new(move |_| {
-        if let Some(Ok(_)) = save.value().get() {
-            navigate("/console/monitors", Default::default());
+        if let Some(Ok(saved)) = save.value().get() {
+            match saved.ping_url.filter(|url| !url.contains(MASK)) {
+                Some(url) => made_url.set(Some((saved.id, url))),
+                None => navigate("/console/monitors", Default::default()),
+            }
         }
     });
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
@@ -330,8 +400,15 @@ fn MonitorForm(monitor: Option<Monitor>) -> impl IntoView {
         }
     };
     let is_http = move || fields.kind.get() == MonitorKind::Http;
+    let is_heartbeat = move || fields.kind.get() == MonitorKind::Heartbeat;
+    let by_cron = move || fields.schedule.get() == "cron";
     const FIELDS: &[&str] = &[
         "name",
+        "kind",
+        "period_seconds",
+        "cron",
+        "timezone",
+        "grace_seconds",
         "url",
         "host",
         "port",
@@ -350,6 +427,10 @@ fn MonitorForm(monitor: Option<Monitor>) -> impl IntoView {
     ];
 
     view! {
+        <Show when=move || made_url.get().is_some()>
+            {move || made_url.get().map(|(id, url)| view! { <PingUrlMade id url /> })}
+        </Show>
+        <Show when=move || made_url.get().is_none()>
         <form class="card monitor-form" on:submit=on_submit novalidate>
             <fieldset>
                 <legend>"What to watch"</legend>
@@ -361,26 +442,56 @@ fn MonitorForm(monitor: Option<Monitor>) -> impl IntoView {
                     </label>
                     <label>
                         "Kind"
-                        <select on:change=move |ev| fields.kind.set(
-                            if event_target_value(&ev) == "tcp" { MonitorKind::Tcp } else { MonitorKind::Http },
-                        )>
+                        <select name="kind" on:change=move |ev| {
+                            let kind = MonitorKind::parse(&event_target_value(&ev)).unwrap_or(MonitorKind::Http);
+                            fields.kind.set(kind);
+                            if id.is_none() {
+                                fields.confirmation_defaults(kind);
+                            }
+                        }>
                             <option value="http" selected=is_http>"HTTP(S)"</option>
-                            <option value="tcp" selected=move || !is_http()>"TCP port"</option>
+                            <option value="tcp" selected=move || fields.kind.get() == MonitorKind::Tcp>"TCP port"</option>
+                            <option value="heartbeat" selected=is_heartbeat>"Heartbeat (a job pings Vigie)"</option>
                         </select>
+                        <FieldError error field="kind" />
                     </label>
-                    <Show
-                        when=is_http
-                        fallback=move || view! {
+                    {move || match fields.kind.get() {
+                        MonitorKind::Http => view! {
+                            <label class="wide">
+                                "URL"
+                                <input type="url" placeholder="https://example.com/health" bind:value=fields.url />
+                                <FieldError error field="url" />
+                            </label>
+                        }.into_any(),
+                        MonitorKind::Tcp => view! {
                             <TextField label="Host" field="host" value=fields.host error placeholder="db.example.com" />
                             <TextField label="Port" field="port" value=fields.port error numeric=true placeholder="5432" />
-                        }
-                    >
-                        <label class="wide">
-                            "URL"
-                            <input type="url" placeholder="https://example.com/health" bind:value=fields.url />
-                            <FieldError error field="url" />
-                        </label>
-                    </Show>
+                        }.into_any(),
+                        MonitorKind::Heartbeat => view! {
+                            <label>
+                                "The job runs"
+                                <select name="schedule" on:change=move |ev| fields.schedule.set(
+                                    if event_target_value(&ev) == "cron" { "cron" } else { "period" },
+                                )>
+                                    <option value="period" selected=move || !by_cron()>"every so many minutes"</option>
+                                    <option value="cron" selected=by_cron>"on a cron schedule"</option>
+                                </select>
+                            </label>
+                            <Show
+                                when=by_cron
+                                fallback=move || view! {
+                                    <TextField label="Every (minutes)" field="period_seconds" value=fields.period_minutes error numeric=true placeholder="1440" />
+                                }
+                            >
+                                <TextField label="Cron expression" field="cron" value=fields.cron error placeholder="0 2 * * *" />
+                                <TextField label="Time zone" field="timezone" value=fields.timezone error placeholder="Europe/Paris" />
+                            </Show>
+                            <TextField label="Grace time (minutes)" field="grace_seconds" value=fields.grace_minutes error numeric=true placeholder="60" />
+                            <p class="muted small wide">
+                                "The job calls its ping URL each time it runs; Vigie declares it late when no ping comes within the grace time after the expected run. The URL is shown once the monitor is saved."
+                            </p>
+                        }.into_any(),
+                    }}
                 </div>
             </fieldset>
             <Show when=is_http>
@@ -433,14 +544,26 @@ fn MonitorForm(monitor: Option<Monitor>) -> impl IntoView {
                 </fieldset>
             </Show>
             <fieldset>
-                <legend>"Schedule and confirmation"</legend>
+                <legend>{move || if is_heartbeat() { "Confirmation" } else { "Schedule and confirmation" }}</legend>
                 <div class="grid-form">
-                    <TextField label="Check every (seconds)" field="interval_seconds" value=fields.interval_seconds error numeric=true />
-                    <TextField label="Timeout (seconds)" field="timeout_seconds" value=fields.timeout_seconds error numeric=true />
-                    <TextField label="Failed checks before down" field="incident_confirmations" value=fields.incident_confirmations error numeric=true />
-                    <TextField label="Good checks before up again" field="recovery_confirmations" value=fields.recovery_confirmations error numeric=true />
+                    <Show when=move || !is_heartbeat()>
+                        <TextField label="Check every (seconds)" field="interval_seconds" value=fields.interval_seconds error numeric=true />
+                        <TextField label="Timeout (seconds)" field="timeout_seconds" value=fields.timeout_seconds error numeric=true />
+                    </Show>
+                    {move || if is_heartbeat() {
+                        view! {
+                            <TextField label="Missed or failed runs before down" field="incident_confirmations" value=fields.incident_confirmations error numeric=true />
+                            <TextField label="Good runs before up again" field="recovery_confirmations" value=fields.recovery_confirmations error numeric=true />
+                        }.into_any()
+                    } else {
+                        view! {
+                            <TextField label="Failed checks before down" field="incident_confirmations" value=fields.incident_confirmations error numeric=true />
+                            <TextField label="Good checks before up again" field="recovery_confirmations" value=fields.recovery_confirmations error numeric=true />
+                        }.into_any()
+                    }}
                 </div>
             </fieldset>
+            <Show when=move || !is_heartbeat()>
             <fieldset>
                 <legend>"Regions"</legend>
                 <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
@@ -487,6 +610,7 @@ fn MonitorForm(monitor: Option<Monitor>) -> impl IntoView {
                     <FieldError error field="region_threshold" />
                 </label>
             </fieldset>
+            </Show>
             <div class="form-actions">
                 <FormError error=Signal::derive(move || error.get().filter(|e| e.field().is_none_or(|f| !FIELDS.contains(&f)))) />
                 <a class="button ghost" href="/console/monitors">"Cancel"</a>
@@ -495,6 +619,34 @@ fn MonitorForm(monitor: Option<Monitor>) -> impl IntoView {
                 </button>
             </div>
         </form>
+        </Show>
+    }
+}
+
+/// A heartbeat's new ping URL, shown whole this once, with the lines a job
+/// adds to call it.
+#[component]
+pub fn PingUrlMade(id: i64, url: String) -> impl IntoView {
+    let crontab = format!("0 2 * * * /usr/local/bin/backup.sh && curl -fsS -m 10 --retry 5 {url}");
+    let report = format!(
+        "0 2 * * * /usr/local/bin/backup.sh > /tmp/backup.log 2>&1; curl -fsS -m 10 --retry 5 --data-binary @/tmp/backup.log {url}/$?"
+    );
+    view! {
+        <section class="card ping-made" role="status">
+            <h2>"Ping URL"</h2>
+            <p>"Copy it now: it is shown only this once (you can make a new one later)."</p>
+            <p><code class="secret" data-testid="ping-url">{url}</code></p>
+            <p class="muted small">"Call it when the job succeeds, for instance from crontab:"</p>
+            <pre class="snippet">{crontab}</pre>
+            <p class="muted small">
+                "Add " <code>"/start"</code> " when a run begins (its duration is measured), " <code>"/fail"</code>
+                " when it fails, or " <code>"/<exit code>"</code> " to report it; a POST body (the job's output, 10 KB kept) is shown on the monitor's page:"
+            </p>
+            <pre class="snippet">{report}</pre>
+            <div class="form-actions">
+                <a class="button primary" href=format!("/console/monitors/{id}")>"Done"</a>
+            </div>
+        </section>
     }
 }
 

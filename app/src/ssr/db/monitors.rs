@@ -32,6 +32,12 @@ pub struct MonitorRow {
     pub status: MonitorStatus,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub ping_token_hint: Option<String>,
+    pub period_seconds: Option<i32>,
+    pub cron: Option<String>,
+    pub timezone: Option<String>,
+    pub grace_seconds: Option<i32>,
+    pub run_started_at: Option<DateTime<Utc>>,
 }
 
 /// Every column a caller sets, for insert and update alike.
@@ -56,18 +62,52 @@ pub struct MonitorFields<'a> {
     pub incident_confirmations: i32,
     pub recovery_confirmations: i32,
     pub ssl_expiry_days: i32,
+    pub period_seconds: Option<i32>,
+    pub cron: Option<&'a str>,
+    pub timezone: Option<&'a str>,
+    pub grace_seconds: Option<i32>,
 }
 
-pub fn insert(conn: &mut PgConnection, fields: &MonitorFields<'_>) -> QueryResult<MonitorRow> {
-    diesel::insert_into(monitors::table).values(fields).returning(MonitorRow::as_returning()).get_result(conn)
-}
+/// A heartbeat's ping token as stored: its hash and its last characters.
+pub type StoredToken = (Vec<u8>, String);
 
-pub fn update(conn: &mut PgConnection, id: i64, fields: &MonitorFields<'_>) -> QueryResult<Option<MonitorRow>> {
-    diesel::update(monitors::table.find(id))
-        .set((fields, monitors::updated_at.eq(diesel::dsl::now)))
+/// Inserts a monitor; a heartbeat comes with its token (the table requires one).
+pub fn insert(
+    conn: &mut PgConnection,
+    fields: &MonitorFields<'_>,
+    token: Option<StoredToken>,
+) -> QueryResult<MonitorRow> {
+    let (hash, hint) = token.unzip();
+    diesel::insert_into(monitors::table)
+        .values((fields, monitors::ping_token_hash.eq(hash), monitors::ping_token_hint.eq(hint)))
         .returning(MonitorRow::as_returning())
         .get_result(conn)
-        .optional()
+}
+
+/// Changes a monitor; `token` is given when it becomes a heartbeat.
+pub fn update(
+    conn: &mut PgConnection,
+    id: i64,
+    fields: &MonitorFields<'_>,
+    token: Option<StoredToken>,
+) -> QueryResult<Option<MonitorRow>> {
+    let target = monitors::table.find(id);
+    let query = match token {
+        Some((hash, hint)) => diesel::update(target)
+            .set((
+                fields,
+                monitors::updated_at.eq(diesel::dsl::now),
+                monitors::ping_token_hash.eq(Some(hash)),
+                monitors::ping_token_hint.eq(Some(hint)),
+            ))
+            .returning(MonitorRow::as_returning())
+            .get_result(conn),
+        None => diesel::update(target)
+            .set((fields, monitors::updated_at.eq(diesel::dsl::now)))
+            .returning(MonitorRow::as_returning())
+            .get_result(conn),
+    };
+    query.optional()
 }
 
 pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Option<MonitorRow>> {
@@ -76,6 +116,30 @@ pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Option<MonitorRow>>
 
 pub fn list(conn: &mut PgConnection) -> QueryResult<Vec<MonitorRow>> {
     monitors::table.order((monitors::name.asc(), monitors::id.asc())).select(MonitorRow::as_select()).load(conn)
+}
+
+/// Gives a heartbeat a new ping token (stored hashed, with its last
+/// characters as a hint), or takes it away (`None`).
+pub fn set_ping_token(conn: &mut PgConnection, id: i64, token: Option<StoredToken>) -> QueryResult<usize> {
+    let (hash, hint) = token.unzip();
+    diesel::update(monitors::table.find(id))
+        .set((monitors::ping_token_hash.eq(hash), monitors::ping_token_hint.eq(hint)))
+        .execute(conn)
+}
+
+/// The monitor behind a ping token's hash, locked until the transaction ends.
+pub fn lock_by_ping_token(conn: &mut PgConnection, hash: &[u8]) -> QueryResult<Option<MonitorRow>> {
+    monitors::table
+        .filter(monitors::ping_token_hash.eq(hash))
+        .select(MonitorRow::as_select())
+        .for_update()
+        .first(conn)
+        .optional()
+}
+
+/// When the heartbeat's current run started (`None`: no run under way).
+pub fn set_run_started(conn: &mut PgConnection, id: i64, at: Option<DateTime<Utc>>) -> QueryResult<usize> {
+    diesel::update(monitors::table.find(id)).set(monitors::run_started_at.eq(at)).execute(conn)
 }
 
 pub fn delete(conn: &mut PgConnection, id: i64) -> QueryResult<usize> {

@@ -111,6 +111,8 @@ pub fn active_monitor_ids(conn: &mut PgConnection, region_id: i64) -> QueryResul
         .inner_join(monitors::table)
         .filter(monitor_regions::region_id.eq(region_id))
         .filter(monitors::paused.eq(false))
+        // The server itself watches heartbeats; no agent probes them.
+        .filter(monitors::kind.ne(crate::model::MonitorKind::Heartbeat))
         .order(monitors::id.asc())
         .select(monitors::id)
         .load(conn)

@@ -29,7 +29,7 @@ pub fn claim_due(conn: &mut PgConnection, region_id: i64, now: DateTime<Utc>, li
         "WITH due AS ( \
              SELECT d.monitor_id, d.region_id, d.next_due_at FROM monitor_region_state d \
              JOIN monitors dm ON dm.id = d.monitor_id \
-             WHERE d.region_id = $1 AND d.next_due_at <= $2 AND NOT dm.paused \
+             WHERE d.region_id = $1 AND d.next_due_at <= $2 AND NOT dm.paused AND dm.kind <> 'heartbeat' \
              ORDER BY d.next_due_at LIMIT $3 \
              FOR UPDATE OF d SKIP LOCKED) \
          UPDATE monitor_region_state s \
@@ -48,6 +48,67 @@ pub fn claim_due(conn: &mut PgConnection, region_id: i64, now: DateTime<Utc>, li
     .load(conn)
 }
 
+// ---- heartbeats: the deadline is `next_due_at` ------------------------------
+
+/// Heartbeats of a region past their deadline, locked (rows another process
+/// holds are skipped) until the caller's transaction ends: exactly one
+/// server declares each one late.
+pub fn lock_late_heartbeats(
+    conn: &mut PgConnection,
+    region_id: i64,
+    now: DateTime<Utc>,
+    limit: i64,
+) -> QueryResult<Vec<Claimed>> {
+    diesel::sql_query(
+        "SELECT s.monitor_id, s.next_due_at AS due_at FROM monitor_region_state s \
+         JOIN monitors m ON m.id = s.monitor_id \
+         WHERE s.region_id = $1 AND s.next_due_at <= $2 AND m.kind = 'heartbeat' AND NOT m.paused \
+         ORDER BY s.next_due_at LIMIT $3 \
+         FOR UPDATE OF s SKIP LOCKED",
+    )
+    .bind::<BigInt, _>(region_id)
+    .bind::<Timestamptz, _>(now)
+    .bind::<BigInt, _>(limit)
+    .load(conn)
+}
+
+/// How many checks a monitor has had since a time.
+pub fn checks_since(conn: &mut PgConnection, monitor_id: i64, since: DateTime<Utc>) -> QueryResult<i64> {
+    checks::table
+        .filter(checks::monitor_id.eq(monitor_id))
+        .filter(checks::checked_at.gt(since))
+        .count()
+        .get_result(conn)
+}
+
+/// Sets when a monitor is next due (a heartbeat: its deadline) in every region.
+pub fn set_next_due(conn: &mut PgConnection, monitor_id: i64, at: DateTime<Utc>) -> QueryResult<usize> {
+    diesel::update(state::table.filter(state::monitor_id.eq(monitor_id))).set(state::next_due_at.eq(at)).execute(conn)
+}
+
+/// A heartbeat's deadline, and its region.
+pub fn heartbeat_deadline(conn: &mut PgConnection, monitor_id: i64) -> QueryResult<Option<(i64, DateTime<Utc>)>> {
+    state::table
+        .filter(state::monitor_id.eq(monitor_id))
+        .select((state::region_id, state::next_due_at))
+        .first(conn)
+        .optional()
+}
+
+/// After a restart, no heartbeat of the region is due before `now` plus its
+/// grace time: pings sent while no server ran were lost, not missed.
+pub fn postpone_heartbeats(conn: &mut PgConnection, region_id: i64, now: DateTime<Utc>) -> QueryResult<usize> {
+    diesel::sql_query(
+        "UPDATE monitor_region_state s SET next_due_at = $2 + make_interval(secs => m.grace_seconds) \
+         FROM monitors m \
+         WHERE m.id = s.monitor_id AND m.kind = 'heartbeat' AND s.region_id = $1 \
+           AND s.next_due_at < $2 + make_interval(secs => m.grace_seconds)",
+    )
+    .bind::<BigInt, _>(region_id)
+    .bind::<Timestamptz, _>(now)
+    .execute(conn)
+}
+
 #[derive(Debug, Insertable)]
 #[diesel(table_name = checks)]
 pub struct NewCheck<'a> {
@@ -60,6 +121,8 @@ pub struct NewCheck<'a> {
     pub failure: Option<FailureKind>,
     pub message: &'a str,
     pub cert_expires_at: Option<DateTime<Utc>>,
+    pub exit_code: Option<i32>,
+    pub source: Option<&'a str>,
 }
 
 pub fn insert_checks(conn: &mut PgConnection, rows: &[NewCheck<'_>]) -> QueryResult<usize> {
@@ -146,6 +209,8 @@ pub struct CheckRow {
     pub failure: Option<FailureKind>,
     pub message: String,
     pub cert_expires_at: Option<DateTime<Utc>>,
+    pub exit_code: Option<i32>,
+    pub source: Option<String>,
 }
 
 /// The newest checks of a monitor, newest first.
@@ -165,6 +230,8 @@ pub fn recent_checks(conn: &mut PgConnection, monitor_id: i64, limit: i64) -> Qu
             checks::failure,
             checks::message,
             checks::cert_expires_at,
+            checks::exit_code,
+            checks::source,
         ))
         .load(conn)
 }
@@ -238,7 +305,7 @@ pub fn monitors_with_silent_regions(conn: &mut PgConnection, now: DateTime<Utc>)
     let rows: Vec<SilentRow> = diesel::sql_query(
         "SELECT DISTINCT m.id AS monitor_id FROM monitors m \
          JOIN monitor_region_state s ON s.monitor_id = m.id \
-         WHERE NOT m.paused AND m.status <> 'pending' \
+         WHERE NOT m.paused AND m.status <> 'pending' AND m.kind <> 'heartbeat' \
            AND (s.last_result_at IS NULL \
                 OR s.last_result_at < $1 - make_interval(secs => m.interval_seconds * 3))",
     )

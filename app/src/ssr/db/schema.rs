@@ -98,6 +98,8 @@ diesel::table! {
         failure -> Nullable<Text>,
         message -> Text,
         cert_expires_at -> Nullable<Timestamptz>,
+        exit_code -> Nullable<Int4>,
+        source -> Nullable<Text>,
     }
 }
 
@@ -244,6 +246,13 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         outage_closed_at -> Nullable<Timestamptz>,
+        ping_token_hash -> Nullable<Bytea>,
+        ping_token_hint -> Nullable<Text>,
+        period_seconds -> Nullable<Int4>,
+        cron -> Nullable<Text>,
+        timezone -> Nullable<Text>,
+        grace_seconds -> Nullable<Int4>,
+        run_started_at -> Nullable<Timestamptz>,
     }
 }
 

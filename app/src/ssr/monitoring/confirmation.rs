@@ -56,6 +56,17 @@ pub fn observe(state: RegionState, up: bool, policy: Confirmations) -> RegionSta
 /// A region with no result for this many intervals is a coverage gap.
 pub const COVERAGE_INTERVALS: i32 = 3;
 
+/// True when a region's verdict on `monitor` counts as of `now`: it has
+/// reported within [`COVERAGE_INTERVALS`] intervals. A heartbeat's region is
+/// the server itself, which declares missed runs: its verdict always counts.
+pub fn monitor_covered(
+    monitor: &crate::model::Monitor,
+    last_result_at: Option<DateTime<Utc>>,
+    now: DateTime<Utc>,
+) -> bool {
+    monitor.kind == crate::model::MonitorKind::Heartbeat || has_coverage(last_result_at, now, monitor.interval_seconds)
+}
+
 /// True when a region has reported recently enough for its verdict to count.
 pub fn has_coverage(last_result_at: Option<DateTime<Utc>>, now: DateTime<Utc>, interval_seconds: u32) -> bool {
     let window = Duration::seconds(i64::from(interval_seconds) * i64::from(COVERAGE_INTERVALS));

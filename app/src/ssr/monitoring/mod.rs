@@ -5,9 +5,11 @@
 //! A failing check travels: `probe::Prober::probe` → `results::record_results`
 //! (checks stored, `confirmation::observe` per region) → `status::settle`
 //! (`confirmation::vote` and `monitor_status`) → the incident reactions
-//! (`incidents::reactions::on_monitor_status`).
+//! (`incidents::reactions::on_monitor_status`). A heartbeat's pings and
+//! late runs (`heartbeat`) enter the same path at `record_results`.
 
 pub mod confirmation;
+pub mod heartbeat;
 pub mod monitors;
 pub mod probe;
 pub mod read;

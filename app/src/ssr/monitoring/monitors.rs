@@ -1,7 +1,7 @@
 //! Monitors: the rules for a valid definition (a pure function, unit tested)
 //! and the operations the console and the REST API share.
 
-use super::read;
+use super::{heartbeat, read};
 use crate::error::AppError;
 use crate::model::{KeywordMode, Monitor, MonitorInput, MonitorKind, StatusRanges};
 use crate::ssr::db::{monitors as db, regions};
@@ -41,6 +41,10 @@ pub struct MonitorSpec {
     pub url: Option<String>,
     pub host: Option<String>,
     pub port: Option<u32>,
+    pub period_seconds: Option<u32>,
+    pub cron: Option<String>,
+    pub timezone: Option<String>,
+    pub grace_seconds: Option<u32>,
     pub method: String,
     pub headers: BTreeMap<String, String>,
     pub body: Option<String>,
@@ -67,6 +71,10 @@ impl MonitorSpec {
             url: None,
             host: None,
             port: None,
+            period_seconds: None,
+            cron: None,
+            timezone: None,
+            grace_seconds: None,
             method: "GET".to_owned(),
             headers: BTreeMap::new(),
             body: None,
@@ -91,6 +99,10 @@ impl MonitorSpec {
             url: monitor.url.clone(),
             host: monitor.host.clone(),
             port: monitor.port.map(u32::from),
+            period_seconds: monitor.period_seconds,
+            cron: monitor.cron.clone(),
+            timezone: monitor.timezone.clone(),
+            grace_seconds: monitor.grace_seconds,
             method: monitor.method.clone(),
             headers: monitor.headers.clone(),
             body: monitor.body.clone(),
@@ -125,6 +137,24 @@ impl MonitorSpec {
         if input.port.is_some() {
             self.port = input.port;
         }
+        // A period and a cron expression replace each other; both in one
+        // change is refused by `validate`. An empty expression clears it.
+        match (input.period_seconds, input.cron) {
+            (Some(period), Some(cron)) => {
+                self.period_seconds = Some(period);
+                self.cron = Some(cron).filter(|c| !c.trim().is_empty());
+            }
+            (Some(period), None) => (self.period_seconds, self.cron) = (Some(period), None),
+            (None, Some(cron)) if cron.trim().is_empty() => self.cron = None,
+            (None, Some(cron)) => (self.period_seconds, self.cron) = (None, Some(cron)),
+            (None, None) => {}
+        }
+        if let Some(zone) = input.timezone {
+            self.timezone = Some(zone).filter(|z| !z.trim().is_empty());
+        }
+        if input.grace_seconds.is_some() {
+            self.grace_seconds = input.grace_seconds;
+        }
         // An empty body or keyword clears it.
         if let Some(body) = input.body {
             self.body = Some(body).filter(|b| !b.is_empty());
@@ -155,6 +185,17 @@ impl MonitorSpec {
                 }
                 self.url = None;
             }
+            MonitorKind::Heartbeat => {
+                (self.url, self.host, self.port) = (None, None, None);
+                self.validate_schedule(rules)?;
+                // The server itself watches a heartbeat: its pings come to
+                // it, and it declares them late.
+                self.regions = vec![rules.default_region.clone()];
+                self.region_threshold = 1;
+            }
+        }
+        if self.kind != MonitorKind::Heartbeat {
+            (self.period_seconds, self.cron, self.timezone, self.grace_seconds) = (None, None, None, None);
         }
         self.method = self.method.trim().to_uppercase();
         if !METHODS.contains(&self.method.as_str()) {
@@ -210,6 +251,38 @@ impl MonitorSpec {
             return Err(AppError::validation("ssl_expiry_days", "Use 1 to 365 days."));
         }
         Ok(self)
+    }
+}
+
+impl MonitorSpec {
+    fn validate_schedule(&mut self, rules: &MonitorRules) -> Result<(), AppError> {
+        let min = rules.min_interval_seconds;
+        if self.period_seconds.is_some() && self.cron.is_some() {
+            return Err(AppError::validation("cron", "Use a period or a cron expression, not both."));
+        }
+        if let Some(cron) = &self.cron {
+            let zone = self.timezone.get_or_insert_with(|| "UTC".to_owned());
+            *zone = zone.trim().to_owned();
+            heartbeat::Schedule::cron(cron, zone)?;
+            self.cron = Some(cron.split_whitespace().collect::<Vec<_>>().join(" "));
+        } else {
+            self.timezone = None;
+            let period = *self.period_seconds.get_or_insert(86_400);
+            if !(min..=heartbeat::PERIOD_MAX).contains(&period) {
+                return Err(AppError::validation(
+                    "period_seconds",
+                    format!("Use {min} seconds to {} days.", heartbeat::PERIOD_MAX / 86_400),
+                ));
+            }
+        }
+        let grace = *self.grace_seconds.get_or_insert(self.period_seconds.unwrap_or(3600).min(3600));
+        if !(min..=heartbeat::GRACE_MAX).contains(&grace) {
+            return Err(AppError::validation(
+                "grace_seconds",
+                format!("Use {min} seconds to {} days.", heartbeat::GRACE_MAX / 86_400),
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -280,7 +353,10 @@ pub fn rules(conn: &mut PgConnection, min_interval_seconds: u32, default_region:
     })
 }
 
-fn store(conn: &mut PgConnection, id: Option<i64>, spec: &MonitorSpec) -> Result<Monitor, AppError> {
+/// Stores a checked definition over `current` (none: a new monitor). A
+/// monitor that becomes a heartbeat gets its ping token, returned whole in
+/// `ping_url` this once; a new schedule counts its deadline from now.
+fn store(conn: &mut PgConnection, current: Option<&Monitor>, spec: &MonitorSpec) -> Result<Monitor, AppError> {
     let fields = db::MonitorFields {
         name: &spec.name,
         kind: spec.kind,
@@ -300,15 +376,60 @@ fn store(conn: &mut PgConnection, id: Option<i64>, spec: &MonitorSpec) -> Result
         incident_confirmations: spec.incident_confirmations as i32,
         recovery_confirmations: spec.recovery_confirmations as i32,
         ssl_expiry_days: spec.ssl_expiry_days as i32,
+        period_seconds: spec.period_seconds.map(|p| p as i32),
+        cron: spec.cron.as_deref(),
+        timezone: spec.timezone.as_deref(),
+        grace_seconds: spec.grace_seconds.map(|g| g as i32),
     };
+    let heartbeat = spec.kind == MonitorKind::Heartbeat;
+    let was_heartbeat = current.is_some_and(|c| c.kind == MonitorKind::Heartbeat);
+    let token = (heartbeat && !was_heartbeat).then(heartbeat::new_token);
+    let stored_token = token.as_ref().map(|t| (t.hash.clone(), t.hint.clone()));
     conn.transaction(|conn| {
-        let row = match id {
-            Some(id) => db::update(conn, id, &fields)?.ok_or_else(|| AppError::not_found("monitor"))?,
-            None => db::insert(conn, &fields)?,
+        let row = match current {
+            Some(current) => {
+                db::update(conn, current.id, &fields, stored_token)?.ok_or_else(|| AppError::not_found("monitor"))?
+            }
+            None => db::insert(conn, &fields, stored_token)?,
         };
         let region_ids: Vec<i64> = regions::find_by_names(conn, &spec.regions)?.into_iter().map(|(id, _)| id).collect();
         db::set_regions(conn, row.id, &region_ids)?;
-        one(conn, Some(row))
+        let mut monitor = one(conn, Some(row))?;
+        let now = chrono::Utc::now();
+        if heartbeat {
+            let rescheduled = current.is_none_or(|c| {
+                (&c.cron, &c.timezone, c.period_seconds, c.grace_seconds)
+                    != (&monitor.cron, &monitor.timezone, monitor.period_seconds, monitor.grace_seconds)
+            });
+            if rescheduled {
+                heartbeat::restart_deadline(conn, &monitor, now)?;
+            }
+        } else if was_heartbeat {
+            db::set_ping_token(conn, monitor.id, None)?;
+            db::set_run_started(conn, monitor.id, None)?;
+            crate::ssr::db::schedule::set_next_due(conn, monitor.id, now)?;
+            monitor.ping_url = None;
+        }
+        if let Some(token) = token {
+            monitor.ping_url = Some(format!("{}{}", read::PING_PATH, token.secret));
+        }
+        Ok(monitor)
+    })
+}
+
+/// Gives a heartbeat a new ping URL (the old one stops working at once),
+/// returned whole this once.
+pub fn new_ping_url(conn: &mut PgConnection, id: i64) -> Result<Monitor, AppError> {
+    conn.transaction(|conn| {
+        let monitor = load(conn, id)?;
+        if monitor.kind != MonitorKind::Heartbeat {
+            return Err(AppError::validation("kind", "Only a heartbeat monitor has a ping URL."));
+        }
+        let token = heartbeat::new_token();
+        db::set_ping_token(conn, id, Some((token.hash, token.hint)))?;
+        let mut monitor = masked(load(conn, id)?);
+        monitor.ping_url = Some(format!("{}{}", read::PING_PATH, token.secret));
+        Ok(monitor)
     })
 }
 
@@ -352,8 +473,20 @@ fn unmasked(mut input: MonitorInput, current: &Monitor) -> MonitorInput {
 }
 
 pub fn create(conn: &mut PgConnection, rules: &MonitorRules, input: MonitorInput) -> Result<Monitor, AppError> {
-    let spec = MonitorSpec::defaults(rules).apply(input).validate(rules)?;
-    store(conn, None, &spec)
+    // A missed run is already a confirmed failure: heartbeats act on the
+    // first one unless told otherwise.
+    let heartbeat = input.kind == Some(MonitorKind::Heartbeat);
+    let confirmations = (input.incident_confirmations.is_none(), input.recovery_confirmations.is_none());
+    let mut spec = MonitorSpec::defaults(rules).apply(input);
+    if heartbeat {
+        if confirmations.0 {
+            spec.incident_confirmations = 1;
+        }
+        if confirmations.1 {
+            spec.recovery_confirmations = 1;
+        }
+    }
+    store(conn, None, &spec.validate(rules)?)
 }
 
 pub fn update(
@@ -364,7 +497,7 @@ pub fn update(
 ) -> Result<Monitor, AppError> {
     let current = load(conn, id)?;
     let spec = MonitorSpec::of(&current).apply(unmasked(input, &current)).validate(rules)?;
-    store(conn, Some(id), &spec)
+    store(conn, Some(&current), &spec)
 }
 
 /// A monitor as the team reads it (secrets masked).
@@ -394,13 +527,23 @@ pub fn delete(conn: &mut PgConnection, id: i64) -> Result<(), AppError> {
 }
 
 pub fn set_paused(conn: &mut PgConnection, id: i64, paused: bool) -> Result<Monitor, AppError> {
-    let row = db::set_paused(conn, id, paused)?;
-    one(conn, row).map(masked)
+    conn.transaction(|conn| {
+        let row = db::set_paused(conn, id, paused)?;
+        let monitor = one(conn, row)?;
+        // A resumed heartbeat is not late for the runs missed while paused.
+        if !paused && monitor.kind == MonitorKind::Heartbeat {
+            heartbeat::restart_deadline(conn, &monitor, chrono::Utc::now())?;
+        }
+        Ok(masked(monitor))
+    })
 }
 
 /// Checks a monitor once, now, from this server's region (nothing is stored).
 pub async fn check_now(state: &crate::ssr::AppState, id: i64) -> Result<crate::model::Check, AppError> {
     let monitor = state.db.run(move |conn| load(conn, id)).await?;
+    if monitor.kind == MonitorKind::Heartbeat {
+        return Err(AppError::validation("kind", "A heartbeat is checked by its job's pings, not from here."));
+    }
     let result = state.prober.probe(&crate::ssr::monitoring::probe::ProbeTarget::of(&monitor)).await;
     Ok(result.into_check(&state.monitor_settings.region))
 }

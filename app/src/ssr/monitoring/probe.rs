@@ -65,6 +65,9 @@ pub struct ProbeResult {
     pub message: String,
     /// For HTTPS: when the server's certificate expires.
     pub cert_expires_at: Option<DateTime<Utc>>,
+    /// For heartbeats: the job's exit code, and where its ping came from.
+    pub exit_code: Option<i32>,
+    pub source: Option<String>,
 }
 
 impl ProbeResult {
@@ -79,6 +82,8 @@ impl ProbeResult {
             failure: self.failure,
             message: self.message,
             cert_expires_at: self.cert_expires_at,
+            exit_code: self.exit_code,
+            source: self.source,
         }
     }
 }
@@ -130,6 +135,8 @@ impl Prober {
             failure: outcome.failure,
             message: truncate(&outcome.message),
             cert_expires_at: outcome.cert_expires_at,
+            exit_code: None,
+            source: None,
         }
     }
 
@@ -137,6 +144,8 @@ impl Prober {
         match target.kind {
             MonitorKind::Http => self.check_http(target).await,
             MonitorKind::Tcp => check_tcp(&target.host, target.port).await,
+            // Never claimed for probing: its job's pings are its checks.
+            MonitorKind::Heartbeat => Outcome::failed(FailureKind::Connect, "a heartbeat is not probed".to_owned()),
         }
     }
 

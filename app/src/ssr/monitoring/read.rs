@@ -7,6 +7,10 @@ use crate::model::{Monitor, MonitorStatus};
 use crate::ssr::db::monitors as db;
 use diesel::prelude::*;
 
+/// Where heartbeats are pinged: `/ping/{token}`. A monitor read back shows
+/// it masked; only the answer that makes a token holds it whole.
+pub const PING_PATH: &str = "/ping/";
+
 pub fn to_model(row: db::MonitorRow, regions: Vec<String>) -> Monitor {
     let status = if row.paused { MonitorStatus::Paused } else { row.status };
     Monitor {
@@ -16,6 +20,11 @@ pub fn to_model(row: db::MonitorRow, regions: Vec<String>) -> Monitor {
         url: row.url,
         host: row.host,
         port: row.port.and_then(|p| u16::try_from(p).ok()),
+        ping_url: row.ping_token_hint.map(|hint| format!("{PING_PATH}{}{hint}", crate::ssr::text::MASK)),
+        period_seconds: row.period_seconds.map(i32::unsigned_abs),
+        cron: row.cron,
+        timezone: row.timezone,
+        grace_seconds: row.grace_seconds.map(i32::unsigned_abs),
         method: row.method,
         headers: serde_json::from_value(row.headers).unwrap_or_default(),
         body: row.body,

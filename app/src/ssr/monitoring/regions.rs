@@ -169,6 +169,8 @@ impl AgentResult {
             failure: self.failure,
             message,
             cert_expires_at: self.cert_expires_at,
+            exit_code: None,
+            source: None,
         }
     }
 }

@@ -2,9 +2,11 @@
 //! latencies, uptime over 1, 7 and 30 days (planned maintenance left out),
 //! the newest checks and the certificate's expiry.
 
-use super::confirmation::{RegionVerdict, has_coverage};
+use super::confirmation::{RegionVerdict, monitor_covered};
 use super::results::certificate_expiring;
-use crate::model::{Check, CheckOutcome, LatencyPoint, Monitor, MonitorDetails, RegionReport};
+use crate::model::{
+    Check, CheckOutcome, HeartbeatReport, LatencyPoint, Monitor, MonitorDetails, MonitorKind, RegionReport,
+};
 use crate::ssr::db::schedule;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -19,6 +21,8 @@ fn to_check(row: schedule::CheckRow) -> Check {
         failure: row.failure,
         message: row.message,
         cert_expires_at: row.cert_expires_at,
+        exit_code: row.exit_code,
+        source: row.source,
     }
 }
 
@@ -33,7 +37,7 @@ pub fn details(conn: &mut PgConnection, monitor: Monitor, now: DateTime<Utc>) ->
     let regions = schedule::region_reports(conn, id)?
         .into_iter()
         .map(|(region, verdict, last_result_at)| {
-            let state = if !has_coverage(last_result_at, now, monitor.interval_seconds) {
+            let state = if !monitor_covered(&monitor, last_result_at, now) {
                 if last_result_at.is_some() { "no_data" } else { "pending" }
             } else {
                 match verdict {
@@ -58,5 +62,23 @@ pub fn details(conn: &mut PgConnection, monitor: Monitor, now: DateTime<Utc>) ->
     let certificate_expires_at = recent.iter().find_map(|check| check.cert_expires_at);
     let certificate_expiring =
         certificate_expires_at.is_some_and(|at| certificate_expiring(at, monitor.ssl_expiry_days, now));
-    Ok(MonitorDetails { recent, monitor, regions, latency, uptime, certificate_expires_at, certificate_expiring })
+    let heartbeat = if monitor.kind == MonitorKind::Heartbeat {
+        let running_since = crate::ssr::db::monitors::find(conn, id)?.and_then(|row| row.run_started_at);
+        let deadline = schedule::heartbeat_deadline(conn, id)?.map(|(_, at)| at).filter(|_| !monitor.paused);
+        // A late run is a check too, but no ping: pings carry their source.
+        let last_ping_at = recent.iter().find(|check| check.source.is_some()).map(|check| check.checked_at);
+        Some(HeartbeatReport { last_ping_at, running_since, deadline })
+    } else {
+        None
+    };
+    Ok(MonitorDetails {
+        recent,
+        monitor,
+        regions,
+        latency,
+        uptime,
+        certificate_expires_at,
+        certificate_expiring,
+        heartbeat,
+    })
 }

@@ -34,6 +34,8 @@ pub fn record_results(
                 failure: result.failure,
                 message: &result.message,
                 cert_expires_at: result.cert_expires_at,
+                exit_code: result.exit_code,
+                source: result.source.as_deref(),
             })
             .collect();
         schedule::insert_checks(conn, &rows)?;

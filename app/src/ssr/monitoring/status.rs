@@ -3,7 +3,7 @@
 //! maintenance overrides them) and stored with its change. What a change
 //! means for the monitor's incident is the caller's to hand on.
 
-use super::confirmation::{has_coverage, monitor_status, vote};
+use super::confirmation::{monitor_covered, monitor_status, vote};
 use crate::model::{Monitor, MonitorStatus};
 use crate::ssr::db::incidents as incident_rows;
 use crate::ssr::db::schedule;
@@ -30,7 +30,7 @@ pub fn settle(
     let Some(stored) = schedule::lock_status(conn, monitor.id)? else { return Ok(None) };
     let votes: Vec<_> = schedule::verdicts(conn, monitor.id)?
         .into_iter()
-        .map(|(verdict, last)| vote(verdict, has_coverage(last, now, monitor.interval_seconds)))
+        .map(|(verdict, last)| vote(verdict, monitor_covered(monitor, last, now)))
         .collect();
     let maintenance = incident_rows::in_maintenance(conn, monitor.id)?;
     // Pausing is shown from the monitor's flag; the stored status stays the

@@ -52,6 +52,7 @@ pub fn router() -> Router<AppState> {
         .route("/monitors/{id}", get(get_monitor).patch(update_monitor).delete(delete_monitor))
         .route("/monitors/{id}/pause", axum::routing::post(pause_monitor))
         .route("/monitors/{id}/resume", axum::routing::post(resume_monitor))
+        .route("/monitors/{id}/ping-url", axum::routing::post(new_ping_url))
         .route("/monitors/{id}/check", axum::routing::post(check_monitor))
         .route("/monitors/{id}/checks", get(list_checks))
         .route("/incidents", get(list_incidents).post(create_incident))
@@ -191,6 +192,23 @@ impl<S: Send + Sync> FromRequestParts<S> for ApiId {
     }
 }
 
+/// Where links to this server point (`VIGIE_PUBLIC_URL`, else the host the
+/// request was for), for URLs in answers such as a heartbeat's ping URL.
+pub struct LinksBase(pub String);
+
+impl FromRequestParts<AppState> for LinksBase {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let https = parts.extensions.get::<app::ssr::team::auth::OverHttps>().is_some_and(|o| o.0);
+        Ok(Self(app::ssr::status_pages::subscriber_mail::links_base(
+            state.public_url.as_deref(),
+            &parts.headers,
+            https,
+        )))
+    }
+}
+
 // ---- authentication -------------------------------------------------------------
 
 /// The token of an `Authorization: Bearer` header.
@@ -236,6 +254,7 @@ impl ApiUser {
     paths(me, list_users, create_user, update_user, delete_user, list_tokens, create_token, revoke_token,
           list_audit_events,
           list_monitors, create_monitor, get_monitor, update_monitor, delete_monitor, pause_monitor, resume_monitor,
+          new_ping_url,
           check_monitor, list_checks, list_regions, create_region, rotate_region_token, delete_region,
           list_incidents, create_incident, get_incident, change_incident, resolve_incident, reopen_incident,
           cancel_incident, list_comments, add_comment, edit_comment, delete_comment, list_updates, post_update,

@@ -1,6 +1,6 @@
 //! `/api/v1/monitors`: define what is probed. Any team member.
 
-use super::{ApiId, ApiJson, ApiQuery, ApiResult, ApiUser, ErrorBody};
+use super::{ApiId, ApiJson, ApiQuery, ApiResult, ApiUser, ErrorBody, LinksBase};
 use app::model::{Check, Monitor, MonitorInput};
 use app::ssr::{AppState, monitoring::monitors};
 use axum::Json;
@@ -10,22 +10,30 @@ use axum::http::StatusCode;
 /// Every monitor, by name.
 #[utoipa::path(get, path = "/api/v1/monitors", tag = "monitors",
     responses((status = 200, body = Vec<Monitor>), (status = 401, body = ErrorBody)))]
-pub(super) async fn list_monitors(State(state): State<AppState>, _auth: ApiUser) -> ApiResult<Json<Vec<Monitor>>> {
-    Ok(Json(state.db.run(monitors::list).await?))
+pub(super) async fn list_monitors(
+    State(state): State<AppState>,
+    _auth: ApiUser,
+    LinksBase(base): LinksBase,
+) -> ApiResult<Json<Vec<Monitor>>> {
+    let list = state.db.run(monitors::list).await?;
+    Ok(Json(list.into_iter().map(|monitor| monitor.with_ping_base(&base)).collect()))
 }
 
 /// Creates a monitor. Missing fields take their defaults (GET, `200-299`,
-/// 60 s interval, 10 s timeout, the server's region, 3 and 2 confirmations).
+/// 60 s interval, 10 s timeout, the server's region, 3 and 2 confirmations;
+/// a heartbeat: every day, an hour's grace, 1 and 1 confirmation). A
+/// heartbeat's answer holds its whole `ping_url`, this once.
 #[utoipa::path(post, path = "/api/v1/monitors", tag = "monitors", request_body = MonitorInput,
     responses((status = 201, body = Monitor), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub(super) async fn create_monitor(
     State(state): State<AppState>,
     _auth: ApiUser,
+    LinksBase(base): LinksBase,
     ApiJson(input): ApiJson<MonitorInput>,
 ) -> ApiResult<(StatusCode, Json<Monitor>)> {
     let settings = state.monitor_settings.clone();
     let monitor = state.db.run(move |conn| monitors::save(conn, &settings, None, input)).await?;
-    Ok((StatusCode::CREATED, Json(monitor)))
+    Ok((StatusCode::CREATED, Json(monitor.with_ping_base(&base))))
 }
 
 #[utoipa::path(get, path = "/api/v1/monitors/{id}", tag = "monitors",
@@ -35,8 +43,9 @@ pub(super) async fn get_monitor(
     State(state): State<AppState>,
     _auth: ApiUser,
     ApiId(id): ApiId,
+    LinksBase(base): LinksBase,
 ) -> ApiResult<Json<Monitor>> {
-    Ok(Json(state.db.run(move |conn| monitors::get(conn, id)).await?))
+    Ok(Json(state.db.run(move |conn| monitors::get(conn, id)).await?.with_ping_base(&base)))
 }
 
 /// Changes the fields given; the others stay as they are.
@@ -47,10 +56,12 @@ pub(super) async fn update_monitor(
     State(state): State<AppState>,
     _auth: ApiUser,
     ApiId(id): ApiId,
+    LinksBase(base): LinksBase,
     ApiJson(input): ApiJson<MonitorInput>,
 ) -> ApiResult<Json<Monitor>> {
     let settings = state.monitor_settings.clone();
-    Ok(Json(state.db.run(move |conn| monitors::save(conn, &settings, Some(id), input)).await?))
+    let monitor = state.db.run(move |conn| monitors::save(conn, &settings, Some(id), input)).await?;
+    Ok(Json(monitor.with_ping_base(&base)))
 }
 
 #[utoipa::path(delete, path = "/api/v1/monitors/{id}", tag = "monitors",
@@ -73,8 +84,9 @@ pub(super) async fn pause_monitor(
     State(state): State<AppState>,
     _auth: ApiUser,
     ApiId(id): ApiId,
+    LinksBase(base): LinksBase,
 ) -> ApiResult<Json<Monitor>> {
-    Ok(Json(state.db.run(move |conn| monitors::set_paused(conn, id, true)).await?))
+    Ok(Json(state.db.run(move |conn| monitors::set_paused(conn, id, true)).await?.with_ping_base(&base)))
 }
 
 #[utoipa::path(post, path = "/api/v1/monitors/{id}/resume", tag = "monitors",
@@ -84,8 +96,23 @@ pub(super) async fn resume_monitor(
     State(state): State<AppState>,
     _auth: ApiUser,
     ApiId(id): ApiId,
+    LinksBase(base): LinksBase,
 ) -> ApiResult<Json<Monitor>> {
-    Ok(Json(state.db.run(move |conn| monitors::set_paused(conn, id, false)).await?))
+    Ok(Json(state.db.run(move |conn| monitors::set_paused(conn, id, false)).await?.with_ping_base(&base)))
+}
+
+/// Gives a heartbeat a new ping URL: the old one stops working at once. The
+/// answer holds the whole new URL, this once.
+#[utoipa::path(post, path = "/api/v1/monitors/{id}/ping-url", tag = "monitors",
+    params(("id" = i64, Path, description = "monitor id")),
+    responses((status = 200, body = Monitor), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(super) async fn new_ping_url(
+    State(state): State<AppState>,
+    _auth: ApiUser,
+    ApiId(id): ApiId,
+    LinksBase(base): LinksBase,
+) -> ApiResult<Json<Monitor>> {
+    Ok(Json(state.db.run(move |conn| monitors::new_ping_url(conn, id)).await?.with_ping_base(&base)))
 }
 
 /// Checks the monitor once, now, from this server's region, and answers the
