@@ -17,7 +17,7 @@ export VIGIE_TEST_DATA_DIR ?= /tmp/vigie-test-$(shell id -u)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends
 # Crates that must never reach the browser's bundle.
-SERVER_ONLY_CRATES := diesel|pq-sys|r2d2|tokio|reqwest|ammonia|pulldown-cmark|axum|argon2|lettre
+SERVER_ONLY_CRATES := diesel|pq-sys|r2d2|tokio|reqwest|ammonia|pulldown-cmark|axum|argon2|lettre|hickory-resolver|croner|chrono-tz
 
 .PHONY: run build test tools rust-tools wasm-opt system-packages postgres-server e2e-tools \
         check-wasm-deps fmt-check clippy rust-test e2e fuzz fuzz-quick fuzz-tools chaos measure-storage bench-rollup bench-scheduler bench-alerts \

@@ -12,6 +12,47 @@ text_enum! {
         Http => "http",
         Tcp => "tcp",
         Heartbeat => "heartbeat",
+        Dns => "dns",
+    }
+}
+
+text_enum! {
+    /// The record a DNS monitor asks for.
+    DnsRecordType {
+        A => "a",
+        Aaaa => "aaaa",
+        Cname => "cname",
+        Mx => "mx",
+        Txt => "txt",
+        Ns => "ns",
+        Soa => "soa",
+    }
+}
+
+impl DnsRecordType {
+    /// As DNS writes it: `A`, `AAAA`, `MX`…
+    pub fn label(self) -> String {
+        self.as_str().to_uppercase()
+    }
+}
+
+text_enum! {
+    /// How a DNS monitor reaches its server.
+    DnsProtocol {
+        Udp => "udp",
+        Tcp => "tcp",
+    }
+}
+
+text_enum! {
+    /// How a DNS monitor's answer is compared with its expected values.
+    DnsMatch {
+        /// At least one expected value is found.
+        Any => "any",
+        /// Every expected value is found.
+        All => "all",
+        /// None of them is found.
+        None => "none",
     }
 }
 
@@ -57,6 +98,8 @@ text_enum! {
         BodyTooLarge => "body_too_large",
         /// Too many redirects (or a redirect loop).
         Redirects => "redirects",
+        /// A DNS answer does not hold what was expected.
+        DnsMismatch => "dns_mismatch",
         /// A heartbeat's ping did not come by its deadline.
         Late => "late",
         /// A heartbeat's job reported a failure (`/fail` or a non-zero exit code).
@@ -148,9 +191,20 @@ pub struct Monitor {
     pub kind: MonitorKind,
     /// For `http`.
     pub url: Option<String>,
-    /// For `tcp`.
+    /// For `tcp`: the host to connect to; for `dns`: the name to resolve.
     pub host: Option<String>,
+    /// For `tcp`.
     pub port: Option<u16>,
+    /// For `dns`: the record asked for…
+    pub record_type: Option<DnsRecordType>,
+    /// …of this server (`ip` or `ip:port`; none: the system's resolver)…
+    pub dns_server: Option<String>,
+    /// …over UDP or TCP…
+    pub dns_protocol: Option<DnsProtocol>,
+    /// …and the values the answer must hold (empty: any answer will do),
+    /// compared by `expected_match`.
+    pub expected_values: Vec<String>,
+    pub expected_match: Option<DnsMatch>,
     /// For `heartbeat`: the URL the job calls. Shown in full only in the
     /// answer that makes it (creating the monitor, or a new URL); masked
     /// (`…/ping/••••` and the last four characters) everywhere else.
@@ -203,6 +257,11 @@ impl Monitor {
             MonitorKind::Tcp => {
                 format!("{}:{}", self.host.as_deref().unwrap_or_default(), self.port.unwrap_or_default())
             }
+            MonitorKind::Dns => {
+                let server = self.dns_server.as_deref().map(|s| format!(" @{s}")).unwrap_or_default();
+                let kind = self.record_type.map(DnsRecordType::label).unwrap_or_default();
+                format!("{} {kind}{server}", self.host.as_deref().unwrap_or_default())
+            }
             MonitorKind::Heartbeat => match (&self.cron, self.period_seconds) {
                 (Some(cron), _) => format!("cron {cron} ({})", self.timezone.as_deref().unwrap_or("UTC")),
                 (None, Some(period)) => format!("every {}", period_text(period)),
@@ -237,6 +296,12 @@ pub struct MonitorInput {
     pub url: Option<String>,
     pub host: Option<String>,
     pub port: Option<u32>,
+    /// For `dns` (see [`Monitor`]); an empty `dns_server` means the system's resolver.
+    pub record_type: Option<DnsRecordType>,
+    pub dns_server: Option<String>,
+    pub dns_protocol: Option<DnsProtocol>,
+    pub expected_values: Option<Vec<String>>,
+    pub expected_match: Option<DnsMatch>,
     /// For `heartbeat`: a period, or a cron expression (an empty one clears
     /// it), with its time zone (UTC when not given), and the grace time.
     pub period_seconds: Option<u32>,

@@ -327,6 +327,30 @@ async fn an_agent_probes_notices_new_monitors_and_buffers_while_the_server_is_do
     assert!(added_at.elapsed() < std::time::Duration::from_secs(10));
     wait_for("the failing monitor to be down", 15, || status_of(&app, second.id) == "down").await;
 
+    // The agent asks DNS questions too.
+    let dns = common::dns::dns_server().await;
+    dns.set("agent.vigie.test", hickory_proto::rr::RecordType::A, &["192.0.2.40"]);
+    let resolver = monitors::create(
+        &mut app.db.conn(),
+        &rules(&["local", "eu-west"]),
+        MonitorInput {
+            name: Some("eu-west DNS".into()),
+            kind: Some(app::model::MonitorKind::Dns),
+            host: Some("agent.vigie.test".into()),
+            dns_server: Some(dns.address.to_string()),
+            expected_values: Some(vec!["192.0.2.40".into()]),
+            regions: Some(vec!["eu-west".into()]),
+            interval_seconds: Some(1),
+            timeout_seconds: Some(1),
+            recovery_confirmations: Some(1),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    wait_for("the DNS monitor to be up", 15, || status_of(&app, resolver.id) == "up").await;
+    let checks = app::ssr::monitoring::report::recent_checks(&mut app.db.conn(), resolver.id, 1).unwrap();
+    assert_eq!((checks[0].region.as_str(), checks[0].message.as_str()), ("eu-west", "A 192.0.2.40"));
+
     // The server goes away; the agent keeps probing and sends it all later.
     drop(server);
     let down_from = Utc::now();

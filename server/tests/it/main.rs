@@ -12,6 +12,7 @@ mod audit;
 mod chaos;
 mod cli;
 mod decisions;
+mod dns;
 mod heartbeats;
 mod incident_editing;
 mod incidents;

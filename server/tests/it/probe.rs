@@ -24,6 +24,7 @@ fn http(url: String) -> ProbeTarget {
         keyword_mode: KeywordMode::Contains,
         follow_redirects: true,
         timeout: Duration::from_secs(3),
+        dns: None,
     }
 }
 

@@ -7,7 +7,10 @@ use crate::api::monitors::{
 use crate::components::{ConfirmButton, FieldError, FormError};
 use crate::error::AppError;
 use crate::model::MASK;
-use crate::model::{Check, CheckOutcome, KeywordMode, Monitor, MonitorInput, MonitorKind, MonitorStatus};
+use crate::model::{
+    Check, CheckOutcome, DnsMatch, DnsProtocol, DnsRecordType, KeywordMode, Monitor, MonitorInput, MonitorKind,
+    MonitorStatus,
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map};
@@ -214,6 +217,12 @@ struct Fields {
     incident_confirmations: RwSignal<String>,
     recovery_confirmations: RwSignal<String>,
     ssl_expiry_days: RwSignal<String>,
+    record_type: RwSignal<DnsRecordType>,
+    dns_server: RwSignal<String>,
+    dns_protocol: RwSignal<DnsProtocol>,
+    /// One expected value per line.
+    expected_values: RwSignal<String>,
+    expected_match: RwSignal<DnsMatch>,
     /// A heartbeat's schedule: `period` or `cron`.
     schedule: RwSignal<&'static str>,
     period_minutes: RwSignal<String>,
@@ -249,6 +258,11 @@ impl Fields {
             incident_confirmations: number(monitor.map(|m| m.incident_confirmations), 3),
             recovery_confirmations: number(monitor.map(|m| m.recovery_confirmations), 2),
             ssl_expiry_days: number(monitor.map(|m| m.ssl_expiry_days), 14),
+            record_type: RwSignal::new(monitor.and_then(|m| m.record_type).unwrap_or(DnsRecordType::A)),
+            dns_server: text(monitor.and_then(|m| m.dns_server.clone()), ""),
+            dns_protocol: RwSignal::new(monitor.and_then(|m| m.dns_protocol).unwrap_or(DnsProtocol::Udp)),
+            expected_values: text(monitor.map(|m| m.expected_values.join("\n")), ""),
+            expected_match: RwSignal::new(monitor.and_then(|m| m.expected_match).unwrap_or(DnsMatch::Any)),
             schedule: RwSignal::new(if monitor.is_some_and(|m| m.cron.is_some()) { "cron" } else { "period" }),
             period_minutes: minutes(monitor.and_then(|m| m.period_seconds), 1440),
             cron: text(monitor.and_then(|m| m.cron.clone()), ""),
@@ -301,6 +315,14 @@ impl Fields {
             MonitorKind::Tcp => {
                 input.host = Some(self.host.get_untracked());
                 input.port = Some(number("port", self.port)?);
+            }
+            MonitorKind::Dns => {
+                input.host = Some(self.host.get_untracked());
+                input.record_type = Some(self.record_type.get_untracked());
+                input.dns_server = Some(self.dns_server.get_untracked());
+                input.dns_protocol = Some(self.dns_protocol.get_untracked());
+                input.expected_values = Some(self.expected_values.get_untracked().lines().map(str::to_owned).collect());
+                input.expected_match = Some(self.expected_match.get_untracked());
             }
             MonitorKind::Heartbeat => {
                 // Regions and the probe's timing are the server's own here.
@@ -405,6 +427,9 @@ fn MonitorForm(monitor: Option<Monitor>) -> impl IntoView {
     const FIELDS: &[&str] = &[
         "name",
         "kind",
+        "record_type",
+        "dns_server",
+        "expected_values",
         "period_seconds",
         "cron",
         "timezone",
@@ -451,6 +476,7 @@ fn MonitorForm(monitor: Option<Monitor>) -> impl IntoView {
                         }>
                             <option value="http" selected=is_http>"HTTP(S)"</option>
                             <option value="tcp" selected=move || fields.kind.get() == MonitorKind::Tcp>"TCP port"</option>
+                            <option value="dns" selected=move || fields.kind.get() == MonitorKind::Dns>"DNS record"</option>
                             <option value="heartbeat" selected=is_heartbeat>"Heartbeat (a job pings Vigie)"</option>
                         </select>
                         <FieldError error field="kind" />
@@ -467,6 +493,7 @@ fn MonitorForm(monitor: Option<Monitor>) -> impl IntoView {
                             <TextField label="Host" field="host" value=fields.host error placeholder="db.example.com" />
                             <TextField label="Port" field="port" value=fields.port error numeric=true placeholder="5432" />
                         }.into_any(),
+                        MonitorKind::Dns => view! { <DnsFields fields error /> }.into_any(),
                         MonitorKind::Heartbeat => view! {
                             <label>
                                 "The job runs"
@@ -620,6 +647,54 @@ fn MonitorForm(monitor: Option<Monitor>) -> impl IntoView {
             </div>
         </form>
         </Show>
+    }
+}
+
+/// What a DNS monitor asks, and what the answer must hold.
+#[component]
+fn DnsFields(fields: Fields, error: Signal<Option<AppError>>) -> impl IntoView {
+    view! {
+        <TextField label="Name to resolve" field="host" value=fields.host error placeholder="example.com" />
+        <label>
+            "Record type"
+            <select name="record_type" on:change=move |ev| {
+                if let Some(kind) = DnsRecordType::parse(&event_target_value(&ev)) {
+                    fields.record_type.set(kind);
+                }
+            }>
+                {DnsRecordType::ALL.iter().map(|kind| {
+                    let kind = *kind;
+                    view! { <option value=kind.as_str() selected=move || fields.record_type.get() == kind>{kind.label()}</option> }
+                }).collect_view()}
+            </select>
+        </label>
+        <TextField label="DNS server (empty: the system's)" field="dns_server" value=fields.dns_server error placeholder="192.0.2.53 or 192.0.2.53:5353" />
+        <label>
+            "Over"
+            <select name="dns_protocol" on:change=move |ev| fields.dns_protocol.set(
+                if event_target_value(&ev) == "tcp" { DnsProtocol::Tcp } else { DnsProtocol::Udp },
+            )>
+                <option value="udp" selected=move || fields.dns_protocol.get() == DnsProtocol::Udp>"UDP"</option>
+                <option value="tcp" selected=move || fields.dns_protocol.get() == DnsProtocol::Tcp>"TCP"</option>
+            </select>
+        </label>
+        <label class="wide">
+            "Expected values, one per line (empty: any answer will do)"
+            <textarea rows="3" bind:value=fields.expected_values placeholder="192.0.2.10"></textarea>
+            <FieldError error field="expected_values" />
+        </label>
+        <label>
+            "The answer must hold"
+            <select name="expected_match" on:change=move |ev| {
+                if let Some(mode) = DnsMatch::parse(&event_target_value(&ev)) {
+                    fields.expected_match.set(mode);
+                }
+            }>
+                <option value="any" selected=move || fields.expected_match.get() == DnsMatch::Any>"any of them"</option>
+                <option value="all" selected=move || fields.expected_match.get() == DnsMatch::All>"all of them"</option>
+                <option value="none" selected=move || fields.expected_match.get() == DnsMatch::None>"none of them"</option>
+            </select>
+        </label>
     }
 }
 

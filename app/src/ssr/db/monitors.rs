@@ -1,7 +1,7 @@
 //! Queries on `monitors` and `monitor_regions`.
 
 use super::schema::{monitor_regions, monitors, regions};
-use crate::model::{KeywordMode, MonitorKind, MonitorStatus};
+use crate::model::{DnsMatch, DnsProtocol, DnsRecordType, KeywordMode, MonitorKind, MonitorStatus};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use std::collections::HashMap;
@@ -38,6 +38,11 @@ pub struct MonitorRow {
     pub timezone: Option<String>,
     pub grace_seconds: Option<i32>,
     pub run_started_at: Option<DateTime<Utc>>,
+    pub dns_record_type: Option<DnsRecordType>,
+    pub dns_server: Option<String>,
+    pub dns_protocol: Option<DnsProtocol>,
+    pub expected_values: serde_json::Value,
+    pub expected_match: Option<DnsMatch>,
 }
 
 /// Every column a caller sets, for insert and update alike.
@@ -66,6 +71,11 @@ pub struct MonitorFields<'a> {
     pub cron: Option<&'a str>,
     pub timezone: Option<&'a str>,
     pub grace_seconds: Option<i32>,
+    pub dns_record_type: Option<DnsRecordType>,
+    pub dns_server: Option<&'a str>,
+    pub dns_protocol: Option<DnsProtocol>,
+    pub expected_values: serde_json::Value,
+    pub expected_match: Option<DnsMatch>,
 }
 
 /// A heartbeat's ping token as stored: its hash and its last characters.

@@ -253,6 +253,11 @@ diesel::table! {
         timezone -> Nullable<Text>,
         grace_seconds -> Nullable<Int4>,
         run_started_at -> Nullable<Timestamptz>,
+        dns_record_type -> Nullable<Text>,
+        dns_server -> Nullable<Text>,
+        dns_protocol -> Nullable<Text>,
+        expected_values -> Jsonb,
+        expected_match -> Nullable<Text>,
     }
 }
 

@@ -9,6 +9,7 @@
 //! late runs (`heartbeat`) enter the same path at `record_results`.
 
 pub mod confirmation;
+pub mod dns;
 pub mod heartbeat;
 pub mod monitors;
 pub mod probe;

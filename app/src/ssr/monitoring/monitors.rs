@@ -1,9 +1,11 @@
 //! Monitors: the rules for a valid definition (a pure function, unit tested)
 //! and the operations the console and the REST API share.
 
-use super::{heartbeat, read};
+use super::{dns, heartbeat, read};
 use crate::error::AppError;
-use crate::model::{KeywordMode, Monitor, MonitorInput, MonitorKind, StatusRanges};
+use crate::model::{
+    DnsMatch, DnsProtocol, DnsRecordType, KeywordMode, Monitor, MonitorInput, MonitorKind, StatusRanges,
+};
 use crate::ssr::db::{monitors as db, regions};
 use crate::ssr::text;
 use diesel::prelude::*;
@@ -41,6 +43,11 @@ pub struct MonitorSpec {
     pub url: Option<String>,
     pub host: Option<String>,
     pub port: Option<u32>,
+    pub record_type: Option<DnsRecordType>,
+    pub dns_server: Option<String>,
+    pub dns_protocol: Option<DnsProtocol>,
+    pub expected_values: Vec<String>,
+    pub expected_match: Option<DnsMatch>,
     pub period_seconds: Option<u32>,
     pub cron: Option<String>,
     pub timezone: Option<String>,
@@ -71,6 +78,11 @@ impl MonitorSpec {
             url: None,
             host: None,
             port: None,
+            record_type: None,
+            dns_server: None,
+            dns_protocol: None,
+            expected_values: Vec::new(),
+            expected_match: None,
             period_seconds: None,
             cron: None,
             timezone: None,
@@ -99,6 +111,11 @@ impl MonitorSpec {
             url: monitor.url.clone(),
             host: monitor.host.clone(),
             port: monitor.port.map(u32::from),
+            record_type: monitor.record_type,
+            dns_server: monitor.dns_server.clone(),
+            dns_protocol: monitor.dns_protocol,
+            expected_values: monitor.expected_values.clone(),
+            expected_match: monitor.expected_match,
             period_seconds: monitor.period_seconds,
             cron: monitor.cron.clone(),
             timezone: monitor.timezone.clone(),
@@ -136,6 +153,21 @@ impl MonitorSpec {
         }
         if input.port.is_some() {
             self.port = input.port;
+        }
+        if input.record_type.is_some() {
+            self.record_type = input.record_type;
+        }
+        if let Some(server) = input.dns_server {
+            self.dns_server = Some(server).filter(|s| !s.trim().is_empty());
+        }
+        if input.dns_protocol.is_some() {
+            self.dns_protocol = input.dns_protocol;
+        }
+        if let Some(values) = input.expected_values {
+            self.expected_values = values;
+        }
+        if input.expected_match.is_some() {
+            self.expected_match = input.expected_match;
         }
         // A period and a cron expression replace each other; both in one
         // change is refused by `validate`. An empty expression clears it.
@@ -185,6 +217,12 @@ impl MonitorSpec {
                 }
                 self.url = None;
             }
+            MonitorKind::Dns => {
+                let name = self.host.as_deref().map(str::trim).unwrap_or_default().to_owned();
+                self.host = Some(check_dns_name(&name)?);
+                (self.url, self.port) = (None, None);
+                self.validate_dns()?;
+            }
             MonitorKind::Heartbeat => {
                 (self.url, self.host, self.port) = (None, None, None);
                 self.validate_schedule(rules)?;
@@ -196,6 +234,10 @@ impl MonitorSpec {
         }
         if self.kind != MonitorKind::Heartbeat {
             (self.period_seconds, self.cron, self.timezone, self.grace_seconds) = (None, None, None, None);
+        }
+        if self.kind != MonitorKind::Dns {
+            (self.record_type, self.dns_server, self.dns_protocol, self.expected_match) = (None, None, None, None);
+            self.expected_values.clear();
         }
         self.method = self.method.trim().to_uppercase();
         if !METHODS.contains(&self.method.as_str()) {
@@ -255,6 +297,38 @@ impl MonitorSpec {
 }
 
 impl MonitorSpec {
+    fn validate_dns(&mut self) -> Result<(), AppError> {
+        let kind = *self.record_type.get_or_insert(DnsRecordType::A);
+        self.dns_protocol.get_or_insert(DnsProtocol::Udp);
+        self.expected_match.get_or_insert(DnsMatch::Any);
+        if let Some(server) = &self.dns_server {
+            self.dns_server = Some(check_dns_server(server)?);
+        }
+        let values: Vec<String> =
+            self.expected_values.iter().map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()).collect();
+        if values.len() > dns::EXPECTED_MAX {
+            return Err(AppError::validation("expected_values", format!("At most {} values.", dns::EXPECTED_MAX)));
+        }
+        for value in &values {
+            if value.chars().count() > dns::VALUE_MAX || value.chars().any(char::is_control) {
+                return Err(AppError::validation(
+                    "expected_values",
+                    format!("Each value is one line of at most {} characters.", dns::VALUE_MAX),
+                ));
+            }
+            let address = match kind {
+                DnsRecordType::A => value.parse::<std::net::Ipv4Addr>().is_err().then_some("IPv4"),
+                DnsRecordType::Aaaa => value.parse::<std::net::Ipv6Addr>().is_err().then_some("IPv6"),
+                _ => None,
+            };
+            if let Some(family) = address {
+                return Err(AppError::validation("expected_values", format!("`{value}` is not an {family} address.")));
+            }
+        }
+        self.expected_values = values;
+        Ok(())
+    }
+
     fn validate_schedule(&mut self, rules: &MonitorRules) -> Result<(), AppError> {
         let min = rules.min_interval_seconds;
         if self.period_seconds.is_some() && self.cron.is_some() {
@@ -316,6 +390,39 @@ fn check_host(host: &str) -> Result<String, AppError> {
         return Err(AppError::validation("host", "Use a host name or an IP address, without a scheme or port."));
     }
     Ok(host.to_lowercase())
+}
+
+/// A name to resolve: letters, digits, `-` and `_` in dot-separated labels.
+fn check_dns_name(name: &str) -> Result<String, AppError> {
+    if name.is_empty() {
+        return Err(AppError::validation("host", "Enter the name to resolve."));
+    }
+    let bare = name.strip_suffix('.').unwrap_or(name);
+    let valid = bare.len() <= HOST_MAX
+        && bare.split('.').all(|label| {
+            (1..=63).contains(&label.len())
+                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        });
+    if !valid {
+        return Err(AppError::validation("host", "Use a domain name, like example.com."));
+    }
+    Ok(bare.to_lowercase())
+}
+
+/// A DNS server: an IP address, with a port when it is not 53.
+fn check_dns_server(server: &str) -> Result<String, AppError> {
+    let server = server.trim();
+    if let Ok(ip) = server.parse::<std::net::IpAddr>() {
+        return Ok(ip.to_string());
+    }
+    match server.parse::<std::net::SocketAddr>() {
+        Ok(address) if address.port() == 53 => Ok(address.ip().to_string()),
+        Ok(address) if address.port() > 0 => Ok(address.to_string()),
+        _ => Err(AppError::validation(
+            "dns_server",
+            "Use an IP address, with its port when not 53: 192.0.2.53, 192.0.2.53:5353 or [2001:db8::53]:5353.",
+        )),
+    }
 }
 
 fn check_headers(headers: &BTreeMap<String, String>) -> Result<(), AppError> {
@@ -380,6 +487,12 @@ fn store(conn: &mut PgConnection, current: Option<&Monitor>, spec: &MonitorSpec)
         cron: spec.cron.as_deref(),
         timezone: spec.timezone.as_deref(),
         grace_seconds: spec.grace_seconds.map(|g| g as i32),
+        dns_record_type: spec.record_type,
+        dns_server: spec.dns_server.as_deref(),
+        dns_protocol: spec.dns_protocol,
+        expected_values: serde_json::to_value(&spec.expected_values)
+            .map_err(|e| AppError::failed("encode a monitor's expected values", e))?,
+        expected_match: spec.expected_match,
     };
     let heartbeat = spec.kind == MonitorKind::Heartbeat;
     let was_heartbeat = current.is_some_and(|c| c.kind == MonitorKind::Heartbeat);

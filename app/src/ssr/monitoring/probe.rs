@@ -31,6 +31,8 @@ pub struct ProbeTarget {
     pub keyword_mode: KeywordMode,
     pub follow_redirects: bool,
     pub timeout: Duration,
+    /// For `dns`: what to ask.
+    pub dns: Option<super::dns::DnsQuery>,
 }
 
 impl ProbeTarget {
@@ -50,6 +52,17 @@ impl ProbeTarget {
             keyword_mode: monitor.keyword_mode,
             follow_redirects: monitor.follow_redirects,
             timeout: Duration::from_secs(u64::from(monitor.timeout_seconds)),
+            dns: (monitor.kind == MonitorKind::Dns).then(|| super::dns::DnsQuery {
+                name: monitor.host.clone().unwrap_or_default(),
+                record_type: monitor.record_type.unwrap_or(crate::model::DnsRecordType::A),
+                // Stored values were validated: `ip` (port 53) or `ip:port`.
+                server: monitor.dns_server.as_deref().and_then(|s| {
+                    s.parse().ok().or_else(|| s.parse::<std::net::IpAddr>().ok().map(|ip| (ip, 53).into()))
+                }),
+                protocol: monitor.dns_protocol.unwrap_or(crate::model::DnsProtocol::Udp),
+                expected: monitor.expected_values.clone(),
+                mode: monitor.expected_match.unwrap_or(crate::model::DnsMatch::Any),
+            }),
         }
     }
 }
@@ -144,6 +157,13 @@ impl Prober {
         match target.kind {
             MonitorKind::Http => self.check_http(target).await,
             MonitorKind::Tcp => check_tcp(&target.host, target.port).await,
+            MonitorKind::Dns => match &target.dns {
+                Some(query) => {
+                    let (failure, message) = super::dns::check(query, target.timeout).await;
+                    Outcome { failure, message, ..Outcome::default() }
+                }
+                None => Outcome::failed(FailureKind::Dns, "no DNS query".to_owned()),
+            },
             // Never claimed for probing: its job's pings are its checks.
             MonitorKind::Heartbeat => Outcome::failed(FailureKind::Connect, "a heartbeat is not probed".to_owned()),
         }

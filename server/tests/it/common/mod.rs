@@ -3,6 +3,7 @@
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 pub mod db;
+pub mod dns;
 pub mod process;
 pub mod receiver;
 pub mod target;

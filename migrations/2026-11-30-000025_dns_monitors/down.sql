@@ -1,0 +1,15 @@
+DELETE FROM monitors WHERE kind = 'dns';
+ALTER TABLE monitors DROP CONSTRAINT monitors_target_check;
+ALTER TABLE monitors ADD CONSTRAINT monitors_target_check CHECK (
+    (kind = 'http' AND url IS NOT NULL)
+    OR (kind = 'tcp' AND host IS NOT NULL AND port IS NOT NULL)
+    OR (kind = 'heartbeat' AND ping_token_hash IS NOT NULL AND grace_seconds IS NOT NULL
+        AND ((period_seconds IS NOT NULL) <> (cron IS NOT NULL))));
+ALTER TABLE monitors
+    DROP COLUMN dns_record_type,
+    DROP COLUMN dns_server,
+    DROP COLUMN dns_protocol,
+    DROP COLUMN expected_values,
+    DROP COLUMN expected_match;
+ALTER TABLE monitors DROP CONSTRAINT monitors_kind_check;
+ALTER TABLE monitors ADD CONSTRAINT monitors_kind_check CHECK (kind IN ('http', 'tcp', 'heartbeat'));
