@@ -17,7 +17,7 @@ export VIGIE_TEST_DATA_DIR ?= /tmp/vigie-test-$(shell id -u)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends
 # Crates that must never reach the browser's bundle.
-SERVER_ONLY_CRATES := diesel|pq-sys|r2d2|tokio|reqwest|ammonia|pulldown-cmark|axum|argon2|lettre|hickory-resolver|croner|chrono-tz
+SERVER_ONLY_CRATES := diesel|pq-sys|r2d2|tokio|reqwest|ammonia|pulldown-cmark|axum|argon2|lettre|hickory-resolver|surge-ping|croner|chrono-tz
 
 .PHONY: run build test tools rust-tools wasm-opt system-packages postgres-server e2e-tools \
         check-wasm-deps fmt-check clippy rust-test e2e fuzz fuzz-quick fuzz-tools chaos measure-storage bench-rollup bench-scheduler bench-alerts \
@@ -104,6 +104,7 @@ e2e:
 # bring up the loopback of its network namespace.
 FUZZ_VENV := $(TOOLS)/fuzz-venv
 fuzz-tools:
+	@# iproute2: the fuzzer's and the ping tests' network namespaces.
 	@command -v ip >/dev/null || { $(SUDO) apt-get update -qq && $(APT_INSTALL) iproute2; }
 	@[ -x $(FUZZ_VENV)/bin/schemathesis ] && $(FUZZ_VENV)/bin/pip freeze 2>/dev/null | grep -qxF -f end2end/fuzz-requirements.txt || { \
 		command -v python3 >/dev/null && python3 -c 'import venv, ensurepip' 2>/dev/null || \

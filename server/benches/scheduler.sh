@@ -10,6 +10,11 @@
 # p99 / max (due time to claim, from /metrics over the last minute), the
 # server's CPU (% of one core) and its resident memory (median and peak).
 #
+# MIX=1 makes the same number of monitors a mix of kinds: 70 % HTTP, 10 %
+# TCP (the same target), 10 % DNS (an A record from a local responder over
+# UDP), 5 % ping (one echo request to 127.0.0.1) and 5 % heartbeats (hourly,
+# never late during the run: they cost the late-run sweep of every tick).
+#
 # Uses DATABASE_URL's server when set (a scratch database is created and
 # dropped there); otherwise a private PostgreSQL in a temporary folder.
 set -euo pipefail
@@ -19,6 +24,7 @@ monitors=${MONITORS:-10000}
 interval=${INTERVAL:-30}
 warmup=${WARMUP:-45}
 window=${WINDOW:-30}
+mix=${MIX:-0}
 source server/benches/scratch.sh
 
 # The target: answers every request with 200 and a short body.
@@ -31,16 +37,57 @@ pids+=($!)
 for _ in $(seq 50); do [ -s "$work/target.port" ] && break; sleep 0.1; done
 target_port=$(cat "$work/target.port")
 
+# A DNS responder for the mix: every question gets one A record, 127.0.0.1.
+python3 -c '
+import socket, struct
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1], flush=True)
+while True:
+    query, peer = s.recvfrom(512)
+    end = 12
+    while query[end] != 0:
+        end += query[end] + 1
+    question = query[12:end + 5]
+    header = query[:2] + struct.pack(">HHHHH", 0x8180, 1, 1, 0, 0)
+    answer = struct.pack(">HHHIH", 0xC00C, 1, 1, 60, 4) + bytes([127, 0, 0, 1])
+    s.sendto(header + question + answer, peer)
+' >"$work/dns.port" &
+pids+=($!)
+for _ in $(seq 50); do [ -s "$work/dns.port" ] && break; sleep 0.1; done
+dns_port=$(cat "$work/dns.port")
+
 DATABASE_URL=$url "$bin" migrate >/dev/null
+if [ "$mix" = 1 ]; then
+  # g mod 20: 0-13 http, 14-15 tcp, 16-17 dns, 18 ping, 19 heartbeat.
+  kinds="CASE WHEN g % 20 < 14 THEN 'http' WHEN g % 20 < 16 THEN 'tcp' WHEN g % 20 < 18 THEN 'dns'
+              WHEN g % 20 = 18 THEN 'ping' ELSE 'heartbeat' END"
+else
+  kinds="'http'"
+fi
 psql "$url" -qAt <<SQL
 INSERT INTO regions (name) VALUES ('local');
-INSERT INTO monitors (name, kind, url, interval_seconds, timeout_seconds)
-SELECT 'm' || g, 'http', 'http://127.0.0.1:$target_port/health?m=' || g, $interval, 10
-FROM generate_series(1, $monitors) g;
+INSERT INTO monitors (name, kind, url, host, port, interval_seconds, timeout_seconds,
+                      dns_record_type, dns_server, dns_protocol, expected_values, expected_match,
+                      ping_count, max_loss_percent, ping_token_hash, period_seconds, grace_seconds)
+SELECT 'm' || g, kind,
+       'http://127.0.0.1:$target_port/health?m=' || g,
+       CASE kind WHEN 'tcp' THEN '127.0.0.1' WHEN 'ping' THEN '127.0.0.1' WHEN 'dns' THEN 'm' || g || '.bench.test' END,
+       CASE kind WHEN 'tcp' THEN $target_port END,
+       $interval, 10,
+       CASE kind WHEN 'dns' THEN 'a' END, CASE kind WHEN 'dns' THEN '127.0.0.1:$dns_port' END,
+       CASE kind WHEN 'dns' THEN 'udp' END,
+       CASE kind WHEN 'dns' THEN '["127.0.0.1"]'::jsonb ELSE '[]'::jsonb END, CASE kind WHEN 'dns' THEN 'any' END,
+       CASE kind WHEN 'ping' THEN 1 END, CASE kind WHEN 'ping' THEN 0 END,
+       CASE kind WHEN 'heartbeat' THEN decode(md5(g::text), 'hex') END,
+       CASE kind WHEN 'heartbeat' THEN 3600 END, CASE kind WHEN 'heartbeat' THEN 3600 END
+FROM generate_series(1, $monitors) g, LATERAL (SELECT $kinds AS kind) k;
 INSERT INTO monitor_regions (monitor_id, region_id) SELECT id, 1 FROM monitors;
--- Spread over the interval, as monitors created over time are.
+-- Spread over the interval, as monitors created over time are; heartbeats
+-- are due (late) only an hour on.
 INSERT INTO monitor_region_state (monitor_id, region_id, next_due_at)
-SELECT id, 1, now() + random() * interval '$interval seconds' FROM monitors;
+SELECT id, 1, CASE kind WHEN 'heartbeat' THEN now() + interval '1 hour'
+                        ELSE now() + random() * interval '$interval seconds' END FROM monitors;
 VACUUM ANALYZE;
 SQL
 
@@ -60,7 +107,10 @@ quantile() {
 }
 hz=$(getconf CLK_TCK)
 
-echo "scheduler benchmark: $monitors monitors every $interval s ($(python3 -c "print(round($monitors / $interval, 1))") checks due per second)"
+# Heartbeats are never probed: the demand is the probed monitors'.
+probed=$(psql "$url" -qAt -c "SELECT count(*) FROM monitors WHERE kind <> 'heartbeat'")
+[ "$mix" = 1 ] && psql "$url" -qAt -c "SELECT 'mix: ' || string_agg(kind || ' ' || n, ', ' ORDER BY n DESC) FROM (SELECT kind, count(*) n FROM monitors GROUP BY kind) k"
+echo "scheduler benchmark: $monitors monitors every $interval s ($(python3 -c "print(round($probed / $interval, 1))") checks due per second)"
 echo "warming up for $warmup s…"
 sleep "$warmup"
 results=()
@@ -77,7 +127,7 @@ print(round((c1 - c0) / secs, 1), round(100 * (u1 - u0) / hz / secs, 1))")
   echo "window $run: $line  (probes/s, cpu %, lag p50 s, lag p99 s, lag max s, rss KiB)"
 done
 peak=$(peak_kib)
-python3 - "$monitors" "$interval" "$peak" "${results[@]}" <<'PY'
+python3 - "$probed" "$interval" "$peak" "${results[@]}" <<'PY'
 import statistics, sys
 monitors, interval, peak = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 rows = [list(map(float, r.split())) for r in sys.argv[4:]]

@@ -465,6 +465,8 @@ mod tests {
             dns_protocol: None,
             expected_values: Vec::new(),
             expected_match: None,
+            ping_count: None,
+            max_loss_percent: None,
             period_seconds: None,
             cron: None,
             timezone: None,

@@ -13,6 +13,7 @@ text_enum! {
         Tcp => "tcp",
         Heartbeat => "heartbeat",
         Dns => "dns",
+        Ping => "ping",
     }
 }
 
@@ -98,6 +99,8 @@ text_enum! {
         BodyTooLarge => "body_too_large",
         /// Too many redirects (or a redirect loop).
         Redirects => "redirects",
+        /// More echo requests went unanswered than a ping monitor allows.
+        PacketLoss => "packet_loss",
         /// A DNS answer does not hold what was expected.
         DnsMismatch => "dns_mismatch",
         /// A heartbeat's ping did not come by its deadline.
@@ -191,7 +194,8 @@ pub struct Monitor {
     pub kind: MonitorKind,
     /// For `http`.
     pub url: Option<String>,
-    /// For `tcp`: the host to connect to; for `dns`: the name to resolve.
+    /// For `tcp`: the host to connect to; for `dns`: the name to resolve;
+    /// for `ping`: the host to ping.
     pub host: Option<String>,
     /// For `tcp`.
     pub port: Option<u16>,
@@ -205,6 +209,10 @@ pub struct Monitor {
     /// compared by `expected_match`.
     pub expected_values: Vec<String>,
     pub expected_match: Option<DnsMatch>,
+    /// For `ping`: echo requests per check (1–10)…
+    pub ping_count: Option<u32>,
+    /// …and the share of them that may go unanswered, in percent.
+    pub max_loss_percent: Option<u32>,
     /// For `heartbeat`: the URL the job calls. Shown in full only in the
     /// answer that makes it (creating the monitor, or a new URL); masked
     /// (`…/ping/••••` and the last four characters) everywhere else.
@@ -257,6 +265,7 @@ impl Monitor {
             MonitorKind::Tcp => {
                 format!("{}:{}", self.host.as_deref().unwrap_or_default(), self.port.unwrap_or_default())
             }
+            MonitorKind::Ping => format!("ping {}", self.host.as_deref().unwrap_or_default()),
             MonitorKind::Dns => {
                 let server = self.dns_server.as_deref().map(|s| format!(" @{s}")).unwrap_or_default();
                 let kind = self.record_type.map(DnsRecordType::label).unwrap_or_default();
@@ -302,6 +311,9 @@ pub struct MonitorInput {
     pub dns_protocol: Option<DnsProtocol>,
     pub expected_values: Option<Vec<String>>,
     pub expected_match: Option<DnsMatch>,
+    /// For `ping` (see [`Monitor`]).
+    pub ping_count: Option<u32>,
+    pub max_loss_percent: Option<u32>,
     /// For `heartbeat`: a period, or a cron expression (an empty one clears
     /// it), with its time zone (UTC when not given), and the grace time.
     pub period_seconds: Option<u32>,

@@ -347,9 +347,28 @@ async fn an_agent_probes_notices_new_monitors_and_buffers_while_the_server_is_do
         },
     )
     .unwrap();
+    // And pings.
+    let pinged = monitors::create(
+        &mut app.db.conn(),
+        &rules(&["local", "eu-west"]),
+        MonitorInput {
+            name: Some("eu-west ping".into()),
+            kind: Some(app::model::MonitorKind::Ping),
+            host: Some("127.0.0.1".into()),
+            regions: Some(vec!["eu-west".into()]),
+            interval_seconds: Some(1),
+            timeout_seconds: Some(1),
+            recovery_confirmations: Some(1),
+            ..Default::default()
+        },
+    )
+    .unwrap();
     wait_for("the DNS monitor to be up", 15, || status_of(&app, resolver.id) == "up").await;
     let checks = app::ssr::monitoring::report::recent_checks(&mut app.db.conn(), resolver.id, 1).unwrap();
     assert_eq!((checks[0].region.as_str(), checks[0].message.as_str()), ("eu-west", "A 192.0.2.40"));
+    wait_for("the ping monitor to be up", 15, || status_of(&app, pinged.id) == "up").await;
+    let checks = app::ssr::monitoring::report::recent_checks(&mut app.db.conn(), pinged.id, 1).unwrap();
+    assert!(checks[0].message.starts_with("3/3 replies from 127.0.0.1"), "{:?}", checks[0]);
 
     // The server goes away; the agent keeps probing and sends it all later.
     drop(server);

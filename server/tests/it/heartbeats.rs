@@ -15,6 +15,7 @@ use common::{TestApp, receiver};
 use diesel::prelude::*;
 use serde_json::json;
 use server::workers::scheduler::Scheduler;
+use std::process::Command;
 
 fn rules() -> MonitorRules {
     MonitorRules { min_interval_seconds: 1, known_regions: vec!["local".into()], default_region: "local".into() }
@@ -329,4 +330,44 @@ async fn pings_are_limited_per_minute() {
     let reply = app.send(request).await;
     assert_eq!(reply.status, StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(reply.header(header::RETRY_AFTER.as_str()), Some("60"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_job_sending_its_whole_log_with_curl_gets_its_answer() {
+    let app = TestApp::new();
+    let monitor = monitors::create(
+        &mut app.db.conn(),
+        &rules(),
+        MonitorInput {
+            name: Some("Verbose job".into()),
+            kind: Some(MonitorKind::Heartbeat),
+            period_seconds: Some(60),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let server = app.listen(0);
+    let log = tempfile::NamedTempFile::new().unwrap();
+    let line = "LOG-LINE-MARKER a job writes a lot of output\n";
+    std::fs::write(log.path(), line.repeat(1_000_000 / line.len())).unwrap();
+    let url = format!("{}/ping/{}/0", server.url(), token_of(monitor.ping_url.as_deref().unwrap()));
+    let path = log.path().to_owned();
+    let output = tokio::task::spawn_blocking(move || {
+        Command::new("curl")
+            .args(["-fsS", "-m", "10", "--data-binary"])
+            .arg(format!("@{}", path.display()))
+            .arg(&url)
+            .output()
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    assert!(output.status.success(), "curl: {}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(String::from_utf8_lossy(&output.stdout), "OK\n");
+    let message: String = checks::table
+        .filter(checks::monitor_id.eq(monitor.id))
+        .select(checks::message)
+        .first(&mut app.db.conn())
+        .unwrap();
+    assert!(message.starts_with(line) && message.len() <= 10 * 1024, "{} bytes", message.len());
 }

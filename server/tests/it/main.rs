@@ -18,6 +18,7 @@ mod incident_editing;
 mod incidents;
 mod migrations;
 mod monitors;
+mod ping;
 mod postgres;
 mod probe;
 mod public_face;

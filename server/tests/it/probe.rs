@@ -25,6 +25,7 @@ fn http(url: String) -> ProbeTarget {
         follow_redirects: true,
         timeout: Duration::from_secs(3),
         dns: None,
+        ping: None,
     }
 }
 

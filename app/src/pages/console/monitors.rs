@@ -223,6 +223,8 @@ struct Fields {
     /// One expected value per line.
     expected_values: RwSignal<String>,
     expected_match: RwSignal<DnsMatch>,
+    ping_count: RwSignal<String>,
+    max_loss_percent: RwSignal<String>,
     /// A heartbeat's schedule: `period` or `cron`.
     schedule: RwSignal<&'static str>,
     period_minutes: RwSignal<String>,
@@ -263,6 +265,8 @@ impl Fields {
             dns_protocol: RwSignal::new(monitor.and_then(|m| m.dns_protocol).unwrap_or(DnsProtocol::Udp)),
             expected_values: text(monitor.map(|m| m.expected_values.join("\n")), ""),
             expected_match: RwSignal::new(monitor.and_then(|m| m.expected_match).unwrap_or(DnsMatch::Any)),
+            ping_count: number(monitor.and_then(|m| m.ping_count), 3),
+            max_loss_percent: number(monitor.and_then(|m| m.max_loss_percent), 0),
             schedule: RwSignal::new(if monitor.is_some_and(|m| m.cron.is_some()) { "cron" } else { "period" }),
             period_minutes: minutes(monitor.and_then(|m| m.period_seconds), 1440),
             cron: text(monitor.and_then(|m| m.cron.clone()), ""),
@@ -315,6 +319,11 @@ impl Fields {
             MonitorKind::Tcp => {
                 input.host = Some(self.host.get_untracked());
                 input.port = Some(number("port", self.port)?);
+            }
+            MonitorKind::Ping => {
+                input.host = Some(self.host.get_untracked());
+                input.ping_count = Some(number("ping_count", self.ping_count)?);
+                input.max_loss_percent = Some(number("max_loss_percent", self.max_loss_percent)?);
             }
             MonitorKind::Dns => {
                 input.host = Some(self.host.get_untracked());
@@ -429,6 +438,8 @@ fn MonitorForm(monitor: Option<Monitor>) -> impl IntoView {
         "kind",
         "record_type",
         "dns_server",
+        "ping_count",
+        "max_loss_percent",
         "expected_values",
         "period_seconds",
         "cron",
@@ -477,6 +488,7 @@ fn MonitorForm(monitor: Option<Monitor>) -> impl IntoView {
                             <option value="http" selected=is_http>"HTTP(S)"</option>
                             <option value="tcp" selected=move || fields.kind.get() == MonitorKind::Tcp>"TCP port"</option>
                             <option value="dns" selected=move || fields.kind.get() == MonitorKind::Dns>"DNS record"</option>
+                            <option value="ping" selected=move || fields.kind.get() == MonitorKind::Ping>"Ping (ICMP)"</option>
                             <option value="heartbeat" selected=is_heartbeat>"Heartbeat (a job pings Vigie)"</option>
                         </select>
                         <FieldError error field="kind" />
@@ -494,6 +506,11 @@ fn MonitorForm(monitor: Option<Monitor>) -> impl IntoView {
                             <TextField label="Port" field="port" value=fields.port error numeric=true placeholder="5432" />
                         }.into_any(),
                         MonitorKind::Dns => view! { <DnsFields fields error /> }.into_any(),
+                        MonitorKind::Ping => view! {
+                            <TextField label="Host" field="host" value=fields.host error placeholder="router.example.com or 192.0.2.1" />
+                            <TextField label="Echo requests per check" field="ping_count" value=fields.ping_count error numeric=true />
+                            <TextField label="Loss allowed (percent)" field="max_loss_percent" value=fields.max_loss_percent error numeric=true />
+                        }.into_any(),
                         MonitorKind::Heartbeat => view! {
                             <label>
                                 "The job runs"

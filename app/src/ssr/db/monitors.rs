@@ -43,6 +43,8 @@ pub struct MonitorRow {
     pub dns_protocol: Option<DnsProtocol>,
     pub expected_values: serde_json::Value,
     pub expected_match: Option<DnsMatch>,
+    pub ping_count: Option<i32>,
+    pub max_loss_percent: Option<i32>,
 }
 
 /// Every column a caller sets, for insert and update alike.
@@ -76,6 +78,8 @@ pub struct MonitorFields<'a> {
     pub dns_protocol: Option<DnsProtocol>,
     pub expected_values: serde_json::Value,
     pub expected_match: Option<DnsMatch>,
+    pub ping_count: Option<i32>,
+    pub max_loss_percent: Option<i32>,
 }
 
 /// A heartbeat's ping token as stored: its hash and its last characters.

@@ -258,6 +258,8 @@ diesel::table! {
         dns_protocol -> Nullable<Text>,
         expected_values -> Jsonb,
         expected_match -> Nullable<Text>,
+        ping_count -> Nullable<Int4>,
+        max_loss_percent -> Nullable<Int4>,
     }
 }
 

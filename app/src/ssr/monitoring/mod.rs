@@ -12,6 +12,7 @@ pub mod confirmation;
 pub mod dns;
 pub mod heartbeat;
 pub mod monitors;
+pub mod ping;
 pub mod probe;
 pub mod read;
 pub mod regions;

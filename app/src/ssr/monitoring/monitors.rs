@@ -1,7 +1,7 @@
 //! Monitors: the rules for a valid definition (a pure function, unit tested)
 //! and the operations the console and the REST API share.
 
-use super::{dns, heartbeat, read};
+use super::{dns, heartbeat, ping, read};
 use crate::error::AppError;
 use crate::model::{
     DnsMatch, DnsProtocol, DnsRecordType, KeywordMode, Monitor, MonitorInput, MonitorKind, StatusRanges,
@@ -48,6 +48,8 @@ pub struct MonitorSpec {
     pub dns_protocol: Option<DnsProtocol>,
     pub expected_values: Vec<String>,
     pub expected_match: Option<DnsMatch>,
+    pub ping_count: Option<u32>,
+    pub max_loss_percent: Option<u32>,
     pub period_seconds: Option<u32>,
     pub cron: Option<String>,
     pub timezone: Option<String>,
@@ -83,6 +85,8 @@ impl MonitorSpec {
             dns_protocol: None,
             expected_values: Vec::new(),
             expected_match: None,
+            ping_count: None,
+            max_loss_percent: None,
             period_seconds: None,
             cron: None,
             timezone: None,
@@ -116,6 +120,8 @@ impl MonitorSpec {
             dns_protocol: monitor.dns_protocol,
             expected_values: monitor.expected_values.clone(),
             expected_match: monitor.expected_match,
+            ping_count: monitor.ping_count,
+            max_loss_percent: monitor.max_loss_percent,
             period_seconds: monitor.period_seconds,
             cron: monitor.cron.clone(),
             timezone: monitor.timezone.clone(),
@@ -169,6 +175,12 @@ impl MonitorSpec {
         if input.expected_match.is_some() {
             self.expected_match = input.expected_match;
         }
+        if input.ping_count.is_some() {
+            self.ping_count = input.ping_count;
+        }
+        if input.max_loss_percent.is_some() {
+            self.max_loss_percent = input.max_loss_percent;
+        }
         // A period and a cron expression replace each other; both in one
         // change is refused by `validate`. An empty expression clears it.
         match (input.period_seconds, input.cron) {
@@ -217,6 +229,18 @@ impl MonitorSpec {
                 }
                 self.url = None;
             }
+            MonitorKind::Ping => {
+                let host = self.host.as_deref().map(str::trim).unwrap_or_default().to_owned();
+                self.host = Some(check_host(&host)?);
+                (self.url, self.port) = (None, None);
+                let count = *self.ping_count.get_or_insert(3);
+                if !(1..=ping::COUNT_MAX).contains(&count) {
+                    return Err(AppError::validation("ping_count", format!("Use 1 to {} requests.", ping::COUNT_MAX)));
+                }
+                if *self.max_loss_percent.get_or_insert(0) > 100 {
+                    return Err(AppError::validation("max_loss_percent", "Use 0 to 100 percent."));
+                }
+            }
             MonitorKind::Dns => {
                 let name = self.host.as_deref().map(str::trim).unwrap_or_default().to_owned();
                 self.host = Some(check_dns_name(&name)?);
@@ -234,6 +258,9 @@ impl MonitorSpec {
         }
         if self.kind != MonitorKind::Heartbeat {
             (self.period_seconds, self.cron, self.timezone, self.grace_seconds) = (None, None, None, None);
+        }
+        if self.kind != MonitorKind::Ping {
+            (self.ping_count, self.max_loss_percent) = (None, None);
         }
         if self.kind != MonitorKind::Dns {
             (self.record_type, self.dns_server, self.dns_protocol, self.expected_match) = (None, None, None, None);
@@ -493,6 +520,8 @@ fn store(conn: &mut PgConnection, current: Option<&Monitor>, spec: &MonitorSpec)
         expected_values: serde_json::to_value(&spec.expected_values)
             .map_err(|e| AppError::failed("encode a monitor's expected values", e))?,
         expected_match: spec.expected_match,
+        ping_count: spec.ping_count.map(|c| c as i32),
+        max_loss_percent: spec.max_loss_percent.map(|l| l as i32),
     };
     let heartbeat = spec.kind == MonitorKind::Heartbeat;
     let was_heartbeat = current.is_some_and(|c| c.kind == MonitorKind::Heartbeat);
@@ -528,6 +557,16 @@ fn store(conn: &mut PgConnection, current: Option<&Monitor>, spec: &MonitorSpec)
         }
         Ok(monitor)
     })
+}
+
+/// A ping monitor probed by this server needs it to be allowed to send
+/// pings: refused at once, saying how to allow them, rather than failing
+/// every check.
+fn may_ping(spec: &MonitorSpec, rules: &MonitorRules) -> Result<(), AppError> {
+    if spec.kind == MonitorKind::Ping && spec.regions.contains(&rules.default_region) {
+        ping::available().map_err(|why| AppError::validation("kind", format!("The server cannot ping: {why}.")))?;
+    }
+    Ok(())
 }
 
 /// Gives a heartbeat a new ping URL (the old one stops working at once),
@@ -599,7 +638,9 @@ pub fn create(conn: &mut PgConnection, rules: &MonitorRules, input: MonitorInput
             spec.recovery_confirmations = 1;
         }
     }
-    store(conn, None, &spec.validate(rules)?)
+    let spec = spec.validate(rules)?;
+    may_ping(&spec, rules)?;
+    store(conn, None, &spec)
 }
 
 pub fn update(
@@ -610,6 +651,7 @@ pub fn update(
 ) -> Result<Monitor, AppError> {
     let current = load(conn, id)?;
     let spec = MonitorSpec::of(&current).apply(unmasked(input, &current)).validate(rules)?;
+    may_ping(&spec, rules)?;
     store(conn, Some(&current), &spec)
 }
 

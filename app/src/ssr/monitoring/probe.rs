@@ -33,6 +33,8 @@ pub struct ProbeTarget {
     pub timeout: Duration,
     /// For `dns`: what to ask.
     pub dns: Option<super::dns::DnsQuery>,
+    /// For `ping`: requests per check, and the loss allowed (percent).
+    pub ping: Option<(u32, u32)>,
 }
 
 impl ProbeTarget {
@@ -63,6 +65,8 @@ impl ProbeTarget {
                 expected: monitor.expected_values.clone(),
                 mode: monitor.expected_match.unwrap_or(crate::model::DnsMatch::Any),
             }),
+            ping: (monitor.kind == MonitorKind::Ping)
+                .then(|| (monitor.ping_count.unwrap_or(3), monitor.max_loss_percent.unwrap_or(0))),
         }
     }
 }
@@ -140,9 +144,10 @@ impl Prober {
             Ok(outcome) => outcome,
             Err(_) => Outcome::failed(FailureKind::Timeout, format!("no answer within {} s", target.timeout.as_secs())),
         };
+        let duration = outcome.latency.unwrap_or_else(|| started.elapsed());
         ProbeResult {
             checked_at,
-            duration_ms: u32::try_from(started.elapsed().as_millis()).unwrap_or(u32::MAX),
+            duration_ms: u32::try_from(duration.as_millis()).unwrap_or(u32::MAX),
             up: outcome.failure.is_none(),
             status_code: outcome.status_code,
             failure: outcome.failure,
@@ -157,6 +162,16 @@ impl Prober {
         match target.kind {
             MonitorKind::Http => self.check_http(target).await,
             MonitorKind::Tcp => check_tcp(&target.host, target.port).await,
+            MonitorKind::Ping => {
+                let (count, max_loss) = target.ping.unwrap_or((3, 0));
+                let outcome = super::ping::check(&target.host, count, max_loss, target.timeout).await;
+                Outcome {
+                    failure: outcome.failure,
+                    message: outcome.message,
+                    latency: outcome.average,
+                    ..Outcome::default()
+                }
+            }
             MonitorKind::Dns => match &target.dns {
                 Some(query) => {
                     let (failure, message) = super::dns::check(query, target.timeout).await;
@@ -229,6 +244,9 @@ struct Outcome {
     failure: Option<FailureKind>,
     message: String,
     cert_expires_at: Option<DateTime<Utc>>,
+    /// What the check measures as its latency when not its own duration
+    /// (a ping: the average round trip).
+    latency: Option<Duration>,
 }
 
 impl Outcome {

@@ -30,6 +30,8 @@ pub fn to_model(row: db::MonitorRow, regions: Vec<String>) -> Monitor {
         dns_protocol: row.dns_protocol,
         expected_values: serde_json::from_value(row.expected_values).unwrap_or_default(),
         expected_match: row.expected_match,
+        ping_count: row.ping_count.map(i32::unsigned_abs),
+        max_loss_percent: row.max_loss_percent.map(i32::unsigned_abs),
         method: row.method,
         headers: serde_json::from_value(row.headers).unwrap_or_default(),
         body: row.body,
