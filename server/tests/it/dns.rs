@@ -115,13 +115,7 @@ async fn a_changed_record_takes_the_monitor_down_and_back() {
             "expected_values",
         ),
     ];
-    for (fields, field) in bad {
-        let mut body = json!({"name": "Shop DNS", "kind": "dns"});
-        body.as_object_mut().unwrap().extend(fields.as_object().unwrap().clone());
-        let reply = app.api(Method::POST, "/api/v1/monitors", Some(&token), Some(body.clone())).await;
-        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {}", reply.body);
-        assert_eq!(reply.json()["error"]["field"], field, "{body}");
-    }
+    app.assert_monitor_refused(&token, json!({"name": "Shop DNS", "kind": "dns"}), &bad).await;
     let created = app
         .api(
             Method::POST,

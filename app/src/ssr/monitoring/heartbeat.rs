@@ -21,6 +21,7 @@ use chrono::{DateTime, Duration, Utc};
 use croner::Cron;
 use croner::parser::{CronParser, Seconds, Year};
 use diesel::prelude::*;
+use std::collections::HashMap;
 
 /// The most of a ping's body kept as the check's message (the job's output).
 pub const BODY_KEPT: usize = 10 * 1024;
@@ -241,13 +242,13 @@ pub fn declare_late(
             return Ok(Vec::new());
         }
         let ids: Vec<i64> = late.iter().map(|l| l.monitor_id).collect();
+        let due: HashMap<i64, DateTime<Utc>> = late.iter().map(|l| (l.monitor_id, l.due_at)).collect();
         let rows = monitor_rows::find_many(conn, &ids)?;
-        let started: std::collections::HashMap<i64, Option<DateTime<Utc>>> =
-            rows.iter().map(|r| (r.id, r.run_started_at)).collect();
+        let started: HashMap<i64, Option<DateTime<Utc>>> = rows.iter().map(|r| (r.id, r.run_started_at)).collect();
         let monitors = read::with_regions(conn, rows)?;
         let mut results = Vec::with_capacity(late.len());
         for monitor in monitors {
-            let Some(due) = late.iter().find(|l| l.monitor_id == monitor.id).map(|l| l.due_at) else { continue };
+            let Some(&due) = due.get(&monitor.id) else { continue };
             let grace = grace(&monitor);
             let message = match started.get(&monitor.id).copied().flatten() {
                 Some(start) => format!(

@@ -175,6 +175,23 @@ impl TestApp {
         self.send(request.body(body).unwrap()).await
     }
 
+    /// Creates a monitor from `base` plus each case's fields through the API,
+    /// and checks that each is refused (422) naming the case's field.
+    pub async fn assert_monitor_refused(
+        &self,
+        token: &str,
+        base: serde_json::Value,
+        cases: &[(serde_json::Value, &str)],
+    ) {
+        for (fields, field) in cases {
+            let mut body = base.clone();
+            body.as_object_mut().unwrap().extend(fields.as_object().unwrap().clone());
+            let reply = self.api(Method::POST, "/api/v1/monitors", Some(token), Some(body.clone())).await;
+            assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {}", reply.body);
+            assert_eq!(reply.json()["error"]["field"], *field, "{body}");
+        }
+    }
+
     /// A new API token owned by `user_id`.
     pub fn token(&self, user_id: i64) -> String {
         let mut conn = self.db.conn();
