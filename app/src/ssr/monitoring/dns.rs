@@ -95,33 +95,39 @@ pub fn compare(kind: DnsRecordType, found: &[String], expected: &[String], mode:
     }
 }
 
+/// The servers asked (the given one, or the system's), each over the
+/// query's protocol only.
 fn resolver(query: &DnsQuery, timeout: Duration) -> Result<Resolver<TokioRuntimeProvider>, NetError> {
-    let mut builder = match query.server {
-        Some(server) => {
+    let servers: Vec<(std::net::IpAddr, u16)> = match query.server {
+        Some(server) => vec![(server.ip(), server.port())],
+        None => hickory_resolver::system_conf::read_system_conf()?
+            .0
+            .name_servers()
+            .iter()
+            .map(|server| (server.ip, server.connections.first().map_or(53, |c| c.port)))
+            .collect(),
+    };
+    let name_servers = servers
+        .into_iter()
+        .map(|(ip, port)| {
             let mut connection = match query.protocol {
                 DnsProtocol::Udp => ConnectionConfig::udp(),
                 DnsProtocol::Tcp => ConnectionConfig::tcp(),
             };
-            connection.port = server.port();
-            let mut name_server = NameServerConfig::udp(server.ip());
+            connection.port = port;
+            let mut name_server = NameServerConfig::udp(ip);
             name_server.connections = vec![connection];
-            Resolver::builder_with_config(
-                ResolverConfig::from_name_servers(vec![name_server]),
-                TokioRuntimeProvider::default(),
-            )
-        }
-        None => Resolver::builder_tokio()?,
-    };
+            name_server
+        })
+        .collect();
+    let mut builder =
+        Resolver::builder_with_config(ResolverConfig::from_name_servers(name_servers), TokioRuntimeProvider::default());
     let options: &mut ResolverOpts = builder.options_mut();
     // A little under the probe's own limit, so a silent server is named as such.
     options.timeout = timeout.saturating_sub(Duration::from_millis(200)).max(Duration::from_millis(200));
     options.attempts = 1;
     options.cache_size = 0;
     options.ndots = 0;
-    if query.server.is_none() && query.protocol == DnsProtocol::Tcp {
-        // The system's servers, asked over TCP.
-        options.try_tcp_on_error = true;
-    }
     builder.build()
 }
 

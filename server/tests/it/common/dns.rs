@@ -34,11 +34,6 @@ impl DnsServer {
     pub fn answer_udp(&self, on: bool) {
         self.udp.store(on, Ordering::SeqCst);
     }
-
-    pub fn remove(&self, name: &str) {
-        let name = fqdn(name);
-        self.zone.lock().unwrap().retain(|(n, _), _| *n != name);
-    }
 }
 
 fn fqdn(name: &str) -> String {
