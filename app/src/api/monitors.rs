@@ -1,7 +1,7 @@
 //! Monitors in the console: list, read, save, pause, remove. Any team member.
 
 use crate::error::AppError;
-use crate::model::{Check, Monitor, MonitorDetails, MonitorInput, RegionChoices};
+use crate::model::{Check, Monitor, MonitorDetails, MonitorInput, MonitorRef, RegionChoices};
 use leptos::prelude::*;
 use server_fn::codec::Json;
 
@@ -18,6 +18,13 @@ pub async fn get_monitor(id: i64) -> Result<Monitor, AppError> {
     use crate::ssr::{as_member, links_base, monitoring::monitors};
     let base = links_base()?;
     Ok(as_member(move |conn, _| monitors::get(conn, id)).await?.with_ping_base(&base))
+}
+
+/// Monitors whose name contains `part`: the choices for a parent.
+#[server(prefix = "/rpc", endpoint = "find_monitors")]
+pub async fn find_monitors(part: String) -> Result<Vec<MonitorRef>, AppError> {
+    use crate::ssr::{as_member, monitoring::monitors};
+    as_member(move |conn, _| monitors::find(conn, &part)).await
 }
 
 /// The regions monitors can be probed from.

@@ -37,6 +37,10 @@ text_enum! {
         IncidentUpdatePublished => "incident_update_published",
         ImpactChanged => "impact_changed",
         SslExpiring => "ssl_expiring",
+        /// A monitor became slow (`degraded`).
+        MonitorDegraded => "monitor_degraded",
+        /// A degraded monitor is fast again.
+        MonitorRecovered => "monitor_recovered",
         MaintenanceStarted => "maintenance_started",
         MaintenanceCompleted => "maintenance_completed",
     }
@@ -50,6 +54,8 @@ impl AlertEvent {
             Self::IncidentUpdatePublished => "Update published",
             Self::ImpactChanged => "Impact changed",
             Self::SslExpiring => "Certificate expiring",
+            Self::MonitorDegraded => "Monitor slow",
+            Self::MonitorRecovered => "Monitor fast again",
             Self::MaintenanceStarted => "Maintenance started",
             Self::MaintenanceCompleted => "Maintenance completed",
         }

@@ -73,12 +73,17 @@ text_enum! {
         Scheduled => "scheduled",
         RegionDown => "region_down",
         RegionUp => "region_up",
+        /// A region says the monitor answers, slowly.
+        RegionDegraded => "region_degraded",
         StatusChanged => "status_changed",
         ImpactChanged => "impact_changed",
         TitleChanged => "title_changed",
         PublicTitleChanged => "public_title_changed",
         DetailsChanged => "details_changed",
         MonitorsChanged => "monitors_changed",
+        /// A monitor that depends on this incident's monitor went down and
+        /// joined it instead of opening its own.
+        MonitorJoined => "monitor_joined",
         WindowChanged => "window_changed",
         CommentAdded => "comment_added",
         CommentEdited => "comment_edited",

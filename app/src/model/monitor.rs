@@ -30,6 +30,13 @@ text_enum! {
     }
 }
 
+impl MonitorKind {
+    /// A check of this kind times an answer, so it can be slow.
+    pub fn is_timed(self) -> bool {
+        matches!(self, Self::Http | Self::Tcp | Self::Ping)
+    }
+}
+
 impl DnsRecordType {
     /// As DNS writes it: `A`, `AAAA`, `MX`…
     pub fn label(self) -> String {
@@ -71,6 +78,8 @@ text_enum! {
     /// A monitor's current status.
     MonitorStatus {
         Up => "up",
+        /// Up, but slower than its `degraded_after_ms`.
+        Degraded => "degraded",
         Down => "down",
         Partial => "partial",
         Paused => "paused",
@@ -172,6 +181,32 @@ pub struct MonitorDetails {
     pub certificate_expiring: bool,
     /// For heartbeats: where the job stands.
     pub heartbeat: Option<HeartbeatReport>,
+    /// The monitor this one depends on.
+    pub parent: Option<MonitorRef>,
+}
+
+/// A monitor named, to link to it or choose it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MonitorRef {
+    pub id: i64,
+    pub name: String,
+}
+
+impl MonitorRef {
+    /// As a chooser shows it: `Name (#id)`.
+    pub fn label(&self) -> String {
+        format!("{} (#{})", self.name, self.id)
+    }
+
+    /// The id in what a person typed or chose: `Name (#12)`, `#12` or `12`.
+    pub fn id_in(text: &str) -> Option<i64> {
+        let text = text.trim();
+        let id = match text.rsplit_once("(#") {
+            Some((_, rest)) => rest.strip_suffix(')')?,
+            None => text.strip_prefix('#').unwrap_or(text),
+        };
+        id.trim().parse().ok()
+    }
 }
 
 /// Where a heartbeat's job stands.
@@ -225,6 +260,15 @@ pub struct Monitor {
     pub timezone: Option<String>,
     /// For `heartbeat`: how long after the expected time a ping may still come.
     pub grace_seconds: Option<u32>,
+    /// For `http`, `tcp` and `ping`: a check that succeeds slower than this
+    /// is slow, and enough slow checks make the monitor `degraded`.
+    pub degraded_after_ms: Option<u32>,
+    /// Being degraded opens a programmatic incident of impact
+    /// `degraded_performance` (resolved when fast again).
+    pub degraded_incident: bool,
+    /// The monitor this one depends on: while the parent is down, this one's
+    /// outage joins the parent's incident instead of opening its own.
+    pub parent_id: Option<i64>,
     pub method: String,
     pub headers: BTreeMap<String, String>,
     pub body: Option<String>,
@@ -320,6 +364,11 @@ pub struct MonitorInput {
     pub cron: Option<String>,
     pub timezone: Option<String>,
     pub grace_seconds: Option<u32>,
+    /// For `http`, `tcp` and `ping` (see [`Monitor`]); 0 turns it off.
+    pub degraded_after_ms: Option<u32>,
+    pub degraded_incident: Option<bool>,
+    /// The monitor this one depends on (see [`Monitor`]); 0 for none.
+    pub parent_id: Option<i64>,
     pub method: Option<String>,
     pub headers: Option<BTreeMap<String, String>>,
     pub body: Option<String>,
@@ -413,6 +462,17 @@ mod tests {
         assert_eq!(ranges.to_string(), "200-299,301");
         for bad in ["", "200-", "abc", "99", "600", "300-200", "200,,301"] {
             assert!(StatusRanges::parse(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_chosen_monitor_is_read_back_from_its_label() {
+        let chosen = MonitorRef { id: 12, name: "Checkout (EU) API".into() };
+        assert_eq!(MonitorRef::id_in(&chosen.label()), Some(12));
+        assert_eq!(MonitorRef::id_in("#7"), Some(7));
+        assert_eq!(MonitorRef::id_in(" 7 "), Some(7));
+        for bad in ["Checkout", "Checkout (#x)", "Checkout (#12", ""] {
+            assert_eq!(MonitorRef::id_in(bad), None, "{bad}");
         }
     }
 

@@ -119,10 +119,11 @@ impl ComponentStatus {
 
     /// A component's state from the ongoing incidents covering it (they
     /// decide when there are any) and else its monitor: `partial` (some
-    /// regions fail, not enough for an outage) is degraded performance.
+    /// regions fail, not enough for an outage) and `degraded` (slow) are
+    /// degraded performance.
     pub fn of_monitor(impacts: Vec<Impact>, monitor: super::MonitorStatus) -> Self {
         match (impacts.is_empty(), monitor) {
-            (true, super::MonitorStatus::Partial) => Self::DegradedPerformance,
+            (true, super::MonitorStatus::Partial | super::MonitorStatus::Degraded) => Self::DegradedPerformance,
             _ => Self::of_incidents(impacts),
         }
     }
@@ -347,15 +348,17 @@ mod tests {
     }
 
     #[test]
-    fn a_partial_monitor_is_degraded_unless_an_incident_says_otherwise() {
+    fn a_partial_or_slow_monitor_is_degraded_unless_an_incident_says_otherwise() {
         use super::super::MonitorStatus as M;
         use ComponentStatus as C;
         use Impact as I;
         #[rustfmt::skip]
         let cases: &[(&[Impact], M, ComponentStatus)] = &[
             (&[],                 M::Partial,     C::DegradedPerformance),
+            (&[],                 M::Degraded,    C::DegradedPerformance),
             (&[],                 M::Up,          C::Operational),
             (&[],                 M::Down,        C::Operational),   // a person closed the outage
+            (&[I::Unknown],       M::Degraded,    C::MajorOutage),   // an outage still open
             (&[],                 M::Pending,     C::Operational),
             (&[I::Operational],   M::Partial,     C::Operational),   // a false alarm says so
             (&[I::MajorOutage],   M::Partial,     C::MajorOutage),

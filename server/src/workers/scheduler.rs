@@ -133,13 +133,15 @@ impl Scheduler {
         Ok(changed.len())
     }
 
-    /// Starts and completes planned maintenance that is due, and repairs
-    /// incidents a crash left out of step with their monitors' statuses.
+    /// Starts and completes planned maintenance that is due, decides the
+    /// outages of monitors still waiting for their parent's verdict, and
+    /// repairs incidents a crash left out of step with their monitors' statuses.
     pub async fn upkeep_incidents(&self) -> Result<(usize, usize), AppError> {
         self.db
             .run(|conn| {
                 let now = Utc::now();
                 let steps = incidents::reactions::advance_maintenance(conn, now)?;
+                incidents::reactions::settle_dependents(conn, now)?;
                 let repaired = incidents::reactions::reconcile(conn, now)?;
                 if repaired > 0 {
                     tracing::warn!(repaired, "incidents repaired to match their monitors");

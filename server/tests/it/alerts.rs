@@ -475,6 +475,7 @@ async fn maintenance_mutes_its_monitors_alerts_but_announces_itself() {
         incident_id: None,
         monitor_ids: &[api.id],
         extra: json!({}),
+        held_by: None,
     };
     assert_eq!(alerts::raise(&mut db.conn(), certificate).unwrap(), 0);
     let events: Vec<(String, String)> = notifications::table

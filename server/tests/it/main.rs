@@ -12,6 +12,8 @@ mod audit;
 mod chaos;
 mod cli;
 mod decisions;
+mod degraded;
+mod dependencies;
 mod dns;
 mod heartbeats;
 mod incident_editing;

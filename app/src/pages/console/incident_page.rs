@@ -65,6 +65,10 @@ pub fn describe(event: &IncidentEvent, zone: Option<&str>) -> String {
         }
         K::RegionDown => format!("Region {} says down: {}", text("region"), text("message")),
         K::RegionUp => format!("Region {} says up again", text("region")),
+        K::RegionDegraded => format!("Region {} says slow: {}", text("region"), text("message")),
+        K::StatusChanged if d.get("monitor").is_some() => {
+            format!("{}: status {} → {}", text("monitor"), text("from"), text("to"))
+        }
         K::StatusChanged => format!("Monitor status {} → {}", text("from"), text("to")),
         K::ImpactChanged => format!(
             "Impact changed from {} to {}",
@@ -77,6 +81,9 @@ pub fn describe(event: &IncidentEvent, zone: Option<&str>) -> String {
             None => "Public title cleared: status pages make one".to_owned(),
         },
         K::DetailsChanged => "Details edited".to_owned(),
+        K::MonitorJoined => {
+            format!("{} is down too: it depends on {}, so it joined this incident", text("monitor"), text("parent"))
+        }
         K::MonitorsChanged => match (ids("added"), ids("removed")) {
             (added, removed) if removed.is_empty() => format!("Monitors added: {added}"),
             (added, removed) if added.is_empty() => format!("Monitors removed: {removed}"),

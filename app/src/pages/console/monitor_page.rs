@@ -64,13 +64,20 @@ fn Details(details: MonitorDetails, renew: ServerAction<NewPingUrl>) -> impl Int
     } else {
         format!(" · every {} s", monitor.interval_seconds)
     };
+    let slowness = monitor.degraded_after_ms.map(|ms| format!(" · slow above {ms} ms"));
+    let slow_above = monitor.degraded_after_ms;
     view! {
         <Title text=monitor.name.clone() />
         <div class="page-head">
             <h1>{monitor.name.clone()} " " <StatusBadge status=monitor.status /></h1>
             <a class="button" href=format!("/console/monitors/{id}/edit")>"Edit"</a>
         </div>
-        <p class="muted"><code>{monitor.target()}</code> {summary}</p>
+        <p class="muted">
+            <code>{monitor.target()}</code> {summary} {slowness}
+            {details.parent.map(|parent| view! {
+                " · depends on " <a href=format!("/console/monitors/{}", parent.id) data-testid="parent">{parent.name}</a>
+            })}
+        </p>
         {details.heartbeat.map(|report| view! { <HeartbeatCard monitor=monitor.clone() report renew /> })}
         {details.certificate_expires_at.map(|at| {
             let class = if details.certificate_expiring { "cert cert-expiring" } else { "cert muted" };
@@ -132,10 +139,17 @@ fn Details(details: MonitorDetails, renew: ServerAction<NewPingUrl>) -> impl Int
                             <tbody>
                                 {details.recent.into_iter().map(|check| {
                                     let up = check.outcome == CheckOutcome::Up;
+                                    let slow = up && slow_above.is_some_and(|limit| check.duration_ms > limit);
                                     let result = match check.failure {
                                         Some(failure) => failure.as_str().to_owned(),
+                                        None if slow => "slow".to_owned(),
                                         None if up => "up".to_owned(),
                                         None => "down".to_owned(),
+                                    };
+                                    let badge = match (up, slow) {
+                                        (true, true) => "status status-degraded",
+                                        (true, false) => "status status-up",
+                                        (false, _) => "status status-down",
                                     };
                                     let (origin, code) = if heartbeat {
                                         (check.source.unwrap_or_else(|| "Vigie".to_owned()), check.exit_code.map(|c| c.to_string()))
@@ -151,7 +165,7 @@ fn Details(details: MonitorDetails, renew: ServerAction<NewPingUrl>) -> impl Int
                                         <tr class=if up { "check-up" } else { "check-down" }>
                                             <td><Time at=check.checked_at /></td>
                                             <td data-label=if heartbeat { "From" } else { "Region" }>{origin}</td>
-                                            <td><span class=if up { "status status-up" } else { "status status-down" }>{result}</span></td>
+                                            <td><span class=badge>{result}</span></td>
                                             <td data-label="Duration">{duration_text(check.duration_ms)}</td>
                                             <td data-label=if heartbeat { "Exit code" } else { "Status code" }>{code.unwrap_or_default()}</td>
                                             <td class="message">{message}</td>

@@ -2,14 +2,14 @@
 //! or change a monitor.
 
 use crate::api::monitors::{
-    CheckMonitor, DeleteMonitor, SaveMonitor, SetMonitorPaused, get_monitor, list_monitors, list_regions,
+    CheckMonitor, DeleteMonitor, SaveMonitor, SetMonitorPaused, find_monitors, get_monitor, list_monitors, list_regions,
 };
 use crate::components::{ConfirmButton, FieldError, FormError};
 use crate::error::AppError;
 use crate::model::MASK;
 use crate::model::{
     Check, CheckOutcome, DnsMatch, DnsProtocol, DnsRecordType, KeywordMode, Monitor, MonitorInput, MonitorKind,
-    MonitorStatus,
+    MonitorRef, MonitorStatus,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -231,6 +231,11 @@ struct Fields {
     cron: RwSignal<String>,
     timezone: RwSignal<String>,
     grace_minutes: RwSignal<String>,
+    /// Empty: slowness is not watched.
+    degraded_after_ms: RwSignal<String>,
+    degraded_incident: RwSignal<bool>,
+    /// The parent as chosen (`Name (#id)`), empty for none.
+    parent: RwSignal<String>,
 }
 
 impl Fields {
@@ -272,6 +277,9 @@ impl Fields {
             cron: text(monitor.and_then(|m| m.cron.clone()), ""),
             timezone: text(monitor.and_then(|m| m.timezone.clone()), "UTC"),
             grace_minutes: minutes(monitor.and_then(|m| m.grace_seconds), 60),
+            degraded_after_ms: text(monitor.and_then(|m| m.degraded_after_ms).map(|ms| ms.to_string()), ""),
+            degraded_incident: RwSignal::new(monitor.is_some_and(|m| m.degraded_incident)),
+            parent: text(monitor.and_then(|m| m.parent_id).map(|id| format!("#{id}")), ""),
         }
     }
 
@@ -295,7 +303,15 @@ impl Fields {
                 .map_err(|_| AppError::validation(field, "Enter a whole number."))
         };
         let kind = self.kind.get_untracked();
+        let parent = self.parent.get_untracked();
+        let parent_id = match parent.trim() {
+            "" => 0,
+            chosen => MonitorRef::id_in(chosen).ok_or_else(|| {
+                AppError::validation("parent_id", "Choose a monitor from the suggestions (its name and #id).")
+            })?,
+        };
         let mut input = MonitorInput {
+            parent_id: Some(parent_id),
             name: Some(self.name.get_untracked()),
             kind: Some(kind),
             method: Some(self.method.get_untracked()),
@@ -314,6 +330,16 @@ impl Fields {
             ssl_expiry_days: Some(number("ssl_expiry_days", self.ssl_expiry_days)?),
             ..Default::default()
         };
+        if kind.is_timed() {
+            let limit = self.degraded_after_ms.get_untracked();
+            input.degraded_after_ms = Some(match limit.trim() {
+                "" => 0,
+                limit => limit.parse::<u32>().ok().filter(|ms| *ms > 0).ok_or_else(|| {
+                    AppError::validation("degraded_after_ms", "Enter a number of milliseconds, or leave it empty.")
+                })?,
+            });
+            input.degraded_incident = Some(self.degraded_incident.get_untracked());
+        }
         match kind {
             MonitorKind::Http => input.url = Some(self.url.get_untracked()),
             MonitorKind::Tcp => {
@@ -460,6 +486,8 @@ fn MonitorForm(monitor: Option<Monitor>) -> impl IntoView {
         "incident_confirmations",
         "recovery_confirmations",
         "ssl_expiry_days",
+        "degraded_after_ms",
+        "parent_id",
     ];
 
     view! {
@@ -605,8 +633,19 @@ fn MonitorForm(monitor: Option<Monitor>) -> impl IntoView {
                             <TextField label="Good checks before up again" field="recovery_confirmations" value=fields.recovery_confirmations error numeric=true />
                         }.into_any()
                     }}
+                    <Show when=move || fields.kind.get().is_timed()>
+                        <TextField label="Slow when slower than (ms; empty: never)" field="degraded_after_ms" value=fields.degraded_after_ms error numeric=true placeholder="800" />
+                        <label class="check">
+                            <input type="checkbox" name="degraded_incident" bind:checked=fields.degraded_incident />
+                            "Open an incident when slow (degraded performance)"
+                        </label>
+                        <p class="muted small wide">
+                            "Slow checks are confirmed like failures: after as many in a row, the monitor is degraded and status pages show degraded performance; as many fast ones as it takes to be up again end it."
+                        </p>
+                    </Show>
                 </div>
             </fieldset>
+            <ParentField fields error exclude=id />
             <Show when=move || !is_heartbeat()>
             <fieldset>
                 <legend>"Regions"</legend>
@@ -664,6 +703,58 @@ fn MonitorForm(monitor: Option<Monitor>) -> impl IntoView {
             </div>
         </form>
         </Show>
+    }
+}
+
+/// The monitor this one depends on, chosen by name among suggestions.
+#[component]
+fn ParentField(fields: Fields, error: Signal<Option<AppError>>, exclude: Option<i64>) -> impl IntoView {
+    // What is typed, once it is not a choice already made.
+    let typed = Signal::derive(move || {
+        let text = fields.parent.get();
+        if MonitorRef::id_in(&text).is_some() { String::new() } else { text.trim().to_owned() }
+    });
+    let found = Resource::new(
+        move || typed.get(),
+        |part| async move { if part.is_empty() { Ok(Vec::new()) } else { find_monitors(part).await } },
+    );
+    // A saved parent is shown by name once it is known.
+    let saved = fields.parent.get_untracked();
+    if let Some(id) = MonitorRef::id_in(&saved).filter(|_| saved.starts_with('#')) {
+        let named = Resource::new(move || id, get_monitor);
+        Effect::new(move |_| {
+            if let Some(Ok(parent)) = named.get()
+                && fields.parent.get_untracked() == saved
+            {
+                fields.parent.set(MonitorRef { id: parent.id, name: parent.name }.label());
+            }
+        });
+    }
+    view! {
+        <fieldset>
+            <legend>"Depends on"</legend>
+            <div class="grid-form">
+                <label class="wide">
+                    "Parent monitor (the host, the database, the upstream it needs)"
+                    <input type="text" name="parent" list="parent-choices" autocomplete="off"
+                        placeholder="Type a name, choose from the list; empty: none" bind:value=fields.parent />
+                    <datalist id="parent-choices">
+                        <Transition>
+                            {move || Suspend::new(async move {
+                                found.await.unwrap_or_default().into_iter()
+                                    .filter(|choice| Some(choice.id) != exclude)
+                                    .map(|choice| view! { <option value=choice.label()></option> })
+                                    .collect_view()
+                            })}
+                        </Transition>
+                    </datalist>
+                    <FieldError error field="parent_id" />
+                </label>
+                <p class="muted small wide">
+                    "While the parent is down, this monitor's outage joins the parent's incident instead of opening its own, and its alerts are held back."
+                </p>
+            </div>
+        </fieldset>
     }
 }
 

@@ -408,6 +408,9 @@ pub struct Trigger<'a> {
     pub monitor_ids: &'a [i64],
     /// Added to the payload: the update, the certificate, the impact change.
     pub extra: Value,
+    /// The parent monitor whose outage holds this event back: its
+    /// notifications are recorded as suppressed by the dependency, not sent.
+    pub held_by: Option<&'a str>,
 }
 
 /// What an event says about its incident and monitors, as of now.
@@ -466,8 +469,9 @@ fn muted(conn: &mut PgConnection, trigger: &Trigger<'_>) -> QueryResult<bool> {
 
 /// Writes a notification for every enabled rule that fires on this event,
 /// in the caller's transaction, and wakes the dispatchers when it commits.
-/// Over a rule's hourly limit, or with all its monitors in maintenance, the
-/// notification is recorded as `suppressed` or `muted` and never sent. (The
+/// Over a rule's hourly limit or held back by a dependency, or with all its
+/// monitors in maintenance, the notification is recorded as `suppressed` or
+/// `muted` and never sent. (The
 /// limit counts committed notifications: events raised at the same instant
 /// in concurrent transactions may pass it by one each.) Returns how many
 /// will be sent.
@@ -484,6 +488,8 @@ pub fn raise(conn: &mut PgConnection, trigger: Trigger<'_>) -> QueryResult<usize
     for rule in rules {
         let state = if muted {
             NotificationState::Muted
+        } else if trigger.held_by.is_some() {
+            NotificationState::Suppressed
         } else if let Some(limit) = rule.max_per_hour
             && notification_rows::sent_since(conn, rule.id, trigger.at - Duration::hours(1))? >= i64::from(limit)
         {
@@ -516,6 +522,8 @@ pub fn raise(conn: &mut PgConnection, trigger: Trigger<'_>) -> QueryResult<usize
                 if state == NotificationState::Muted { EventKind::AlertMuted } else { EventKind::AlertSuppressed };
             let summary = if state == NotificationState::Muted {
                 format!("{} → {channel}: not sent, its monitors are in maintenance", rule.name)
+            } else if let Some(parent) = trigger.held_by {
+                format!("{} → {channel}: not sent, this monitor depends on {parent}, which is down", rule.name)
             } else {
                 format!(
                     "{} → {channel}: not sent, over its limit of {} per hour",

@@ -475,6 +475,8 @@ impl Message {
                 format!("Impact now {}: {title}", impact_label(text_at(payload, &["impact_change", "to"])))
             }
             Some(AlertEvent::SslExpiring) => format!("Certificate expiring: {first_monitor}"),
+            Some(AlertEvent::MonitorDegraded) => format!("Slow: {first_monitor}"),
+            Some(AlertEvent::MonitorRecovered) => format!("Fast again: {first_monitor}"),
             Some(AlertEvent::MaintenanceStarted) => format!("Maintenance started: {title}"),
             Some(AlertEvent::MaintenanceCompleted) => format!("Maintenance completed: {title}"),
             None => "Test notification".to_owned(),
@@ -491,6 +493,9 @@ impl Message {
                 text_at(monitor, &["status"]),
                 text_at(monitor, &["target"])
             ));
+        }
+        if let Some(limit) = payload.get("degraded_after_ms").and_then(Value::as_u64) {
+            lines.push(format!("Slow means slower than {limit} ms"));
         }
         if let Some(expires) = payload.get("certificate").and_then(|c| c.get("expires_at")).and_then(Value::as_str) {
             lines.push(format!("Certificate expires at {expires}"));
@@ -553,7 +558,10 @@ impl Message {
     pub fn discord(&self) -> Value {
         let colour = match AlertEvent::parse(&self.event) {
             Some(AlertEvent::IncidentCreated) => 0xd9_3025,
-            Some(AlertEvent::IncidentResolved | AlertEvent::MaintenanceCompleted) => 0x1e_8e3e,
+            Some(AlertEvent::MonitorDegraded) => 0xf7_9009,
+            Some(AlertEvent::IncidentResolved | AlertEvent::MaintenanceCompleted | AlertEvent::MonitorRecovered) => {
+                0x1e_8e3e
+            }
             _ => 0x3b_6fd4,
         };
         let mut embed = json!({

@@ -155,6 +155,41 @@ pub fn set_monitors(conn: &mut PgConnection, id: i64, monitor_ids: &[i64]) -> Qu
     Ok(())
 }
 
+/// Adds a monitor to those an incident affects; false when it was listed.
+pub fn add_monitor(conn: &mut PgConnection, id: i64, monitor_id: i64) -> QueryResult<bool> {
+    let added = diesel::insert_into(incident_monitors::table)
+        .values((incident_monitors::incident_id.eq(id), incident_monitors::monitor_id.eq(monitor_id)))
+        .on_conflict_do_nothing()
+        .execute(conn)?;
+    Ok(added > 0)
+}
+
+/// The ongoing programmatic incident that covers a monitor: its own, or
+/// the one of a parent it joined.
+pub fn covering(conn: &mut PgConnection, monitor_id: i64) -> QueryResult<Option<IncidentRow>> {
+    incidents::table
+        .inner_join(incident_monitors::table)
+        .filter(incident_monitors::monitor_id.eq(monitor_id))
+        .filter(incidents::kind.eq(IncidentKind::Programmatic))
+        .filter(incidents::state.eq(IncidentState::Ongoing))
+        .order((incidents::monitor_id.ne(monitor_id), incidents::id.asc()))
+        .select(IncidentRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Whether a person ever chose this incident's impact.
+pub fn impact_chosen_by_person(conn: &mut PgConnection, id: i64) -> QueryResult<bool> {
+    use super::schema::incident_events as events;
+    diesel::select(diesel::dsl::exists(
+        events::table
+            .filter(events::incident_id.eq(id))
+            .filter(events::kind.eq(crate::model::EventKind::ImpactChanged))
+            .filter(events::actor_id.is_not_null().or(events::actor_name.is_not_null())),
+    ))
+    .get_result(conn)
+}
+
 /// Monitor ids per incident, for the given incidents.
 pub fn monitor_ids(conn: &mut PgConnection, incident_ids: &[i64]) -> QueryResult<HashMap<i64, Vec<i64>>> {
     let pairs: Vec<(i64, i64)> = incident_monitors::table
@@ -266,10 +301,12 @@ pub fn in_maintenance(conn: &mut PgConnection, monitor_id: i64) -> QueryResult<b
     .get_result(conn)
 }
 
-/// Ids of monitors that are `down` with no ongoing programmatic incident
-/// (and no outage a person closed), or that are `up` with an ongoing
-/// programmatic incident no person holds open, or `up` with an outage marked
-/// closed: what a crash or a restored backup could have left out of step.
+/// Ids of monitors in trouble (`down`, or `degraded` when that opens
+/// incidents) with no ongoing programmatic incident (and no outage a person
+/// closed), or that are fine (`up`, or `degraded` when that opens none) with
+/// an ongoing programmatic incident no person holds open, or with an outage
+/// marked closed: what a crash or a restored backup could have left out of
+/// step.
 pub fn out_of_step(conn: &mut PgConnection) -> QueryResult<Vec<i64>> {
     use super::schema::monitors;
     let ongoing = || {
@@ -278,14 +315,21 @@ pub fn out_of_step(conn: &mut PgConnection) -> QueryResult<Vec<i64>> {
             .filter(incidents::state.eq("ongoing"))
             .filter(incidents::monitor_id.is_not_null())
     };
+    // A monitor that depends on another waits for its parent's verdict
+    // when it goes down: `reactions::settle_dependents` decides those.
+    let troubled = monitors::status
+        .eq("down")
+        .and(monitors::parent_id.is_null())
+        .or(monitors::status.eq("degraded").and(monitors::degraded_incident));
+    let fine = monitors::status.eq("up").or(monitors::status.eq("degraded").and(monitors::degraded_incident.eq(false)));
     let mut ids: Vec<i64> = monitors::table
-        .filter(monitors::status.eq("down"))
+        .filter(troubled)
         .filter(monitors::outage_closed_at.is_null())
         .filter(monitors::id.ne_all(ongoing().select(incidents::monitor_id.assume_not_null())))
         .select(monitors::id)
         .load(conn)?;
     let recovered: Vec<i64> = monitors::table
-        .filter(monitors::status.eq("up"))
+        .filter(fine)
         .filter(
             monitors::id
                 .eq_any(

@@ -125,3 +125,9 @@ pub fn violated_unique(error: &diesel::result::Error) -> Option<&str> {
         _ => None,
     }
 }
+
+/// A `LIKE` pattern that matches text containing `part` as written (its
+/// `%`, `_` and `\` are no wildcards).
+pub fn contains_pattern(part: &str) -> String {
+    format!("%{}%", part.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"))
+}

@@ -45,6 +45,9 @@ pub struct MonitorRow {
     pub expected_match: Option<DnsMatch>,
     pub ping_count: Option<i32>,
     pub max_loss_percent: Option<i32>,
+    pub degraded_after_ms: Option<i32>,
+    pub degraded_incident: bool,
+    pub parent_id: Option<i64>,
 }
 
 /// Every column a caller sets, for insert and update alike.
@@ -80,6 +83,9 @@ pub struct MonitorFields<'a> {
     pub expected_match: Option<DnsMatch>,
     pub ping_count: Option<i32>,
     pub max_loss_percent: Option<i32>,
+    pub degraded_after_ms: Option<i32>,
+    pub degraded_incident: bool,
+    pub parent_id: Option<i64>,
 }
 
 /// A heartbeat's ping token as stored: its hash and its last characters.
@@ -205,6 +211,63 @@ pub fn region_names(conn: &mut PgConnection, monitor_ids: &[i64]) -> QueryResult
         map.entry(monitor_id).or_default().push(name);
     }
     Ok(map)
+}
+
+/// Monitors whose name contains `part` (any case), by name, at most `limit`.
+pub fn find_by_name(conn: &mut PgConnection, part: &str, limit: i64) -> QueryResult<Vec<(i64, String)>> {
+    monitors::table
+        .filter(monitors::name.ilike(super::contains_pattern(part)))
+        .order((monitors::name.asc(), monitors::id.asc()))
+        .limit(limit)
+        .select((monitors::id, monitors::name))
+        .load(conn)
+}
+
+/// Takes the lock that serializes changes of parents, so that two changes
+/// made at once cannot close a cycle between them (until the transaction ends).
+pub fn lock_parents(conn: &mut PgConnection) -> QueryResult<()> {
+    diesel::sql_query("SELECT pg_advisory_xact_lock(hashtext('vigie monitor parents'))").execute(conn).map(drop)
+}
+
+/// A monitor's parent, if it exists and has one.
+pub fn parent_of(conn: &mut PgConnection, id: i64) -> QueryResult<Option<Option<i64>>> {
+    monitors::table.find(id).select(monitors::parent_id).first(conn).optional()
+}
+
+#[derive(QueryableByName)]
+struct Waiting {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    id: i64,
+}
+
+/// Monitors that depend on another and are down with no ongoing
+/// programmatic incident covering them (their own, or one they joined) and
+/// no outage a person closed: waiting for their parent's verdict. Only the
+/// children of `parent`, or those `among` these ids, when given; at most
+/// `limit`; locked, skipping those another transaction holds (it is
+/// deciding them).
+pub fn lock_waiting_children(
+    conn: &mut PgConnection,
+    parent: Option<i64>,
+    among: Option<&[i64]>,
+    limit: i64,
+) -> QueryResult<Vec<i64>> {
+    use diesel::sql_types::{Array, BigInt, Nullable};
+    let rows: Vec<Waiting> = diesel::sql_query(
+        "SELECT m.id FROM monitors m \
+         WHERE m.parent_id IS NOT NULL AND ($1::bigint IS NULL OR m.parent_id = $1) \
+           AND ($2::bigint[] IS NULL OR m.id = ANY($2)) \
+           AND m.status = 'down' AND NOT m.paused AND m.outage_closed_at IS NULL \
+           AND NOT EXISTS (SELECT 1 FROM incident_monitors im JOIN incidents i ON i.id = im.incident_id \
+                           WHERE im.monitor_id = m.id AND i.kind = 'programmatic' AND i.state = 'ongoing') \
+         ORDER BY m.id LIMIT $3 \
+         FOR UPDATE OF m SKIP LOCKED",
+    )
+    .bind::<Nullable<BigInt>, _>(parent)
+    .bind::<Nullable<Array<BigInt>>, _>(among)
+    .bind::<BigInt, _>(limit)
+    .load(conn)?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
 }
 
 /// The stored status of these monitors as the public sees it (a paused

@@ -133,6 +133,7 @@ fn verdict_text(verdict: RegionVerdict) -> &'static str {
     match verdict {
         RegionVerdict::Unknown => "unknown",
         RegionVerdict::Up => "up",
+        RegionVerdict::Degraded => "degraded",
         RegionVerdict::Down => "down",
     }
 }
@@ -140,6 +141,7 @@ fn verdict_text(verdict: RegionVerdict) -> &'static str {
 pub fn parse_verdict(text: &str) -> RegionVerdict {
     match text {
         "up" => RegionVerdict::Up,
+        "degraded" => RegionVerdict::Degraded,
         "down" => RegionVerdict::Down,
         _ => RegionVerdict::Unknown,
     }
@@ -147,16 +149,24 @@ pub fn parse_verdict(text: &str) -> RegionVerdict {
 
 /// A region's confirmation state, locked until the transaction ends.
 pub fn lock_state(conn: &mut PgConnection, monitor_id: i64, region_id: i64) -> QueryResult<Option<RegionState>> {
-    let row: Option<(String, i32, i32)> = state::table
+    let row: Option<(String, i32, i32, i32, i32)> = state::table
         .find((monitor_id, region_id))
-        .select((state::verdict, state::consecutive_failures, state::consecutive_successes))
+        .select((
+            state::verdict,
+            state::consecutive_failures,
+            state::consecutive_successes,
+            state::consecutive_slow,
+            state::consecutive_fast,
+        ))
         .for_update()
         .first(conn)
         .optional()?;
-    Ok(row.map(|(verdict, failures, successes)| RegionState {
+    Ok(row.map(|(verdict, failures, successes, slow, fast)| RegionState {
         verdict: parse_verdict(&verdict),
         consecutive_failures: failures.unsigned_abs(),
         consecutive_successes: successes.unsigned_abs(),
+        consecutive_slow: slow.unsigned_abs(),
+        consecutive_fast: fast.unsigned_abs(),
     }))
 }
 
@@ -172,6 +182,8 @@ pub fn save_state(
             state::verdict.eq(verdict_text(region_state.verdict)),
             state::consecutive_failures.eq(region_state.consecutive_failures as i32),
             state::consecutive_successes.eq(region_state.consecutive_successes as i32),
+            state::consecutive_slow.eq(region_state.consecutive_slow as i32),
+            state::consecutive_fast.eq(region_state.consecutive_fast as i32),
             state::last_result_at.eq(result_at),
         ))
         .execute(conn)
@@ -184,6 +196,25 @@ pub fn verdicts(conn: &mut PgConnection, monitor_id: i64) -> QueryResult<Vec<(Re
         .select((state::verdict, state::last_result_at))
         .load(conn)?;
     Ok(rows.into_iter().map(|(v, at)| (parse_verdict(&v), at)).collect())
+}
+
+/// Each region's run of failures and when it last reported, for a monitor.
+pub fn region_progress(conn: &mut PgConnection, monitor_id: i64) -> QueryResult<Vec<(u32, Option<DateTime<Utc>>)>> {
+    let rows: Vec<(i32, Option<DateTime<Utc>>)> = state::table
+        .filter(state::monitor_id.eq(monitor_id))
+        .select((state::consecutive_failures, state::last_result_at))
+        .load(conn)?;
+    Ok(rows.into_iter().map(|(failures, at)| (failures.unsigned_abs(), at)).collect())
+}
+
+/// When a monitor's status last changed.
+pub fn last_change_at(conn: &mut PgConnection, monitor_id: i64) -> QueryResult<Option<DateTime<Utc>>> {
+    monitor_status_changes::table
+        .filter(monitor_status_changes::monitor_id.eq(monitor_id))
+        .order(monitor_status_changes::changed_at.desc())
+        .select(monitor_status_changes::changed_at)
+        .first(conn)
+        .optional()
 }
 
 /// Stores a new status and records the change.
@@ -314,22 +345,28 @@ pub fn monitors_with_silent_regions(conn: &mut PgConnection, now: DateTime<Utc>)
     Ok(rows.into_iter().map(|r| r.monitor_id).collect())
 }
 
-/// A monitor's stored status, and whether a person closed its current outage.
+/// A monitor's stored status, whether a person closed its current outage,
+/// and whether being slow is an outage for it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredStatus {
     pub status: MonitorStatus,
     pub outage_closed: bool,
+    pub degraded_incident: bool,
 }
 
 /// The stored status of a monitor, locked until the transaction ends.
 pub fn lock_status(conn: &mut PgConnection, monitor_id: i64) -> QueryResult<Option<StoredStatus>> {
-    let row: Option<(MonitorStatus, Option<DateTime<Utc>>)> = monitors::table
+    let row: Option<(MonitorStatus, Option<DateTime<Utc>>, bool)> = monitors::table
         .find(monitor_id)
-        .select((monitors::status, monitors::outage_closed_at))
+        .select((monitors::status, monitors::outage_closed_at, monitors::degraded_incident))
         .for_update()
         .first(conn)
         .optional()?;
-    Ok(row.map(|(status, closed)| StoredStatus { status, outage_closed: closed.is_some() }))
+    Ok(row.map(|(status, closed, degraded_incident)| StoredStatus {
+        status,
+        outage_closed: closed.is_some(),
+        degraded_incident,
+    }))
 }
 
 /// Marks (with the time) or clears a person's closing of a monitor's outage.

@@ -208,6 +208,8 @@ diesel::table! {
         consecutive_failures -> Int4,
         consecutive_successes -> Int4,
         last_result_at -> Nullable<Timestamptz>,
+        consecutive_slow -> Int4,
+        consecutive_fast -> Int4,
     }
 }
 
@@ -260,6 +262,9 @@ diesel::table! {
         expected_match -> Nullable<Text>,
         ping_count -> Nullable<Int4>,
         max_loss_percent -> Nullable<Int4>,
+        degraded_after_ms -> Nullable<Int4>,
+        degraded_incident -> Bool,
+        parent_id -> Nullable<Int8>,
     }
 }
 

@@ -196,8 +196,7 @@ pub fn page_of_list(
         .select(SubscriberRow::as_select())
         .into_boxed();
     if let Some(search) = search {
-        let pattern = format!("%{}%", search.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
-        query = query.filter(subscribers::address.ilike(pattern));
+        query = query.filter(subscribers::address.ilike(super::contains_pattern(search)));
     }
     if let Some(state) = state {
         query = query.filter(subscribers::state.eq(state));

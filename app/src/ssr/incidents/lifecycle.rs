@@ -3,7 +3,7 @@
 //! through its window, and which manual transitions are allowed. The
 //! scheduler and the console only feed these and persist the answer.
 
-use crate::model::{IncidentKind, IncidentState, MonitorStatus};
+use crate::model::{Impact, IncidentKind, IncidentState, Monitor, MonitorStatus};
 use chrono::{DateTime, Utc};
 
 /// What a monitor's status change does to its programmatic incident.
@@ -41,24 +41,110 @@ pub struct Step {
     pub standing: Standing,
 }
 
-/// The monitor's status went from `from` to `to`. Only `down` opens an
-/// incident (a `partial` monitor, one in maintenance or a paused one does
-/// not), and not during an outage a person closed; only `up` resolves one,
-/// and not one a person reopened until the monitor has been down again; any
-/// other change while it is open is recorded on it. `up` ends an outage a
-/// person closed; `down` releases an incident a person reopened to the system.
-pub fn on_status_change(from: MonitorStatus, to: MonitorStatus, standing: Standing) -> Step {
+/// Which statuses are an outage for a monitor's programmatic incident:
+/// `down` always; `degraded` when the monitor opens incidents for slowness
+/// (otherwise a slow monitor is as good as up).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Policy {
+    pub degraded_opens: bool,
+}
+
+impl Policy {
+    pub const OUTAGES_ONLY: Self = Self { degraded_opens: false };
+
+    pub fn of(monitor: &Monitor) -> Self {
+        Self { degraded_opens: monitor.degraded_incident }
+    }
+
+    /// An incident should be open.
+    pub fn troubled(self, status: MonitorStatus) -> bool {
+        status == MonitorStatus::Down || (self.degraded_opens && status == MonitorStatus::Degraded)
+    }
+
+    /// The trouble is over.
+    pub fn fine(self, status: MonitorStatus) -> bool {
+        status == MonitorStatus::Up || (!self.degraded_opens && status == MonitorStatus::Degraded)
+    }
+}
+
+/// The monitor's status went from `from` to `to`. Only trouble opens an
+/// incident (`down`, or `degraded` when the policy says so; a `partial`
+/// monitor, one in maintenance or a paused one does not), and not during an
+/// outage a person closed; only a fine status resolves one (`up`, or
+/// `degraded` when slowness is no trouble), and not one a person reopened
+/// until the monitor has been in trouble again; any other change while it is
+/// open is recorded on it. Fine ends an outage a person closed; trouble
+/// releases an incident a person reopened to the system.
+pub fn on_status_change(from: MonitorStatus, to: MonitorStatus, standing: Standing, policy: Policy) -> Step {
     use Standing::*;
     let changed = if from != to { Transition::Record } else { Transition::Nothing };
-    let (transition, standing) = match (to, standing) {
-        (MonitorStatus::Down, Clear) => (Transition::Open, Ongoing),
-        (MonitorStatus::Down, Reopened) => (changed, Ongoing),
-        (MonitorStatus::Up, Ongoing) => (Transition::Resolve, Clear),
-        (MonitorStatus::Up, ClosedByPerson) => (Transition::Nothing, Clear),
-        (_, Ongoing | Reopened) => (changed, standing),
-        (_, Clear | ClosedByPerson) => (Transition::Nothing, standing),
+    let (transition, standing) = match (policy.troubled(to), policy.fine(to), standing) {
+        (true, _, Clear) => (Transition::Open, Ongoing),
+        (true, _, Reopened) => (changed, Ongoing),
+        (_, true, Ongoing) => (Transition::Resolve, Clear),
+        (_, true, ClosedByPerson) => (Transition::Nothing, Clear),
+        (_, _, Ongoing | Reopened) => (changed, standing),
+        (_, _, Clear | ClosedByPerson) => (Transition::Nothing, standing),
     };
     Step { transition, standing }
+}
+
+/// The impact a programmatic incident opens with: `unknown` for an outage
+/// (status pages show the monitor simply as down), `degraded_performance`
+/// for slowness.
+pub fn opening_impact(status: MonitorStatus) -> Impact {
+    if status == MonitorStatus::Degraded { Impact::DegradedPerformance } else { Impact::Unknown }
+}
+
+/// The impact the system moves an ongoing programmatic incident to when its
+/// monitor goes from slow to down or back: only between the two impacts it
+/// opens with, and never over an impact a person chose.
+pub fn followed_impact(current: Impact, to: MonitorStatus, chosen_by_person: bool) -> Option<Impact> {
+    match (current, to) {
+        _ if chosen_by_person => None,
+        (Impact::DegradedPerformance, MonitorStatus::Down) => Some(Impact::Unknown),
+        (Impact::Unknown, MonitorStatus::Degraded) => Some(Impact::DegradedPerformance),
+        _ => None,
+    }
+}
+
+/// Where a monitor's parent stands, as its child's outage sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParentStanding {
+    /// Down, with this ongoing programmatic incident covering it.
+    Down(i64),
+    /// Down without an incident (a person closed it), or in maintenance:
+    /// the child's outage is the parent's, with nothing to join.
+    Out,
+    /// Not known yet: failing without confirmation, partial, or not checked
+    /// since the child went down.
+    Unsettled,
+    /// Up, slow, paused or gone: the child's outage is its own.
+    Fine,
+}
+
+/// What a child's outage does, given its parent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DependencyStep {
+    /// Open its own incident.
+    Own,
+    /// Join the parent's incident: listed as affected, alerts suppressed.
+    Join(i64),
+    /// Neither yet: wait for the parent's verdict.
+    Wait,
+}
+
+/// A child's outage while its parent stands so: joins the parent's
+/// incident, waits while the parent is out or its verdict is not known, and
+/// opens its own when the parent is fine or has kept it waiting `patience`
+/// without a verdict.
+pub fn dependency_step(parent: ParentStanding, waited: chrono::Duration, patience: chrono::Duration) -> DependencyStep {
+    match parent {
+        ParentStanding::Down(incident) => DependencyStep::Join(incident),
+        ParentStanding::Out => DependencyStep::Wait,
+        ParentStanding::Unsettled if waited < patience => DependencyStep::Wait,
+        ParentStanding::Unsettled | ParentStanding::Fine => DependencyStep::Own,
+    }
 }
 
 /// What must be true of a monitor's incident given its current status alone:
@@ -67,8 +153,8 @@ pub fn on_status_change(from: MonitorStatus, to: MonitorStatus, standing: Standi
 /// monitor that is `up`). A person's decision is not a lost transition: an
 /// outage a person closed stays closed, an incident a person reopened stays
 /// open.
-pub fn reconcile(status: MonitorStatus, standing: Standing) -> Step {
-    on_status_change(status, status, standing)
+pub fn reconcile(status: MonitorStatus, standing: Standing, policy: Policy) -> Step {
+    on_status_change(status, status, standing, policy)
 }
 
 /// A step of planned maintenance, due at `now`.
@@ -184,15 +270,15 @@ pub fn manual_transition(
 
 /// Where a monitor's programmatic incident stands after a person resolves
 /// or reopens it, given the monitor's stored status: resolving during an
-/// outage closes that outage; reopening while the monitor is not down holds
-/// the incident open against the scheduler.
-pub fn standing_after(action: ManualAction, monitor: MonitorStatus) -> Standing {
-    match (action, monitor) {
-        (ManualAction::Resolve, MonitorStatus::Up) => Standing::Clear,
-        (ManualAction::Resolve, _) => Standing::ClosedByPerson,
-        (ManualAction::Reopen, MonitorStatus::Down) => Standing::Ongoing,
-        (ManualAction::Reopen, _) => Standing::Reopened,
-        (ManualAction::Cancel, _) => Standing::Clear,
+/// outage closes that outage; reopening while the monitor is not in trouble
+/// holds the incident open against the scheduler.
+pub fn standing_after(action: ManualAction, monitor: MonitorStatus, policy: Policy) -> Standing {
+    match action {
+        ManualAction::Resolve if policy.fine(monitor) => Standing::Clear,
+        ManualAction::Resolve => Standing::ClosedByPerson,
+        ManualAction::Reopen if policy.troubled(monitor) => Standing::Ongoing,
+        ManualAction::Reopen => Standing::Reopened,
+        ManualAction::Cancel => Standing::Clear,
     }
 }
 
@@ -246,7 +332,7 @@ mod tests {
             (Up,          Paused,      Reopened, Record,    Reopened),
         ];
         for (from, to, standing, expected, after) in table {
-            let step = on_status_change(from, to, standing);
+            let step = on_status_change(from, to, standing, Policy::OUTAGES_ONLY);
             assert_eq!(
                 (step.transition, step.standing),
                 (expected, after),
@@ -254,15 +340,93 @@ mod tests {
             );
         }
         // A person's reopen ends as the table says: down, then up resolves it.
-        let down = on_status_change(Up, Down, Reopened);
-        assert_eq!(on_status_change(Down, Up, down.standing).transition, Resolve);
+        let down = on_status_change(Up, Down, Reopened, Policy::OUTAGES_ONLY);
+        assert_eq!(on_status_change(Down, Up, down.standing, Policy::OUTAGES_ONLY).transition, Resolve);
+    }
+
+    #[test]
+    fn slowness_opens_an_incident_only_when_the_monitor_says_so() {
+        use Standing::{Clear, ClosedByPerson as Closed, Ongoing as Open_, Reopened};
+        use Transition::*;
+        let (outages, slowness) = (Policy::OUTAGES_ONLY, Policy { degraded_opens: true });
+        #[rustfmt::skip]
+        let table = [
+            // policy,   from,     to,       standing, expected, standing after
+            (outages,  Up,       Degraded, Clear,    Nothing,  Clear),
+            (outages,  Down,     Degraded, Open_,    Resolve,  Clear),    // answering again, if slowly
+            (outages,  Down,     Degraded, Closed,   Nothing,  Clear),
+            (outages,  Degraded, Down,     Clear,    Open,     Open_),
+            (outages,  Degraded, Up,       Clear,    Nothing,  Clear),
+            (slowness, Up,       Degraded, Clear,    Open,     Open_),
+            (slowness, Degraded, Up,       Open_,    Resolve,  Clear),
+            (slowness, Degraded, Down,     Open_,    Record,   Open_),    // one incident: it got worse
+            (slowness, Down,     Degraded, Open_,    Record,   Open_),
+            (slowness, Down,     Up,       Open_,    Resolve,  Clear),
+            (slowness, Degraded, Partial,  Open_,    Record,   Open_),
+            (slowness, Down,     Degraded, Closed,   Nothing,  Closed),   // a person closed this trouble
+            (slowness, Degraded, Up,       Closed,   Nothing,  Clear),
+            (slowness, Up,       Degraded, Reopened, Record,   Open_),
+        ];
+        for (policy, from, to, standing, expected, after) in table {
+            let step = on_status_change(from, to, standing, policy);
+            assert_eq!(
+                (step.transition, step.standing),
+                (expected, after),
+                "{policy:?}: {from:?} -> {to:?}, {standing:?}"
+            );
+        }
+        assert_eq!(opening_impact(Down), Impact::Unknown);
+        assert_eq!(opening_impact(Degraded), Impact::DegradedPerformance);
+        assert_eq!(standing_after(ManualAction::Resolve, Degraded, outages), Standing::Clear);
+        assert_eq!(standing_after(ManualAction::Resolve, Degraded, slowness), Standing::ClosedByPerson);
+        assert_eq!(standing_after(ManualAction::Reopen, Degraded, slowness), Standing::Ongoing);
+        assert_eq!(standing_after(ManualAction::Reopen, Degraded, outages), Standing::Reopened);
+    }
+
+    #[test]
+    fn the_system_moves_an_impact_only_between_its_own() {
+        use Impact::*;
+        #[rustfmt::skip]
+        let table = [
+            (DegradedPerformance, MonitorStatus::Down,     false, Some(Unknown)),
+            (Unknown,             MonitorStatus::Degraded, false, Some(DegradedPerformance)),
+            (Unknown,             MonitorStatus::Down,     false, None),
+            (DegradedPerformance, MonitorStatus::Degraded, false, None),
+            (DegradedPerformance, MonitorStatus::Partial,  false, None),
+            (MajorOutage,         MonitorStatus::Degraded, false, None),    // a person's choice
+            (PartialOutage,       MonitorStatus::Down,     false, None),
+            (DegradedPerformance, MonitorStatus::Down,     true,  None),    // chosen by a person
+            (Unknown,             MonitorStatus::Degraded, true,  None),
+        ];
+        for (current, to, chosen, expected) in table {
+            assert_eq!(followed_impact(current, to, chosen), expected, "{current:?} -> {to:?}, chosen {chosen}");
+        }
+    }
+
+    #[test]
+    fn a_child_outage_joins_waits_for_or_ignores_its_parent() {
+        use DependencyStep::*;
+        let s = chrono::Duration::seconds;
+        #[rustfmt::skip]
+        let table = [
+            (ParentStanding::Down(7),   s(0),   Join(7)),
+            (ParentStanding::Down(7),   s(999), Join(7)),
+            (ParentStanding::Out,       s(999), Wait),     // until the parent's state changes
+            (ParentStanding::Unsettled, s(0),   Wait),
+            (ParentStanding::Unsettled, s(119), Wait),
+            (ParentStanding::Unsettled, s(120), Own),      // no verdict in time
+            (ParentStanding::Fine,      s(0),   Own),
+        ];
+        for (parent, waited, expected) in table {
+            assert_eq!(dependency_step(parent, waited, s(120)), expected, "{parent:?} after {waited}");
+        }
     }
 
     #[test]
     fn reconciling_repairs_only_what_the_status_contradicts() {
         use Standing::*;
         use Transition::*;
-        let repair = |status, standing| reconcile(status, standing).transition;
+        let repair = |status, standing| reconcile(status, standing, Policy::OUTAGES_ONLY).transition;
         assert_eq!(repair(Down, Clear), Open, "a lost opening");
         assert_eq!(repair(Up, Ongoing), Resolve, "a lost resolution");
         for (status, standing) in [
@@ -279,8 +443,13 @@ mod tests {
             assert_eq!(repair(status, standing), Nothing, "{status:?}, {standing:?}");
         }
         assert_eq!(repair(Paused, Ongoing), Nothing, "a paused monitor's incident waits for a person");
-        assert_eq!(reconcile(Up, ClosedByPerson).standing, Clear, "an outage that ended is forgotten");
-        assert_eq!(reconcile(Down, ClosedByPerson).standing, ClosedByPerson);
+        let policy = Policy::OUTAGES_ONLY;
+        assert_eq!(reconcile(Up, ClosedByPerson, policy).standing, Clear, "an outage that ended is forgotten");
+        assert_eq!(reconcile(Down, ClosedByPerson, policy).standing, ClosedByPerson);
+        assert_eq!(repair(Degraded, Ongoing), Resolve, "slow is no outage unless the monitor says so");
+        let slowness = Policy { degraded_opens: true };
+        assert_eq!(reconcile(Degraded, Clear, slowness).transition, Open);
+        assert_eq!(reconcile(Degraded, Ongoing, slowness).transition, Nothing);
     }
 
     #[test]
@@ -297,7 +466,7 @@ mod tests {
             (Reopen,  Down,     Standing::Ongoing),
         ];
         for (action, status, expected) in table {
-            assert_eq!(standing_after(action, status), expected, "{action:?} while {status:?}");
+            assert_eq!(standing_after(action, status, Policy::OUTAGES_ONLY), expected, "{action:?} while {status:?}");
         }
     }
 

@@ -303,8 +303,11 @@ pub(super) fn alert(
     extra: serde_json::Value,
 ) -> QueryResult<()> {
     let monitor_ids = db::monitor_ids(conn, &[incident_id])?.remove(&incident_id).unwrap_or_default();
-    alerts::raise(conn, Trigger { event, at, incident_id: Some(incident_id), monitor_ids: &monitor_ids, extra })
-        .map(drop)
+    alerts::raise(
+        conn,
+        Trigger { event, at, incident_id: Some(incident_id), monitor_ids: &monitor_ids, extra, held_by: None },
+    )
+    .map(drop)
 }
 
 /// Creates a manual incident (ongoing at once) or a planned maintenance
@@ -543,7 +546,8 @@ pub fn act_with(
             }
             // The person's decision is kept where the scheduler reads it.
             let status = stored.status;
-            let standing = lifecycle::standing_after(action, status);
+            let policy = lifecycle::Policy { degraded_opens: stored.degraded_incident };
+            let standing = lifecycle::standing_after(action, status, policy);
             let closed = (standing == Standing::ClosedByPerson).then_some(now);
             crate::ssr::db::schedule::set_outage_closed(conn, *monitor_id, closed)?;
             db::set_held_open(conn, id, standing == Standing::Reopened)?;

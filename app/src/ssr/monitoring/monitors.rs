@@ -22,6 +22,8 @@ pub const KEYWORD_MAX: usize = 200;
 pub const REGIONS_MAX: usize = 20;
 pub const INTERVAL_MAX: u32 = 3600;
 pub const TIMEOUT_MAX: u32 = 30;
+/// How deep dependencies may nest (a parent's parent's…).
+pub const DEPENDENCY_DEPTH_MAX: usize = 10;
 pub const METHODS: [&str; 7] = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"];
 
 /// Settings the rules depend on.
@@ -54,6 +56,9 @@ pub struct MonitorSpec {
     pub cron: Option<String>,
     pub timezone: Option<String>,
     pub grace_seconds: Option<u32>,
+    pub degraded_after_ms: Option<u32>,
+    pub degraded_incident: bool,
+    pub parent_id: Option<i64>,
     pub method: String,
     pub headers: BTreeMap<String, String>,
     pub body: Option<String>,
@@ -91,6 +96,9 @@ impl MonitorSpec {
             cron: None,
             timezone: None,
             grace_seconds: None,
+            degraded_after_ms: None,
+            degraded_incident: false,
+            parent_id: None,
             method: "GET".to_owned(),
             headers: BTreeMap::new(),
             body: None,
@@ -126,6 +134,9 @@ impl MonitorSpec {
             cron: monitor.cron.clone(),
             timezone: monitor.timezone.clone(),
             grace_seconds: monitor.grace_seconds,
+            degraded_after_ms: monitor.degraded_after_ms,
+            degraded_incident: monitor.degraded_incident,
+            parent_id: monitor.parent_id,
             method: monitor.method.clone(),
             headers: monitor.headers.clone(),
             body: monitor.body.clone(),
@@ -150,7 +161,14 @@ impl MonitorSpec {
         }
         set!(name, kind, method, headers, accepted_status, keyword_mode, follow_redirects, interval_seconds);
         set!(timeout_seconds, regions, region_threshold, incident_confirmations, recovery_confirmations);
-        set!(ssl_expiry_days);
+        set!(ssl_expiry_days, degraded_incident);
+        // 0 turns slowness off, or takes the parent away.
+        if let Some(limit) = input.degraded_after_ms {
+            self.degraded_after_ms = Some(limit).filter(|l| *l > 0);
+        }
+        if let Some(parent) = input.parent_id {
+            self.parent_id = Some(parent).filter(|p| *p != 0);
+        }
         if input.url.is_some() {
             self.url = input.url;
         }
@@ -266,6 +284,10 @@ impl MonitorSpec {
             (self.record_type, self.dns_server, self.dns_protocol, self.expected_match) = (None, None, None, None);
             self.expected_values.clear();
         }
+        // Slowness is measured where a check times an answer.
+        if !self.kind.is_timed() {
+            self.degraded_after_ms = None;
+        }
         self.method = self.method.trim().to_uppercase();
         if !METHODS.contains(&self.method.as_str()) {
             return Err(AppError::validation("method", format!("Use one of {}.", METHODS.join(", "))));
@@ -318,6 +340,17 @@ impl MonitorSpec {
         }
         if !(1..=365).contains(&self.ssl_expiry_days) {
             return Err(AppError::validation("ssl_expiry_days", "Use 1 to 365 days."));
+        }
+        let timeout_ms = self.timeout_seconds * 1000;
+        if self.degraded_after_ms.is_some_and(|limit| limit > timeout_ms) {
+            return Err(AppError::validation(
+                "degraded_after_ms",
+                format!("Use 1 to {timeout_ms} ms: an answer slower than the timeout is a failure."),
+            ));
+        }
+        self.degraded_incident &= self.degraded_after_ms.is_some();
+        if self.parent_id.is_some_and(|p| p < 0) {
+            return Err(AppError::validation("parent_id", "Give the id of the monitor this one depends on."));
         }
         Ok(self)
     }
@@ -522,12 +555,18 @@ fn store(conn: &mut PgConnection, current: Option<&Monitor>, spec: &MonitorSpec)
         expected_match: spec.expected_match,
         ping_count: spec.ping_count.map(|c| c as i32),
         max_loss_percent: spec.max_loss_percent.map(|l| l as i32),
+        degraded_after_ms: spec.degraded_after_ms.map(|l| l as i32),
+        degraded_incident: spec.degraded_incident,
+        parent_id: spec.parent_id,
     };
     let heartbeat = spec.kind == MonitorKind::Heartbeat;
     let was_heartbeat = current.is_some_and(|c| c.kind == MonitorKind::Heartbeat);
     let token = (heartbeat && !was_heartbeat).then(heartbeat::new_token);
     let stored_token = token.as_ref().map(|t| (t.hash.clone(), t.hint.clone()));
     conn.transaction(|conn| {
+        if spec.parent_id != current.and_then(|c| c.parent_id) {
+            check_parent(conn, current.map(|c| c.id), spec.parent_id)?;
+        }
         let row = match current {
             Some(current) => {
                 db::update(conn, current.id, &fields, stored_token)?.ok_or_else(|| AppError::not_found("monitor"))?
@@ -557,6 +596,40 @@ fn store(conn: &mut PgConnection, current: Option<&Monitor>, spec: &MonitorSpec)
         }
         Ok(monitor)
     })
+}
+
+/// A monitor may depend on one that exists, not on itself nor on one that
+/// depends on it (however indirectly), with at most
+/// [`DEPENDENCY_DEPTH_MAX`] parents above it. Changes of parents are serialized, so two at once cannot close a
+/// cycle between them.
+fn check_parent(conn: &mut PgConnection, id: Option<i64>, parent: Option<i64>) -> Result<(), AppError> {
+    let Some(parent) = parent else { return Ok(()) };
+    if Some(parent) == id {
+        return Err(AppError::validation("parent_id", "A monitor cannot depend on itself."));
+    }
+    db::lock_parents(conn)?;
+    let (mut at, mut above) = (parent, 1);
+    loop {
+        if Some(at) == id {
+            return Err(AppError::validation(
+                "parent_id",
+                format!("Monitor #{parent} depends on this one already: that would make a cycle."),
+            ));
+        }
+        match db::parent_of(conn, at)? {
+            None if at == parent => {
+                return Err(AppError::validation("parent_id", format!("There is no monitor #{parent}.")));
+            }
+            Some(Some(up)) if above < DEPENDENCY_DEPTH_MAX => (at, above) = (up, above + 1),
+            Some(Some(_)) => {
+                return Err(AppError::validation(
+                    "parent_id",
+                    format!("A monitor has at most {DEPENDENCY_DEPTH_MAX} parents above it, one over the other."),
+                ));
+            }
+            Some(None) | None => return Ok(()),
+        }
+    }
 }
 
 /// A ping monitor probed by this server needs it to be allowed to send
@@ -671,6 +744,16 @@ pub fn list(conn: &mut PgConnection) -> Result<Vec<Monitor>, AppError> {
     Ok(read::with_regions(conn, rows)?.into_iter().map(masked).collect())
 }
 
+/// The most monitors a search by name answers.
+pub const FOUND_MAX: i64 = 20;
+
+/// Monitors whose name contains `part`, to choose one (a parent) by name.
+pub fn find(conn: &mut PgConnection, part: &str) -> Result<Vec<crate::model::MonitorRef>, AppError> {
+    let part: String = part.trim().chars().take(NAME_MAX).collect();
+    let found = db::find_by_name(conn, &part, FOUND_MAX)?;
+    Ok(found.into_iter().map(|(id, name)| crate::model::MonitorRef { id, name }).collect())
+}
+
 pub fn delete(conn: &mut PgConnection, id: i64) -> Result<(), AppError> {
     conn.transaction(|conn| {
         crate::ssr::incidents::reactions::on_monitor_deleted(conn, id, chrono::Utc::now())?;
@@ -775,6 +858,9 @@ mod tests {
                 "headers",
             ),
             (MonitorInput { kind: Some(MonitorKind::Tcp), name: Some("Db".into()), ..Default::default() }, "host"),
+            (MonitorInput { degraded_after_ms: Some(10_001), ..http("https://example.com") }, "degraded_after_ms"),
+            (MonitorInput { degraded_after_ms: Some(10_000), ..http("https://example.com") }, "none"),
+            (MonitorInput { parent_id: Some(-3), ..http("https://example.com") }, "parent_id"),
             (
                 MonitorInput {
                     kind: Some(MonitorKind::Tcp),
@@ -813,6 +899,32 @@ mod tests {
                 assert_eq!(field_of(input), field, "{described}");
             }
         }
+    }
+
+    #[test]
+    fn slowness_applies_where_answers_are_timed_and_zero_turns_it_off() {
+        let spec = |input| MonitorSpec::defaults(&rules()).apply(input).validate(&rules()).unwrap();
+        let slow = spec(MonitorInput {
+            degraded_after_ms: Some(800),
+            degraded_incident: Some(true),
+            parent_id: Some(4),
+            ..http("https://example.com")
+        });
+        assert_eq!((slow.degraded_after_ms, slow.degraded_incident, slow.parent_id), (Some(800), true, Some(4)));
+        let off = MonitorSpec { ..slow.clone() }
+            .apply(MonitorInput { degraded_after_ms: Some(0), parent_id: Some(0), ..Default::default() })
+            .validate(&rules())
+            .unwrap();
+        assert_eq!((off.degraded_after_ms, off.degraded_incident, off.parent_id), (None, false, None));
+        let dns = slow
+            .apply(MonitorInput {
+                kind: Some(MonitorKind::Dns),
+                host: Some("example.com".into()),
+                ..Default::default()
+            })
+            .validate(&rules())
+            .unwrap();
+        assert_eq!((dns.degraded_after_ms, dns.degraded_incident), (None, false), "a DNS answer is not timed");
     }
 
     #[test]

@@ -5,7 +5,7 @@
 use super::confirmation::{RegionVerdict, monitor_covered};
 use super::results::certificate_expiring;
 use crate::model::{
-    Check, CheckOutcome, HeartbeatReport, LatencyPoint, Monitor, MonitorDetails, MonitorKind, RegionReport,
+    Check, CheckOutcome, HeartbeatReport, LatencyPoint, Monitor, MonitorDetails, MonitorKind, MonitorRef, RegionReport,
 };
 use crate::ssr::db::schedule;
 use chrono::{DateTime, Utc};
@@ -42,6 +42,7 @@ pub fn details(conn: &mut PgConnection, monitor: Monitor, now: DateTime<Utc>) ->
             } else {
                 match verdict {
                     RegionVerdict::Up => "up",
+                    RegionVerdict::Degraded => "degraded",
                     RegionVerdict::Down => "down",
                     RegionVerdict::Unknown => "pending",
                 }
@@ -71,7 +72,14 @@ pub fn details(conn: &mut PgConnection, monitor: Monitor, now: DateTime<Utc>) ->
     } else {
         None
     };
+    let parent = match monitor.parent_id {
+        Some(parent_id) => {
+            crate::ssr::db::monitors::find(conn, parent_id)?.map(|row| MonitorRef { id: row.id, name: row.name })
+        }
+        None => None,
+    };
     Ok(MonitorDetails {
+        parent,
         recent,
         monitor,
         regions,

@@ -4,7 +4,7 @@
 //! for its incident is handed to the incident reactions. One transaction per
 //! batch. Nothing here is called back by the incidents.
 
-use super::confirmation::{Confirmations, RegionVerdict, observe};
+use super::confirmation::{Confirmations, Reading, RegionVerdict, observe};
 use super::probe::ProbeResult;
 use super::{read, status};
 use crate::model::{Monitor, MonitorStatus};
@@ -47,11 +47,15 @@ pub fn record_results(
             let Some(state) = schedule::lock_state(conn, monitor.id, region_id)? else { continue };
             let policy =
                 Confirmations { incident: monitor.incident_confirmations, recovery: monitor.recovery_confirmations };
-            let next = observe(state, result.up, policy);
+            let reading = Reading::of(result.up, result.duration_ms, monitor.degraded_after_ms);
+            let next = observe(state, reading, policy);
             schedule::save_state(conn, monitor.id, region_id, next, result.checked_at)?;
             if next.verdict != state.verdict && next.verdict != RegionVerdict::Unknown {
-                let down = next.verdict == RegionVerdict::Down;
-                reactions::on_region_verdict(conn, monitor.id, &region, down, result.checked_at, &result.message)?;
+                let message = match reading {
+                    Reading::Slow => format!("answered in {} ms", result.duration_ms),
+                    _ => result.message.clone(),
+                };
+                reactions::on_region_verdict(conn, monitor.id, &region, next.verdict, result.checked_at, &message)?;
             }
             if let Some(expires_at) = result.cert_expires_at
                 && certificate_expiring(expires_at, monitor.ssl_expiry_days, now)
@@ -67,6 +71,7 @@ pub fn record_results(
                         incident_id: None,
                         monitor_ids: &[monitor.id],
                         extra: certificate,
+                        held_by: None,
                     },
                 )?;
             }
@@ -76,6 +81,11 @@ pub fn record_results(
                 reactions::on_monitor_status(conn, monitor, change, result.checked_at, Some(cause))?;
                 changed.push((monitor.id, change.to));
             }
+        }
+        // A child that failed again may settle whose outage it is.
+        let children: Vec<i64> = results.iter().filter(|(m, _)| m.parent_id.is_some()).map(|(m, _)| m.id).collect();
+        if !children.is_empty() {
+            reactions::settle_waiting(conn, &children, now)?;
         }
         Ok(changed)
     })

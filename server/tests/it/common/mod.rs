@@ -249,7 +249,14 @@ impl TestApp {
 /// A signed webhook channel to `url`, and a rule that sends it the opening
 /// and the resolution of every incident.
 pub fn alert_on_every_incident(conn: &mut diesel::PgConnection, url: &str) {
-    use app::model::{AlertEvent, AlertRuleInput, ChannelInput, ChannelKind};
+    use app::model::AlertEvent;
+    alert_on(conn, url, &[AlertEvent::IncidentCreated, AlertEvent::IncidentResolved]);
+}
+
+/// A signed webhook channel to `url`, and a rule that sends it these events
+/// for every monitor.
+pub fn alert_on(conn: &mut diesel::PgConnection, url: &str, events: &[app::model::AlertEvent]) {
+    use app::model::{AlertRuleInput, ChannelInput, ChannelKind};
     let now = chrono::Utc::now();
     let channel = app::ssr::alerts::create_channel(
         conn,
@@ -266,7 +273,7 @@ pub fn alert_on_every_incident(conn: &mut diesel::PgConnection, url: &str) {
     .unwrap();
     let rule = AlertRuleInput {
         name: Some("Every incident".into()),
-        events: Some(vec![AlertEvent::IncidentCreated, AlertEvent::IncidentResolved]),
+        events: Some(events.to_vec()),
         channel_id: Some(channel.id),
         monitor_ids: Some(None),
         enabled: Some(true),

@@ -1,5 +1,5 @@
 //! A local HTTP(S)/TCP target for probe tests, on 127.0.0.1 only: it can
-//! answer well or badly, hang, reset, loop, send an endless body, or present a
+//! answer well, slowly (`/slow/{ms}`) or badly, hang, reset, loop, send an endless body, or present a
 //! self-signed or expired certificate.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
@@ -32,6 +32,13 @@ pub async fn http_target() -> String {
                 let chunk = bytes::Bytes::from(vec![b'x'; 64 * 1024]);
                 let stream = futures_util::stream::repeat_with(move || Ok::<_, std::io::Error>(chunk.clone()));
                 Body::from_stream(stream)
+            }),
+        )
+        .route(
+            "/slow/{ms}",
+            get(|axum::extract::Path(ms): axum::extract::Path<u64>| async move {
+                tokio::time::sleep(Duration::from_millis(ms)).await;
+                "all systems healthy, slowly"
             }),
         )
         .route("/loop", get(|| async { Redirect::temporary("/loop") }))
