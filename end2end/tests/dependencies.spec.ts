@@ -25,7 +25,7 @@ test('a monitor is given a parent by name and a slowness limit, shown on its pag
   await page.getByLabel('Slow when slower than (ms; empty: never)').fill('5000');
   await page.getByLabel('Open an incident when slow (degraded performance)').check();
 
-  const parentField = page.getByLabel('Parent monitor (the host, the database, the upstream it needs)');
+  const parentField = page.getByLabel('Parent monitor (what this one needs to work)');
   await parentField.fill('no such monitor');
   await page.getByRole('button', { name: 'Create monitor' }).click();
   await expect(page.locator('.field-error')).toHaveText('Choose a monitor from the suggestions (its name and #id).');

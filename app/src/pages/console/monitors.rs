@@ -735,7 +735,7 @@ fn ParentField(fields: Fields, error: Signal<Option<AppError>>, exclude: Option<
             <legend>"Depends on"</legend>
             <div class="grid-form">
                 <label class="wide">
-                    "Parent monitor (the host, the database, the upstream it needs)"
+                    "Parent monitor (what this one needs to work)"
                     <input type="text" name="parent" list="parent-choices" autocomplete="off"
                         placeholder="Type a name, choose from the list; empty: none" bind:value=fields.parent />
                     <datalist id="parent-choices">
