@@ -5,12 +5,14 @@ SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 .DEFAULT_GOAL := run
 
-CARGO_LEPTOS_VERSION := 0.3.10
 WASM_BINDGEN_VERSION := 0.2.130
 BINARYEN_VERSION := 132.0.0
+CARGO_DEB_VERSION := 3.8.0
 TOOLS := $(CURDIR)/target/tools
+# Tools cargo installs land in $CARGO_HOME/bin.
+CARGO_HOME ?= $(HOME)/.cargo
 # wasm-opt from npm first: Debian's older one breaks the release wasm.
-export PATH := $(TOOLS)/node_modules/.bin:$(HOME)/.cargo/bin:$(PATH)
+export PATH := $(TOOLS)/node_modules/.bin:$(CARGO_HOME)/bin:$(PATH)
 # Where the Rust tests keep their private PostgreSQL when TEST_DATABASE_URL is unset.
 export VIGIE_TEST_DATA_DIR ?= /tmp/vigie-test-$(shell id -u)
 
@@ -19,7 +21,7 @@ APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 # Crates that must never reach the browser's bundle.
 SERVER_ONLY_CRATES := diesel|pq-sys|r2d2|tokio|reqwest|ammonia|pulldown-cmark|axum|argon2|lettre|hickory-resolver|surge-ping|croner|chrono-tz
 
-.PHONY: run build test tools rust-tools wasm-opt system-packages postgres-server e2e-tools \
+.PHONY: run build site deb deb-tools deb-test test tools rust-tools wasm-opt system-packages postgres-server e2e-tools \
         check-wasm-deps fmt-check clippy rust-test e2e fuzz fuzz-quick fuzz-tools chaos measure-storage bench-rollup bench-scheduler bench-alerts \
         bench-status bench-subscribers clean
 
@@ -27,20 +29,34 @@ SERVER_ONLY_CRATES := diesel|pq-sys|r2d2|tokio|reqwest|ammonia|pulldown-cmark|ax
 run: build postgres-server
 	./target/release/vigie serve
 
-## build: the release server (target/release/vigie) and the hydrated site (target/site)
-build: tools
-	cargo leptos build --release
+## build: the release server, target/release/vigie, with the site embedded (runs from any folder)
+build: site
+	cargo build --release -p server --bin vigie
 
-## test: formatting, lints, the wasm bundle's dependencies, Rust tests, browser tests
-test: tools postgres-server e2e-tools fuzz-tools check-wasm-deps fmt-check clippy rust-test build e2e fuzz-quick
+## site: the hydration bundle, stylesheet and public files (target/site) the server embeds
+site: tools
+	frontend/site.sh
+
+## deb: a Debian package of the release build (target/debian/vigie_*.deb; see README)
+deb: build deb-tools
+	cargo deb -p server --no-build
+
+deb-tools:
+	@cargo deb --version 2>/dev/null | grep -q '$(CARGO_DEB_VERSION)' || \
+		cargo install cargo-deb@$(CARGO_DEB_VERSION) --locked --no-default-features
+
+## deb-test: install the package, serve and sign in as the vigie user, remove it (installs on this machine)
+deb-test: deb
+	packaging/deb/test.sh
+
+## test: formatting, lints, the wasm bundle's dependencies, Rust tests, the package, browser tests
+test: tools postgres-server e2e-tools fuzz-tools check-wasm-deps fmt-check clippy site rust-test build deb-test e2e fuzz-quick
 
 tools: system-packages rust-tools wasm-opt
 
 rust-tools:
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 	@rustup component list --installed | grep -q '^clippy' || rustup component add clippy rustfmt
-	@cargo leptos --version 2>/dev/null | grep -q '$(CARGO_LEPTOS_VERSION)' || \
-		cargo install cargo-leptos@$(CARGO_LEPTOS_VERSION) --locked --features no_downloads
 	@wasm-bindgen --version 2>/dev/null | grep -q '$(WASM_BINDGEN_VERSION)' || \
 		cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION)
 

@@ -19,6 +19,8 @@ export XDG_CONFIG_HOME="$work/config"
 export RUST_LOG="${RUST_LOG:-info}"
 # Monitors checked every second, so state changes show within the tests' waits.
 export VIGIE_MIN_INTERVAL_SECONDS=1
+# A backup at start (the console's overview shows it to admins).
+export VIGIE_BACKUP_DIR="$work/backups"
 export E2E_VIGIE_BIN="$PWD/$bin"
 # Mail goes to a local SMTP server that files each message for the tests.
 smtp_port=${E2E_SMTP_PORT:-3196}

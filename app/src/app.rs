@@ -7,12 +7,16 @@ use crate::pages::console::{
 };
 use crate::pages::{HomePage, LoginPage, NotFound};
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+#[cfg(feature = "ssr")]
+use leptos_meta::MetaTags;
+use leptos_meta::{Title, provide_meta_context};
 use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::path;
 
+/// The document around every page, rendered by the server only. The script
+/// and stylesheet names carry a hash of their content (`ssr::site`).
+#[cfg(feature = "ssr")]
 pub fn shell(options: LeptosOptions) -> impl IntoView {
-    #[cfg(feature = "ssr")]
     crate::ssr::security::set_page_policy();
     view! {
         <!DOCTYPE html>
@@ -23,6 +27,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light dark" />
                 <link rel="icon" href="/favicon.ico" />
                 <AutoReload options=options.clone() />
+                <link rel="stylesheet" href=crate::ssr::site::STYLESHEET />
                 <HydrationScripts options />
                 <MetaTags />
             </head>
@@ -44,7 +49,6 @@ pub fn App() -> impl IntoView {
         }
     });
     view! {
-        <Stylesheet id="leptos" href="/pkg/vigie.css" />
         <Title formatter=|title: String| if title.is_empty() { "Vigie".to_owned() } else { format!("{title} · Vigie") } />
         <Router>
             <Routes fallback=NotFound>

@@ -17,6 +17,22 @@ test('the console sends strangers to sign in, then back where they were going', 
   expect(problems).toEqual([]);
 });
 
+test('admins see the version running and how the scheduled backups went', async ({ page }) => {
+  const problems = watchConsole(page);
+  await signIn(page);
+  await expect(page).toHaveURL(/\/console$/);
+  await hydrated(page);
+  // run.sh sets VIGIE_BACKUP_DIR: the server backed up at start.
+  const card = page.locator('.server-card');
+  await expect(card.getByRole('heading', { name: 'This server' })).toBeVisible();
+  await expect(card).toContainText(/Vigie \d+\.\d+\.\d+ \(commit [0-9a-f]{12}\)/);
+  await expect(card).toContainText(/Last backup .*KB: .*vigie-\d{8}T\d{6}Z\.dump/);
+  await expect(card).toContainText('the newest 7 kept');
+  await expect(card.getByRole('alert')).toHaveCount(0);
+  await expect(page.locator('.sidebar-foot')).toContainText(/^Vigie \d+\.\d+\.\d+ \(commit [0-9a-f]{12}\)$/);
+  expect(problems).toEqual([]);
+});
+
 test('a wrong password says so without saying which field was wrong', async ({ page }) => {
   await page.goto('/login');
   await hydrated(page);

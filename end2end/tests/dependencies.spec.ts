@@ -39,7 +39,7 @@ test('a monitor is given a parent by name and a slowness limit, shown on its pag
 
   await page.locator(`tr[data-monitor="${name}"]`).getByRole('link', { name }).click();
   await expect(page.getByTestId('parent')).toHaveText(parentName);
-  await expect(page.locator('p.muted').first()).toContainText('slow above 5000 ms');
+  await expect(page.locator('main p.muted').first()).toContainText('slow above 5000 ms');
   await screenshots(page, info.project.outputDir, 'console-dependency-page');
 
   // Editing shows the parent by name and keeps what was chosen.

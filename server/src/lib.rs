@@ -12,10 +12,15 @@ pub mod public;
 pub mod workers;
 
 use leptos::prelude::LeptosOptions;
+
+/// This build's version and the commit it was built from (`server/build.rs`).
+pub const COMMIT: &str = env!("VIGIE_COMMIT");
+pub const VERSION: &str = concat!(env!("CARGO_PKG_VERSION"), " (commit ", env!("VIGIE_COMMIT"), ")");
 use std::net::SocketAddr;
 
-/// The Leptos options: where cargo-leptos put the site, and the output name
-/// the hydration scripts load (`/pkg/vigie.js`, `/pkg/vigie.wasm`).
+/// The Leptos options: the name of the hydration bundle the pages load
+/// (`/pkg/vigie.<hash>.js` and its `_bg.wasm`), embedded in the binary
+/// (`http::assets`); nothing is read from the working directory.
 pub fn leptos_options(bind: SocketAddr) -> LeptosOptions {
-    LeptosOptions::builder().output_name("vigie").site_root("target/site").site_pkg_dir("pkg").site_addr(bind).build()
+    LeptosOptions::builder().output_name(app::ssr::site::OUTPUT_NAME).site_pkg_dir("pkg").site_addr(bind).build()
 }

@@ -1,6 +1,6 @@
 #![recursion_limit = "256"]
 //! `vigie`: serve (the default), migrate, manage users and tokens, control
-//! the private PostgreSQL.
+//! the private PostgreSQL, back up and restore.
 
 use anyhow::{Context, bail};
 use app::ssr::alerts::notify::{AlertSettings, Notifier};
@@ -10,6 +10,7 @@ use app::ssr::team::audit::Actor;
 use app::ssr::{AppState, MonitorSettings, team};
 use axum::serve::ListenerExt;
 use clap::Parser;
+use server::infra::backup::{self, Backups};
 use server::infra::config::{AgentArgs, Cli, Command, Config, PostgresCommand, TokenCommand, UserCommand};
 use server::infra::postgres::{DATABASE, PrivatePostgres};
 use std::io::{BufRead, IsTerminal};
@@ -33,6 +34,8 @@ fn main() -> ExitCode {
         Command::Token(TokenCommand::Create { email, name }) => create_token(&cli.config, &email, &name),
         Command::Postgres(command) => postgres(&cli.config, command),
         Command::Agent(args) => agent(&cli.config, args),
+        Command::Backup { output } => backup(&cli.config, output),
+        Command::Restore { file, force } => restore(&cli.config, &file, force),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -170,6 +173,48 @@ fn postgres(config: &Config, command: PostgresCommand) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `vigie backup`: a dump of the database to `output` or a dated file here.
+fn backup(config: &Config, output: Option<std::path::PathBuf>) -> anyhow::Result<()> {
+    let database = Database::open(config)?;
+    let result = (|| {
+        let backups = Backups::new(&database.url, database.private.as_ref().map(PrivatePostgres::bin_dir))?;
+        let file = output.unwrap_or_else(|| backup::file_name(chrono::Utc::now()).into());
+        let bytes = backups.dump(&file)?;
+        println!("backed up to {} ({bytes} bytes)", file.display());
+        anyhow::Ok(())
+    })();
+    database.close(false);
+    result
+}
+
+/// `vigie restore`: a backup into the database, then its migrations brought
+/// up to this version.
+fn restore(config: &Config, file: &std::path::Path, force: bool) -> anyhow::Result<()> {
+    use diesel::{Connection, RunQueryDsl};
+    #[derive(diesel::QueryableByName)]
+    struct Count {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        count: i64,
+    }
+    let database = Database::open(config)?;
+    let result = (|| {
+        let backups = Backups::new(&database.url, database.private.as_ref().map(PrivatePostgres::bin_dir))?;
+        let mut conn = diesel::PgConnection::establish(&database.url).context("cannot connect to the database")?;
+        let tables = diesel::sql_query(
+            "SELECT count(*) AS count FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')",
+        )
+        .get_result::<Count>(&mut conn)?
+        .count;
+        backups.restore(file, tables, force)?;
+        let applied =
+            app::ssr::db::run_migrations(&mut conn).map_err(anyhow::Error::from_boxed).context("migrations failed")?;
+        println!("restored {} ({} migrations applied since it was made)", file.display(), applied.len());
+        anyhow::Ok(())
+    })();
+    database.close(false);
+    result
+}
+
 /// The async runtime of `serve` and `agent`.
 fn runtime(config: &Config) -> anyhow::Result<tokio::runtime::Runtime> {
     // Twice the cores by default: measured with `make bench-status`, where
@@ -217,7 +262,8 @@ fn serve(config: &Config) -> anyhow::Result<()> {
         Some(pg) => Some(pg.clone().watch(stop_watching.clone()).context("cannot watch PostgreSQL")?),
         None => None,
     };
-    let result = runtime.block_on(run_server(config, &database.url));
+    let bin_dir = database.private.as_ref().map(|pg| pg.bin_dir().to_owned());
+    let result = runtime.block_on(run_server(config, &database.url, bin_dir.as_deref()));
     // Every task and thread that used the database is done before it goes.
     drop(runtime);
     stop_watching.store(true, Ordering::Relaxed);
@@ -229,7 +275,8 @@ fn serve(config: &Config) -> anyhow::Result<()> {
     result
 }
 
-async fn run_server(config: &Config, url: &str) -> anyhow::Result<()> {
+/// `bin_dir`: the private cluster's programs (its pg_dump for backups).
+async fn run_server(config: &Config, url: &str, bin_dir: Option<&std::path::Path>) -> anyhow::Result<()> {
     let db = Db::connect(url, config.db_pool_size).context("cannot connect to the database")?;
     let applied =
         tokio::task::block_in_place(|| db.migrate()).map_err(anyhow::Error::from_boxed).context("migrations failed")?;
@@ -263,6 +310,18 @@ async fn run_server(config: &Config, url: &str) -> anyhow::Result<()> {
         cache.invalidate()
     })
     .context("cannot start the page cache's listener")?;
+    // Scheduled backups: the tools are found (or their absence said) now.
+    let backup_worker = match &config.backup_dir {
+        Some(dir) => Some((dir.clone(), Backups::new(url, bin_dir).context("scheduled backups (VIGIE_BACKUP_DIR)")?)),
+        None => None,
+    };
+    let operations = Arc::new(app::ssr::operations::Operations::new(
+        server::VERSION,
+        config
+            .backup_dir
+            .as_ref()
+            .map(|dir| app::ssr::operations::ScheduledBackups::new(dir.display().to_string(), config.backup_keep)),
+    ));
     let state = AppState {
         db: db.clone(),
         secure_cookies,
@@ -273,6 +332,7 @@ async fn run_server(config: &Config, url: &str) -> anyhow::Result<()> {
         notifier: notifier.clone(),
         security: app::ssr::security::SecuritySettings::new(&config.frame_ancestors, config.metrics_token.clone())
             .trusting(config.trust_proxy.clone()),
+        operations: operations.clone(),
     };
     // Prometheus' convention: metrics on an address of their own, for the
     // scraper's network only.
@@ -303,6 +363,11 @@ async fn run_server(config: &Config, url: &str) -> anyhow::Result<()> {
         });
     tracing::info!("listening on http://{}", config.bind);
     let housekeeping = tokio::spawn(housekeeping(db.clone(), config.check_retention_days));
+    let (stop_backups, backups_stopped) = tokio::sync::watch::channel(false);
+    let backups = backup_worker.map(|(dir, backups)| {
+        let worker = server::workers::backups::BackupWorker::new(backups, dir, config.backup_keep, operations);
+        tokio::spawn(worker.run(backups_stopped))
+    });
     let links_base = match &config.public_url {
         Some(url) => url.to_string(),
         None => {
@@ -337,6 +402,10 @@ async fn run_server(config: &Config, url: &str) -> anyhow::Result<()> {
         .await
         .context("the HTTP server failed")?;
     housekeeping.abort();
+    let _ = stop_backups.send(true);
+    if let Some(backups) = backups {
+        let _ = backups.await;
+    }
     if let Some(metrics) = metrics {
         metrics.abort();
     }

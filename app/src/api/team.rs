@@ -3,7 +3,7 @@
 use crate::error::AppError;
 #[cfg(feature = "ssr")]
 use crate::model::Role;
-use crate::model::{AuditList, User};
+use crate::model::{AuditList, ServerInfo, User};
 use leptos::prelude::*;
 
 #[cfg(feature = "ssr")]
@@ -92,3 +92,9 @@ pub async fn list_audit_events(before: Option<i64>, action: Option<String>) -> R
 
 /// Audit log entries per console page.
 pub const AUDIT_CONSOLE_PAGE: u32 = 50;
+
+/// The server's version and how its scheduled backups went (admins).
+#[server(prefix = "/rpc", endpoint = "describe_server")]
+pub async fn describe_server() -> Result<ServerInfo, AppError> {
+    crate::ssr::server_info()
+}

@@ -169,3 +169,26 @@ mod tests {
         assert_eq!(error, "unknown role `owner` (expected admin, member)");
     }
 }
+
+/// What an admin sees of the server itself: its version and its backups.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ServerInfo {
+    /// "0.1.0 (commit 1a2b3c4d5e6f)".
+    pub version: String,
+    /// `None` when scheduled backups are off (`VIGIE_BACKUP_DIR` unset).
+    pub backups: Option<BackupReport>,
+}
+
+/// How the scheduled backups went since the server started.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct BackupReport {
+    pub dir: String,
+    pub keep: u32,
+    pub last_success_at: Option<DateTime<Utc>>,
+    pub last_file: Option<String>,
+    pub last_bytes: Option<u64>,
+    pub last_failure_at: Option<DateTime<Utc>>,
+    pub last_error: Option<String>,
+    /// The last attempt failed.
+    pub failing: bool,
+}

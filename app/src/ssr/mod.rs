@@ -6,10 +6,12 @@ pub mod db;
 pub mod incidents;
 pub mod markdown;
 pub mod monitoring;
+pub mod operations;
 pub mod security;
+pub mod site;
 pub mod state;
 pub mod status_pages;
 pub mod team;
 pub mod text;
 
-pub use state::{AppState, Caller, MonitorSettings, as_admin, as_member, links_base, reply};
+pub use state::{AppState, Caller, MonitorSettings, as_admin, as_member, links_base, reply, server_info};

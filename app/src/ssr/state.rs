@@ -20,6 +20,8 @@ pub struct AppState {
     pub notifier: super::alerts::notify::Notifier,
     /// Who may frame public pages, and the metrics token.
     pub security: super::security::SecuritySettings,
+    /// The server's version and its scheduled backups.
+    pub operations: std::sync::Arc<super::operations::Operations>,
 }
 
 /// Settings monitors are checked against.
@@ -123,5 +125,11 @@ where
         AppState::from_context()?.db.run(move |conn| work(conn, &caller)).await
     }
     .await;
+    reply(result)
+}
+
+/// What an admin is told about the server (its version, its backups).
+pub fn server_info() -> Result<crate::model::ServerInfo, AppError> {
+    let result = super::team::auth::require_admin().and_then(|_| Ok(AppState::from_context()?.operations.info()));
     reply(result)
 }

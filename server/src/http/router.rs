@@ -2,13 +2,14 @@
 //! the REST API, health and metrics, with the layers every request goes
 //! through. Tests drive it with `oneshot`.
 
-use super::{metrics, rest, security, session};
+use super::{assets, metrics, rest, security, session};
 use crate::public::subscribe;
 use app::app::{App, shell};
 use app::ssr::AppState;
+use axum::extract::Request;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router, middleware};
 use leptos::prelude::{LeptosOptions, provide_context};
@@ -30,13 +31,20 @@ pub fn router(state: AppState, options: LeptosOptions) -> Router {
             let options = options.clone();
             move || shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler(shell))
+        .fallback({
+            let context = state.clone();
+            let options = options.clone();
+            move |request: Request| not_found(context.clone(), options.clone(), request)
+        })
         .with_state(options);
 
     // Public status pages answer from their cache, already compressed: they
     // skip the session, tracing, metrics and compression layers, which would
     // cost more than the answer itself when everyone visits at once.
-    let public = Router::new()
+    let mut public = Router::new()
+        // The site's own files, from the binary: no session, no compression
+        // layer (they are compressed already).
+        .route("/pkg/{file}", get(assets::serve))
         .route("/status/{slug}", get(crate::public::status_page))
         .route("/status/{slug}/incidents/{id}", get(crate::public::incident_page))
         .route("/status/{slug}/history", get(crate::public::history_page))
@@ -46,9 +54,11 @@ pub fn router(state: AppState, options: LeptosOptions) -> Router {
         // Heartbeats: jobs call these often and with curl; the token is the
         // credential, and the paths stay out of the request log.
         .route("/ping/{token}", get(super::ping::ping).post(super::ping::ping))
-        .route("/ping/{token}/{signal}", get(super::ping::ping_signal).post(super::ping::ping_signal))
-        .layer(middleware::from_fn(security::limits))
-        .with_state(state.clone());
+        .route("/ping/{token}/{signal}", get(super::ping::ping_signal).post(super::ping::ping_signal));
+    for path in assets::top_level() {
+        public = public.route(path, get(assets::serve));
+    }
+    let public = public.layer(middleware::from_fn(security::limits)).with_state(state.clone());
 
     let app = Router::new()
         .route("/healthz", get(healthz))
@@ -76,11 +86,34 @@ pub fn router(state: AppState, options: LeptosOptions) -> Router {
     public.merge(app)
 }
 
-/// `GET /healthz`: 200 when the database answers, 503 otherwise.
-async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
-    if state.db.ping().await {
-        (StatusCode::OK, Json(serde_json::json!({"status": "ok", "database": "ok"})))
-    } else {
-        (StatusCode::SERVICE_UNAVAILABLE, Json(serde_json::json!({"status": "unavailable", "database": "unreachable"})))
+/// Any other path: the app's own "not found" page, with a 404 (unless the
+/// page chose another status, such as a redirect).
+async fn not_found(state: AppState, options: LeptosOptions, request: Request) -> Response {
+    let render = leptos_axum::render_app_to_stream_with_context(
+        move || provide_context(state.clone()),
+        move || shell(options.clone()),
+    );
+    let mut response = render(request).await;
+    if response.status() == StatusCode::OK {
+        *response.status_mut() = StatusCode::NOT_FOUND;
     }
+    response
+}
+
+/// `GET /healthz`: 200 when the database answers, 503 otherwise; the
+/// version and commit, and how the scheduled backups went.
+async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
+    let up = state.db.ping().await;
+    let mut body = serde_json::json!({
+        "status": if up { "ok" } else { "unavailable" },
+        "database": if up { "ok" } else { "unreachable" },
+        "version": env!("CARGO_PKG_VERSION"),
+        "commit": crate::COMMIT,
+    });
+    // A failing backup is reported, not made a failed check: taking the
+    // server out of a load balancer would not mend it.
+    if let Some(backups) = &state.operations.backups {
+        body["backups"] = serde_json::to_value(backups.report()).unwrap_or_default();
+    }
+    (if up { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE }, Json(body))
 }

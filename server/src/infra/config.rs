@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use url::Url;
 
 #[derive(Debug, Parser)]
-#[command(name = "vigie", version, about = "Uptime monitoring, incidents and status pages")]
+#[command(name = "vigie", version = crate::VERSION, about = "Uptime monitoring, incidents and status pages")]
 pub struct Cli {
     #[command(flatten)]
     pub config: Config,
@@ -63,6 +63,13 @@ pub struct Config {
     #[arg(long, env = "VIGIE_CHECK_RETENTION_DAYS", default_value_t = 30, global = true,
           value_parser = clap::value_parser!(u32).range(1..=3650))]
     pub check_retention_days: u32,
+    /// Write a backup of the database here once a day (unset: no scheduled backups).
+    #[arg(long, env = "VIGIE_BACKUP_DIR", global = true)]
+    pub backup_dir: Option<PathBuf>,
+    /// How many scheduled backups to keep (older ones are removed).
+    #[arg(long, env = "VIGIE_BACKUP_KEEP", default_value_t = 7, global = true,
+          value_parser = clap::value_parser!(u32).range(1..=3650))]
+    pub backup_keep: u32,
     /// The most probes in flight at once.
     #[arg(long, env = "VIGIE_PROBE_CONCURRENCY", default_value_t = 256, global = true,
           value_parser = clap::value_parser!(u32).range(1..=4096))]
@@ -167,6 +174,21 @@ pub enum Command {
     /// Probe from a remote region: fetch the region's monitors from the
     /// server, probe them, send the results (`--region` names the region).
     Agent(AgentArgs),
+    /// Write a backup of the whole database (pg_dump's custom format),
+    /// consistent even while the server runs.
+    Backup {
+        /// The file to write (default: vigie-<UTC time>.dump here).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Restore a backup into an empty database (stop the server first).
+    Restore {
+        /// A file written by `vigie backup`.
+        file: PathBuf,
+        /// Restore into a database that holds data, replacing what the backup holds.
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -1,4 +1,5 @@
 //! What the server stands on: its configuration and the private PostgreSQL.
 
+pub mod backup;
 pub mod config;
 pub mod postgres;

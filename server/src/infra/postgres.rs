@@ -93,6 +93,11 @@ impl PrivatePostgres {
         &self.dir
     }
 
+    /// Where its programs (and pg_dump, pg_restore of the same version) live.
+    pub fn bin_dir(&self) -> &Path {
+        &self.bin_dir
+    }
+
     /// The libpq URL of a database in this cluster.
     pub fn url(&self, database: &str) -> String {
         let host: String = url::form_urlencoded::byte_serialize(self.socket_dir.to_string_lossy().as_bytes()).collect();

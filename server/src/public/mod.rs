@@ -29,10 +29,19 @@ use std::sync::Arc;
 /// while they fetch a fresh one.
 const CACHE_CONTROL: &str = "public, max-age=10, stale-while-revalidate=30";
 
+/// A short public page of fixed text (not found, link expired): `title` and
+/// `main` are trusted HTML written here, never user input.
+pub(crate) fn plain_page(title: &str, main: &str) -> String {
+    format!(
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title>\
+         <link rel=\"stylesheet\" href=\"{}\"></head><body class=\"public-status\">\
+         <main class=\"status-main\">{main}</main></body></html>",
+        app::ssr::site::STYLESHEET
+    )
+}
+
 pub(crate) fn not_found(state: &AppState) -> Response {
-    let body = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Not found</title>\
-                <link rel=\"stylesheet\" href=\"/pkg/vigie.css\"></head><body class=\"public-status\">\
-                <main class=\"status-main\"><h1>Status page not found</h1></main></body></html>";
+    let body = plain_page("Not found", "<h1>Status page not found</h1>");
     let mut response = (StatusCode::NOT_FOUND, Html(body)).into_response();
     secure(response.headers_mut(), state);
     response

@@ -241,12 +241,12 @@ pub async fn confirm_form(State(state): State<AppState>, Path(token): Path<Strin
 }
 
 fn expired(state: &AppState) -> Response {
-    let body = "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Link expired</title>\
-                <link rel=\"stylesheet\" href=\"/pkg/vigie.css\"></head><body class=\"public-status\">\
-                <main class=\"status-main\"><h1>This link has expired</h1>\
-                <p>It was used already, or it is older than a week. Subscribe again from the status page.</p>\
-                </main></body></html>";
-    html(state, StatusCode::NOT_FOUND, body.to_owned())
+    let body = super::plain_page(
+        "Link expired",
+        "<h1>This link has expired</h1>\
+         <p>It was used already, or it is older than a week. Subscribe again from the status page.</p>",
+    );
+    html(state, StatusCode::NOT_FOUND, body)
 }
 
 /// `POST /subscriptions/confirm/{token}`: confirms, then shows the
@@ -361,14 +361,7 @@ pub async fn unsubscribe(State(state): State<AppState>, Path(token): Path<String
             let lines = [format!("{} will receive no more notifications from {}.", subscriber.address, page.title)];
             html(&state, StatusCode::OK, views::render_message(&page, "You are unsubscribed", &lines))
         }
-        None => html(
-            &state,
-            StatusCode::OK,
-            "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>Unsubscribed</title>\
-             <link rel=\"stylesheet\" href=\"/pkg/vigie.css\"></head><body class=\"public-status\">\
-             <main class=\"status-main\"><h1>You are unsubscribed</h1></main></body></html>"
-                .to_owned(),
-        ),
+        None => html(&state, StatusCode::OK, super::plain_page("Unsubscribed", "<h1>You are unsubscribed</h1>")),
     }
 }
 

@@ -2,6 +2,7 @@
 //! upkeep), the alert dispatcher, and the listener that turns PostgreSQL
 //! notifications into wake-ups.
 
+pub mod backups;
 pub mod dispatcher;
 pub mod listener;
 pub mod scheduler;

@@ -177,6 +177,11 @@ async fn health_and_metrics_answer() {
     let health = app.get("/healthz", None).await;
     assert_eq!(health.status, StatusCode::OK);
     assert_eq!(health.json()["database"], "ok");
+    // The version and commit the binary was built from.
+    assert_eq!(health.json()["version"], env!("CARGO_PKG_VERSION"));
+    let commit = health.json()["commit"].as_str().unwrap().to_owned();
+    let head = std::process::Command::new("git").args(["rev-parse", "--short=12", "HEAD"]).output().unwrap();
+    assert_eq!(commit, String::from_utf8_lossy(&head.stdout).trim(), "the checkout's commit");
 
     app.get("/login", None).await;
     app.api(Method::GET, "/api/v1/me", None, None).await;
@@ -202,17 +207,7 @@ async fn health_says_unavailable_when_the_database_does_not_answer() {
         .connection_timeout(std::time::Duration::from_millis(500))
         .build_unchecked(ConnectionManager::new("postgresql://nobody@127.0.0.1:9/none?connect_timeout=1"));
     let db = app::ssr::db::Db::from_pool(pool);
-    let state = app::ssr::AppState {
-        db,
-        secure_cookies: false,
-        monitor_settings: Default::default(),
-        prober: app::ssr::monitoring::probe::Prober::new("local").unwrap(),
-        public_url: None,
-        page_cache: None,
-        notifier: crate::common::test_notifier(None),
-        security: Default::default(),
-    };
-    let router = server::http::router::router(state, server::leptos_options("127.0.0.1:3000".parse().unwrap()));
+    let router = crate::common::router(crate::common::default_state(db));
     let response = tower::ServiceExt::oneshot(
         router,
         axum::http::Request::get("/healthz").body(axum::body::Body::empty()).unwrap(),

@@ -121,3 +121,16 @@ fn every_command_exits_cleanly_every_time() {
     }
     assert!(failures.is_empty(), "serve did not stop cleanly:\n{}", failures.join("\n"));
 }
+
+#[test]
+fn the_version_names_the_commit() {
+    let out = Command::new(env!("CARGO_BIN_EXE_vigie")).arg("--version").output().unwrap();
+    assert!(out.status.success());
+    let head = Command::new("git").args(["rev-parse", "--short=12", "HEAD"]).output().unwrap();
+    let head = String::from_utf8_lossy(&head.stdout).trim().to_owned();
+    assert_eq!(head.len(), 12, "a git checkout");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        format!("vigie {} (commit {head})", env!("CARGO_PKG_VERSION"))
+    );
+}

@@ -15,6 +15,8 @@ const PUBLIC: &[(&str, &str)] = &[
     ("GET", "/"),
     ("GET", "/login"),
     ("GET", "/healthz"),
+    // The site's script, wasm and stylesheet.
+    ("GET", "/pkg/{file}"),
     ("GET", "/api/v1/openapi.json"),
     ("GET", "/status/{slug}"),
     ("GET", "/status/{slug}/incidents/{id}"),
@@ -96,24 +98,26 @@ fn concrete(pattern: &str, ids: &Ids) -> String {
         .replace("{link}", &ids.link)
         .replace("{token}", &ids.ping)
         .replace("{signal}", "start")
+        .replace("{file}", app::ssr::site::STYLESHEET.trim_start_matches("/pkg/"))
 }
 
-struct Ids {
-    monitor: i64,
-    incident: i64,
-    comment: i64,
-    update: i64,
-    page: i64,
+pub(crate) struct Ids {
+    pub(crate) monitor: i64,
+    pub(crate) incident: i64,
+    pub(crate) comment: i64,
+    pub(crate) update: i64,
+    pub(crate) page: i64,
     /// A pending subscription's confirmation token, a confirmed one's link token.
-    confirm: String,
-    link: String,
+    pub(crate) confirm: String,
+    pub(crate) link: String,
     /// A heartbeat's ping token.
-    ping: String,
+    pub(crate) ping: String,
 }
 
 /// A published page with a public incident (with a comment and an update),
-/// so that every public route has something real to answer.
-async fn objects(app: &TestApp) -> Ids {
+/// so that every public route has something real to answer (and every
+/// kind of object a backup must keep).
+pub(crate) async fn objects(app: &TestApp) -> Ids {
     let user = app.user("ops@example.com", Role::Admin);
     let token = app.token(user.id);
     let call = |method: Method, path: String, body: serde_json::Value| {

@@ -2,7 +2,7 @@
 //! the server (adopted on the next start) and of everything (restarted over a
 //! stale pid file), and SIGTERM stops both cleanly.
 
-use crate::common::process::{free_port, health, signal};
+use crate::common::process::{free_port, get, health, signal};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -15,6 +15,8 @@ fn serve(data_dir: &Path, port: u16) -> Child {
         .arg("--data-dir")
         .arg(data_dir)
         .env_remove("DATABASE_URL")
+        // Anywhere: the site is in the binary, not in the working folder.
+        .current_dir(data_dir.parent().unwrap())
         .env("RUST_LOG", "info")
         .stdout(Stdio::null())
         .stderr(log)
@@ -53,6 +55,13 @@ fn the_private_database_survives_crashes_and_stops_with_the_server() {
     // kill -9 of the server alone: PostgreSQL keeps running and is adopted.
     let mut server = serve(&data, port);
     let postgres = postmaster_pid(&data).expect("a running private PostgreSQL");
+    // Started outside the repository, it serves its pages with their style.
+    let (status, page) = get(port, "/login").unwrap();
+    assert_eq!(status, 200, "{page}");
+    assert!(page.contains(app::ssr::site::STYLESHEET), "{page}");
+    let (status, style) = get(port, app::ssr::site::STYLESHEET).unwrap();
+    assert_eq!(status, 200, "{style}");
+    assert!(style.contains("text/css") && style.contains(".status-main"), "{}", &style[..style.len().min(400)]);
     server.kill().unwrap();
     server.wait().unwrap();
     assert!(alive(postgres), "PostgreSQL outlives a kill -9 of the server");

@@ -26,8 +26,10 @@ pub use tokens::TokensPage;
 
 use crate::api::incidents::count_incidents;
 use crate::api::session::{SignOut, current_user};
+use crate::api::team::describe_server;
+use crate::components::Time;
 use crate::error::AppError;
-use crate::model::User;
+use crate::model::{BackupReport, ServerInfo, User};
 use leptos::form::ActionForm;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -82,6 +84,9 @@ pub fn ConsoleLayout() -> impl IntoView {
         }
     });
     let counts = Resource::new(move || tick.get(), |_| count_incidents());
+    // Admins see which version runs (and, on the overview, its backups).
+    let info = Resource::new(is_admin, |admin| async move { if admin { describe_server().await.ok() } else { None } });
+    provide_context(info);
 
     view! {
         <div class="console">
@@ -118,6 +123,13 @@ pub fn ConsoleLayout() -> impl IntoView {
                         </Show>
                     </Transition>
                 </nav>
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        info.await.map(|info| view! {
+                            <p class="sidebar-foot">"Vigie " {info.version}</p>
+                        })
+                    })}
+                </Transition>
             </aside>
             <div class="console-main">
                 <header class="topbar">
@@ -174,9 +186,75 @@ pub fn Overview() -> impl IntoView {
                                 <p><a href="/console/tokens">"Manage API tokens"</a></p>
                             })}
                         </section>
+                        <ServerCard />
                     </div>
                 })
             })}
         </Transition>
+    }
+}
+
+/// What admins are told about the server: its version and its backups.
+#[component]
+fn ServerCard() -> impl IntoView {
+    let info = use_context::<Resource<Option<ServerInfo>>>();
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let info = match info {
+                    Some(info) => info.await,
+                    None => None,
+                };
+                info.map(|info| view! {
+                    <section class="card server-card">
+                        <h2>"This server"</h2>
+                        <p>"Vigie " {info.version}</p>
+                        {match info.backups {
+                            Some(report) => view! { <Backups report /> }.into_any(),
+                            None => view! {
+                                <p class="muted">"Scheduled backups are off: set " <code>"VIGIE_BACKUP_DIR"</code>
+                                    " to keep a copy of the database every day. "
+                                    <code>"vigie backup"</code> " makes one now."</p>
+                            }.into_any(),
+                        }}
+                    </section>
+                })
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn Backups(report: BackupReport) -> impl IntoView {
+    let failure = report.failing.then(|| {
+        let error = report.last_error.clone().unwrap_or_default();
+        view! {
+            <p class="form-error" role="alert">
+                "The last backup failed"
+                {report.last_failure_at.map(|at| view! { " " <Time at /> })}
+                ": " {error}
+            </p>
+        }
+    });
+    let last = match (report.last_success_at, report.last_file.clone()) {
+        (Some(at), Some(file)) => view! {
+            <p>"Last backup " <Time at /> ", " {megabytes(report.last_bytes.unwrap_or_default())}
+                ": " <code class="path">{file}</code></p>
+        }
+        .into_any(),
+        _ => view! { <p class="muted">"No backup made since the server started."</p> }.into_any(),
+    };
+    view! {
+        {failure}
+        {last}
+        <p class="muted">"One a day into " <code class="path">{report.dir}</code> ", the newest "
+            {report.keep} " kept."</p>
+    }
+}
+
+fn megabytes(bytes: u64) -> String {
+    match bytes {
+        0..1_000_000 => format!("{:.0} KB", (bytes as f64 / 1e3).ceil()),
+        _ => format!("{:.1} MB", bytes as f64 / 1e6),
     }
 }

@@ -64,12 +64,32 @@ fn sweep(base: &str) {
             let _ = diesel::sql_query(format!("DROP SCHEMA IF EXISTS {} CASCADE", schema.name)).execute(&mut admin);
         }
     }
+    let databases = diesel::sql_query("SELECT datname AS name FROM pg_database WHERE datname LIKE 'testdb\\_%'")
+        .load::<Schema>(&mut admin)
+        .unwrap_or_default();
+    for database in databases {
+        let pid = database.name.split('_').nth(1).and_then(|pid| pid.parse::<u32>().ok());
+        if pid.is_some_and(|pid| !std::path::Path::new(&format!("/proc/{pid}")).exists()) {
+            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", database.name))
+                .execute(&mut admin);
+        }
+    }
+}
+
+/// `base` pointing at the database `name` instead of its own.
+fn with_database(base: &str, name: &str) -> String {
+    let start = base.find("://").map_or(0, |i| i + 3);
+    let query = base.find('?').unwrap_or(base.len());
+    let path = base[start..query].find('/').map_or(query, |i| start + i);
+    format!("{}/{name}{}", &base[..path], &base[query..])
 }
 
 pub struct TestDb {
     pub db: Db,
     pub url: String,
     schema: String,
+    /// A database of its own rather than a schema in the shared one.
+    database: Option<String>,
 }
 
 impl TestDb {
@@ -90,7 +110,29 @@ impl TestDb {
         let mut conn = PgConnection::establish(&url).expect("connect to the test schema");
         run_migrations(&mut conn).expect("migrate the test schema");
         let db = Db::connect(&url, 4).expect("open the test pool");
-        Self { db, url, schema }
+        Self { db, url, schema, database: None }
+    }
+
+    /// A database of its own (for what works on whole databases, such as
+    /// backups), migrated unless `empty`, dropped afterwards.
+    pub fn own_database(empty: bool) -> Self {
+        static COUNTER: AtomicU32 = AtomicU32::new(0);
+        let base = base_url();
+        let name = format!(
+            "testdb_{}_{}_{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed),
+            chrono::Utc::now().timestamp_subsec_nanos()
+        );
+        let mut admin = PgConnection::establish(base).expect("connect to the test database");
+        diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin).expect("create the test database");
+        let url = with_database(base, &name);
+        if !empty {
+            let mut conn = PgConnection::establish(&url).expect("connect to the test database");
+            run_migrations(&mut conn).expect("migrate the test database");
+        }
+        let db = Db::connect(&url, 4).expect("open the test pool");
+        Self { db, url, schema: String::new(), database: Some(name) }
     }
 
     /// A direct connection to the test schema, for checks outside the pool.
@@ -108,8 +150,30 @@ impl Default for TestDb {
 impl Drop for TestDb {
     fn drop(&mut self) {
         if let Ok(mut admin) = PgConnection::establish(base_url()) {
-            // Idle pooled connections hold no locks, so the drop goes through.
-            let _ = diesel::sql_query(format!("DROP SCHEMA IF EXISTS {} CASCADE", self.schema)).execute(&mut admin);
+            let drop = match &self.database {
+                Some(name) => format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+                // Idle pooled connections hold no locks, so the drop goes through.
+                None => format!("DROP SCHEMA IF EXISTS {} CASCADE", self.schema),
+            };
+            let _ = diesel::sql_query(drop).execute(&mut admin);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn urls_point_at_another_database() {
+        let cases = [
+            (
+                "postgresql://vigie@/vigie?host=%2Ftmp%2Fpg&port=5432",
+                "postgresql://vigie@/other?host=%2Ftmp%2Fpg&port=5432",
+            ),
+            ("postgres://postgres@127.0.0.1:5432/test", "postgres://postgres@127.0.0.1:5432/other"),
+            ("postgres://postgres@127.0.0.1:5432", "postgres://postgres@127.0.0.1:5432/other"),
+        ];
+        for (base, wanted) in cases {
+            assert_eq!(super::with_database(base, "other"), wanted);
         }
     }
 }

@@ -11,6 +11,7 @@ pub mod target;
 use crate::common::db::TestDb;
 use app::model::{Role, User};
 use app::ssr::AppState;
+use app::ssr::operations::Operations;
 use app::ssr::security::SecuritySettings;
 use app::ssr::team::{self, NewMember};
 use axum::Router;
@@ -18,6 +19,7 @@ use axum::body::Body;
 use axum::extract::ConnectInfo;
 use axum::http::{HeaderMap, Method, Request, StatusCode, header};
 use std::net::SocketAddr;
+use std::sync::Arc;
 use tower::ServiceExt;
 
 pub const PASSWORD: &str = "correct horse battery";
@@ -30,7 +32,9 @@ pub struct TestApp {
 pub struct Reply {
     pub status: StatusCode,
     pub headers: HeaderMap,
+    /// The body as text (lossy), and as it came.
     pub body: String,
+    pub bytes: Vec<u8>,
 }
 
 impl Reply {
@@ -78,6 +82,17 @@ impl TestApp {
         Self::build_with(false, None, SecuritySettings::default(), test_notifier(Some(smtp_url)))
     }
 
+    /// On a database of its own (`TestDb::own_database`).
+    pub fn with_own_database() -> Self {
+        let notifier = test_notifier(None);
+        Self::on(TestDb::own_database(false), false, None, SecuritySettings::default(), notifier, operations())
+    }
+
+    /// Reporting this version and these backups (kept by the test to change).
+    pub fn with_operations(operations: Arc<Operations>) -> Self {
+        Self::on(TestDb::new(), false, None, SecuritySettings::default(), test_notifier(None), operations)
+    }
+
     fn build(
         secure: bool,
         page_cache: Option<std::sync::Arc<app::ssr::status_pages::cache::PageCache>>,
@@ -92,19 +107,28 @@ impl TestApp {
         security: SecuritySettings,
         notifier: app::ssr::alerts::notify::Notifier,
     ) -> Self {
-        let db = TestDb::new();
+        Self::on(TestDb::new(), secure, page_cache, security, notifier, operations())
+    }
+
+    fn on(
+        db: TestDb,
+        secure: bool,
+        page_cache: Option<std::sync::Arc<app::ssr::status_pages::cache::PageCache>>,
+        security: SecuritySettings,
+        notifier: app::ssr::alerts::notify::Notifier,
+        operations: Arc<Operations>,
+    ) -> Self {
         app::ssr::db::regions::ensure(&mut db.conn(), "local").unwrap();
         let state = AppState {
-            db: db.db.clone(),
             secure_cookies: secure,
-            monitor_settings: Default::default(),
-            prober: app::ssr::monitoring::probe::Prober::new("local").unwrap(),
             public_url: notifier.public_url().map(str::to_owned).filter(|_| notifier.sends_email()),
             page_cache,
             notifier,
             security,
+            operations,
+            ..default_state(db.db.clone())
         };
-        let router = server::http::router::router(state, server::leptos_options("127.0.0.1:3000".parse().unwrap()));
+        let router = router(state);
         Self { db, router }
     }
 
@@ -123,7 +147,7 @@ impl TestApp {
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = axum::body::to_bytes(response.into_body(), usize::MAX).await.unwrap();
-        Reply { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+        Reply { status, headers, body: String::from_utf8_lossy(&bytes).into_owned(), bytes: bytes.to_vec() }
     }
 
     pub async fn get(&self, uri: &str, cookie: Option<&str>) -> Reply {
@@ -248,6 +272,32 @@ impl TestApp {
 
 /// A signed webhook channel to `url`, and a rule that sends it the opening
 /// and the resolution of every incident.
+/// The state `vigie serve` would give a router on `db`, with the tests'
+/// defaults (no page cache, no email, no scheduled backups).
+pub fn default_state(db: app::ssr::db::Db) -> AppState {
+    AppState {
+        db,
+        secure_cookies: false,
+        monitor_settings: Default::default(),
+        prober: app::ssr::monitoring::probe::Prober::new("local").unwrap(),
+        public_url: None,
+        page_cache: None,
+        notifier: test_notifier(None),
+        security: Default::default(),
+        operations: operations(),
+    }
+}
+
+/// The router of `vigie serve` on `state`.
+pub fn router(state: AppState) -> Router {
+    server::http::router::router(state, server::leptos_options("127.0.0.1:3000".parse().unwrap()))
+}
+
+/// This build's version, no scheduled backups.
+pub fn operations() -> Arc<Operations> {
+    Arc::new(Operations::new(server::VERSION, None))
+}
+
 pub fn alert_on_every_incident(conn: &mut diesel::PgConnection, url: &str) {
     use app::model::AlertEvent;
     alert_on(conn, url, &[AlertEvent::IncidentCreated, AlertEvent::IncidentResolved]);
