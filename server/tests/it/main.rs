@@ -36,3 +36,4 @@ mod status_pages;
 mod stored_values;
 mod subscribers;
 mod team;
+mod upgrade;

@@ -101,8 +101,18 @@ impl Db {
     }
 }
 
+/// Applies the pending migrations; returns their names. Servers of a new
+/// version starting together take turns (an advisory lock on the schema):
+/// the first applies them, the others then find nothing left to do.
 pub fn run_migrations(conn: &mut PgConnection) -> diesel::migration::Result<Vec<String>> {
-    conn.run_pending_migrations(MIGRATIONS).map(|done| done.iter().map(ToString::to_string).collect())
+    use diesel::RunQueryDsl;
+    diesel::sql_query("SELECT pg_advisory_lock(hashtext('vigie migrations ' || current_schema()))").execute(conn)?;
+    let applied = conn.run_pending_migrations(MIGRATIONS).map(|done| done.iter().map(ToString::to_string).collect());
+    let unlocked =
+        diesel::sql_query("SELECT pg_advisory_unlock(hashtext('vigie migrations ' || current_schema()))").execute(conn);
+    let applied = applied?;
+    unlocked?;
+    Ok(applied)
 }
 
 /// Reverts every migration, newest first (each one's `down.sql`); returns
