@@ -35,8 +35,10 @@ mod site {
         println!("cargo:rerun-if-env-changed=VIGIE_SITE_DIR");
         let manifest = PathBuf::from(env::var("CARGO_MANIFEST_DIR").unwrap_or_default());
         let root = env::var_os("VIGIE_SITE_DIR").map(PathBuf::from).unwrap_or_else(|| manifest.join("../target/site"));
-        // Cargo watches a folder's whole tree; a folder that does not exist
-        // yet is watched too, so the first site build is picked up.
+        // Cargo watches a folder's whole tree. A missing one would count as
+        // changed at every build: it is made (empty) so that the first site
+        // build is what changes it.
+        let _ = fs::create_dir_all(&root);
         println!("cargo:rerun-if-changed={}", root.display());
         let out = PathBuf::from(env::var("OUT_DIR").unwrap_or_default());
 
