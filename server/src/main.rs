@@ -75,6 +75,11 @@ impl Database {
         Ok(Self { url: pg.url(DATABASE), private: Some(pg), started })
     }
 
+    /// pg_dump and pg_restore for it (the private cluster's own, if private).
+    fn backups(&self) -> Result<Backups, backup::BackupError> {
+        Backups::new(&self.url, self.private.as_ref().map(PrivatePostgres::bin_dir))
+    }
+
     /// Stops the private cluster if this process started it.
     fn close(self, always: bool) {
         if let Some(pg) = self.private.filter(|_| self.started || always)
@@ -177,7 +182,7 @@ fn postgres(config: &Config, command: PostgresCommand) -> anyhow::Result<()> {
 fn backup(config: &Config, output: Option<std::path::PathBuf>) -> anyhow::Result<()> {
     let database = Database::open(config)?;
     let result = (|| {
-        let backups = Backups::new(&database.url, database.private.as_ref().map(PrivatePostgres::bin_dir))?;
+        let backups = database.backups()?;
         let file = output.unwrap_or_else(|| backup::file_name(chrono::Utc::now()).into());
         let bytes = backups.dump(&file)?;
         println!("backed up to {} ({bytes} bytes)", file.display());
@@ -198,7 +203,7 @@ fn restore(config: &Config, file: &std::path::Path, force: bool) -> anyhow::Resu
     }
     let database = Database::open(config)?;
     let result = (|| {
-        let backups = Backups::new(&database.url, database.private.as_ref().map(PrivatePostgres::bin_dir))?;
+        let backups = database.backups()?;
         let mut conn = diesel::PgConnection::establish(&database.url).context("cannot connect to the database")?;
         let tables = diesel::sql_query(
             "SELECT count(*) AS count FROM pg_tables WHERE schemaname NOT IN ('pg_catalog', 'information_schema')",
@@ -256,14 +261,25 @@ fn agent(config: &Config, args: AgentArgs) -> anyhow::Result<()> {
 fn serve(config: &Config) -> anyhow::Result<()> {
     let runtime = runtime(config)?;
     let database = Database::open(config)?;
+    // Scheduled backups: the tools are found (or their absence said) now.
+    let backups = if config.backup_dir.is_some() {
+        match database.backups() {
+            Ok(backups) => Some(backups),
+            Err(error) => {
+                database.close(false);
+                return Err(anyhow::Error::from(error).context("scheduled backups (VIGIE_BACKUP_DIR)"));
+            }
+        }
+    } else {
+        None
+    };
     // The private cluster is started again if it dies under the server.
     let stop_watching = Arc::new(AtomicBool::new(false));
     let watchdog = match &database.private {
         Some(pg) => Some(pg.clone().watch(stop_watching.clone()).context("cannot watch PostgreSQL")?),
         None => None,
     };
-    let bin_dir = database.private.as_ref().map(|pg| pg.bin_dir().to_owned());
-    let result = runtime.block_on(run_server(config, &database.url, bin_dir.as_deref()));
+    let result = runtime.block_on(run_server(config, &database.url, backups));
     // Every task and thread that used the database is done before it goes.
     drop(runtime);
     stop_watching.store(true, Ordering::Relaxed);
@@ -275,8 +291,8 @@ fn serve(config: &Config) -> anyhow::Result<()> {
     result
 }
 
-/// `bin_dir`: the private cluster's programs (its pg_dump for backups).
-async fn run_server(config: &Config, url: &str, bin_dir: Option<&std::path::Path>) -> anyhow::Result<()> {
+/// `backups`: the tools of the scheduled backups, when `VIGIE_BACKUP_DIR` is set.
+async fn run_server(config: &Config, url: &str, backups: Option<Backups>) -> anyhow::Result<()> {
     let db = Db::connect(url, config.db_pool_size).context("cannot connect to the database")?;
     let applied =
         tokio::task::block_in_place(|| db.migrate()).map_err(anyhow::Error::from_boxed).context("migrations failed")?;
@@ -310,11 +326,7 @@ async fn run_server(config: &Config, url: &str, bin_dir: Option<&std::path::Path
         cache.invalidate()
     })
     .context("cannot start the page cache's listener")?;
-    // Scheduled backups: the tools are found (or their absence said) now.
-    let backup_worker = match &config.backup_dir {
-        Some(dir) => Some((dir.clone(), Backups::new(url, bin_dir).context("scheduled backups (VIGIE_BACKUP_DIR)")?)),
-        None => None,
-    };
+    let backup_worker = config.backup_dir.clone().zip(backups);
     let operations = Arc::new(app::ssr::operations::Operations::new(
         server::VERSION,
         config

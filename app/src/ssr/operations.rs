@@ -14,8 +14,6 @@ pub struct Operations {
 }
 
 pub struct ScheduledBackups {
-    pub dir: String,
-    pub keep: u32,
     report: Mutex<BackupReport>,
 }
 
@@ -31,8 +29,7 @@ impl Operations {
 
 impl ScheduledBackups {
     pub fn new(dir: String, keep: u32) -> Self {
-        let report = BackupReport { dir: dir.clone(), keep, ..Default::default() };
-        Self { dir, keep, report: Mutex::new(report) }
+        Self { report: Mutex::new(BackupReport { dir, keep, ..Default::default() }) }
     }
 
     pub fn report(&self) -> BackupReport {

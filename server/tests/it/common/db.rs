@@ -53,25 +53,16 @@ struct Schema {
 /// run killed before its tests' drops), once per process.
 fn sweep(base: &str) {
     let Ok(mut admin) = PgConnection::establish(base) else { return };
-    let Ok(schemas) = diesel::sql_query("SELECT nspname AS name FROM pg_namespace WHERE nspname LIKE 'test\\_%'")
-        .load::<Schema>(&mut admin)
-    else {
-        return;
-    };
-    for schema in schemas {
-        let pid = schema.name.split('_').nth(1).and_then(|pid| pid.parse::<u32>().ok());
-        if pid.is_some_and(|pid| !std::path::Path::new(&format!("/proc/{pid}")).exists()) {
-            let _ = diesel::sql_query(format!("DROP SCHEMA IF EXISTS {} CASCADE", schema.name)).execute(&mut admin);
-        }
-    }
-    let databases = diesel::sql_query("SELECT datname AS name FROM pg_database WHERE datname LIKE 'testdb\\_%'")
-        .load::<Schema>(&mut admin)
-        .unwrap_or_default();
-    for database in databases {
-        let pid = database.name.split('_').nth(1).and_then(|pid| pid.parse::<u32>().ok());
-        if pid.is_some_and(|pid| !std::path::Path::new(&format!("/proc/{pid}")).exists()) {
-            let _ = diesel::sql_query(format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", database.name))
-                .execute(&mut admin);
+    let left = [
+        ("SELECT nspname AS name FROM pg_namespace WHERE nspname LIKE 'test\\_%'", "SCHEMA", "CASCADE"),
+        ("SELECT datname AS name FROM pg_database WHERE datname LIKE 'testdb\\_%'", "DATABASE", "WITH (FORCE)"),
+    ];
+    for (query, kind, how) in left {
+        for found in diesel::sql_query(query).load::<Schema>(&mut admin).unwrap_or_default() {
+            let pid = found.name.split('_').nth(1).and_then(|pid| pid.parse::<u32>().ok());
+            if pid.is_some_and(|pid| !std::path::Path::new(&format!("/proc/{pid}")).exists()) {
+                let _ = diesel::sql_query(format!("DROP {kind} IF EXISTS {} {how}", found.name)).execute(&mut admin);
+            }
         }
     }
 }
@@ -82,6 +73,18 @@ fn with_database(base: &str, name: &str) -> String {
     let query = base.find('?').unwrap_or(base.len());
     let path = base[start..query].find('/').map_or(query, |i| start + i);
     format!("{}/{name}{}", &base[..path], &base[query..])
+}
+
+/// `prefix_<pid>_<n>_<nanos>`: unique across test processes, and telling
+/// the sweep which process made it.
+fn unique_name(prefix: &str) -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    format!(
+        "{prefix}_{}_{}_{}",
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed),
+        chrono::Utc::now().timestamp_subsec_nanos()
+    )
 }
 
 pub struct TestDb {
@@ -95,14 +98,8 @@ pub struct TestDb {
 impl TestDb {
     /// A new schema, migrated, with a pool whose connections use it.
     pub fn new() -> Self {
-        static COUNTER: AtomicU32 = AtomicU32::new(0);
         let base = base_url();
-        let schema = format!(
-            "test_{}_{}_{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed),
-            chrono::Utc::now().timestamp_subsec_nanos()
-        );
+        let schema = unique_name("test");
         let mut admin = PgConnection::establish(base).expect("connect to the test database");
         diesel::sql_query(format!("CREATE SCHEMA {schema}")).execute(&mut admin).expect("create the test schema");
         let separator = if base.contains('?') { '&' } else { '?' };
@@ -116,14 +113,8 @@ impl TestDb {
     /// A database of its own (for what works on whole databases, such as
     /// backups), migrated unless `empty`, dropped afterwards.
     pub fn own_database(empty: bool) -> Self {
-        static COUNTER: AtomicU32 = AtomicU32::new(0);
         let base = base_url();
-        let name = format!(
-            "testdb_{}_{}_{}",
-            std::process::id(),
-            COUNTER.fetch_add(1, Ordering::Relaxed),
-            chrono::Utc::now().timestamp_subsec_nanos()
-        );
+        let name = unique_name("testdb");
         let mut admin = PgConnection::establish(base).expect("connect to the test database");
         diesel::sql_query(format!("CREATE DATABASE {name}")).execute(&mut admin).expect("create the test database");
         let url = with_database(base, &name);
