@@ -35,7 +35,7 @@ build: site
 
 ## site: the hydration bundle, stylesheet and public files (target/site) the server embeds
 site: tools
-	WASM_BINDGEN_VERSION=$(WASM_BINDGEN_VERSION) frontend/site.sh
+	frontend/site.sh
 
 ## deb: a Debian package of the release build (target/debian/vigie_*.deb; see README)
 deb: build deb-tools
@@ -57,6 +57,9 @@ tools: system-packages rust-tools wasm-opt
 rust-tools:
 	@rustup target list --installed | grep -qx wasm32-unknown-unknown || rustup target add wasm32-unknown-unknown
 	@rustup component list --installed | grep -q '^clippy' || rustup component add clippy rustfmt
+	@# Only the wasm-bindgen program (the package's others are for tests).
+	@wasm-bindgen --version 2>/dev/null | grep -q '$(WASM_BINDGEN_VERSION)' || \
+		cargo install wasm-bindgen-cli --version $(WASM_BINDGEN_VERSION) --bin wasm-bindgen
 
 wasm-opt:
 	@[ -x $(TOOLS)/node_modules/.bin/wasm-opt ] || { \

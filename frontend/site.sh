@@ -13,21 +13,7 @@ site=target/site
 wasm=target/wasm32-unknown-unknown/wasm-release/frontend.wasm
 mkdir -p "$site/pkg"
 
-# On a first build, three things run at once, each leaving the other core
-# idle part of the time: wasm-bindgen installs (pinned to the crate's
-# version, `WASM_BINDGEN_VERSION` from the Makefile), the server's crates
-# download, and the wasm compiles.
-pids=()
-if ! wasm-bindgen --version 2>/dev/null | grep -qF "${WASM_BINDGEN_VERSION:?}"; then
-  cargo install --quiet wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --bin wasm-bindgen &
-  pids+=($!)
-fi
-cargo fetch --quiet --target "$(rustc -vV | sed -n 's/^host: //p')" &
-pids+=($!)
 cargo build -p frontend --lib --target wasm32-unknown-unknown --profile wasm-release
-for pid in "${pids[@]}"; do
-  wait "$pid"
-done
 
 # The bundle: remade when the compiled wasm is not the one it was made from.
 stamp="$site/pkg/.frontend.wasm.sha256"
