@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { hydrated, signIn, watchConsole } from './helpers';
+import { apiToken, hydrated, post, screenshots, signIn, watchConsole } from './helpers';
 
 test('a monitor is created, changed, paused and deleted from the console', async ({ page }) => {
   const problems = watchConsole(page);
@@ -82,5 +82,52 @@ test('a new monitor is probed at once and its status shows up without a reload',
   await page.goBack();
   await page.locator(`tr[data-monitor="${name}"]`).getByRole('button', { name: 'Pause' }).click();
   await expect(status).toHaveText('paused');
+  expect(problems).toEqual([]);
+});
+
+test('the list is narrowed by search, kind and status, each kept in its address', async ({ page, request }, info) => {
+  const problems = watchConsole(page);
+  const stamp = `${Date.now()}`;
+  const token = apiToken();
+  const web = await post(request, token, '/api/v1/monitors', { name: `Shop ${stamp}`, url: 'http://127.0.0.1:9/shop', interval_seconds: 3600 });
+  await post(request, token, '/api/v1/monitors', { name: `Queue ${stamp}`, kind: 'tcp', host: '127.0.0.1', port: 9, interval_seconds: 3600 });
+  await post(request, token, '/api/v1/monitors', { name: `Blog ${stamp}`, url: `http://127.0.0.1:9/blog-${stamp}`, interval_seconds: 3600 });
+  const paused = await request.post(`/api/v1/monitors/${web.id}/pause`, { headers: { authorization: `Bearer ${token}` } });
+  expect(paused.ok()).toBeTruthy();
+
+  await signIn(page);
+  await page.goto('/console/monitors');
+  await hydrated(page);
+  await page.getByLabel('Search').fill(stamp);
+  await page.getByLabel('Search').press('Enter');
+  await expect(page).toHaveURL(new RegExp(`/console/monitors\\?q=${stamp}$`));
+  const rows = page.locator('main tbody tr');
+  await expect(rows).toHaveCount(3);
+  await expect(rows.nth(0)).toHaveAttribute('data-monitor', `Blog ${stamp}`);
+  const chips = page.getByRole('navigation', { name: 'By status' });
+  await expect(chips.getByRole('link', { name: '3 in all' })).toBeVisible();
+  await expect(chips.getByRole('link', { name: '2 pending' })).toBeVisible();
+
+  await chips.getByRole('link', { name: '1 paused' }).click();
+  await expect(page).toHaveURL(new RegExp(`q=${stamp}&status=paused$`));
+  await expect(rows).toHaveCount(1);
+  await expect(rows.first()).toHaveAttribute('data-monitor', `Shop ${stamp}`);
+  await chips.getByRole('link', { name: '1 paused' }).click();
+  await expect(rows).toHaveCount(3);
+
+  await page.getByLabel('Kind').selectOption('tcp');
+  await expect(page).toHaveURL(new RegExp(`q=${stamp}&kind=tcp$`));
+  await expect(rows).toHaveCount(1);
+  await expect(rows.first()).toHaveAttribute('data-monitor', `Queue ${stamp}`);
+  // The address alone opens the same list (rendered by the server).
+  await page.reload();
+  await expect(rows).toHaveCount(1);
+  await expect(page.getByLabel('Kind')).toHaveValue('tcp');
+  await expect(page.getByLabel('Search')).toHaveValue(stamp);
+  await screenshots(page, info.outputDir, 'monitors-filtered');
+
+  await page.getByLabel('Search').fill(`nothing-${stamp}`);
+  await page.getByLabel('Search').press('Enter');
+  await expect(page.getByText('No monitor matches these filters.')).toBeVisible();
   expect(problems).toEqual([]);
 });

@@ -1,7 +1,7 @@
 //! Monitors in the console: list, read, save, pause, remove. Any team member.
 
 use crate::error::AppError;
-use crate::model::{Check, Monitor, MonitorDetails, MonitorInput, MonitorRef, RegionChoices};
+use crate::model::{Check, Monitor, MonitorDetails, MonitorInput, MonitorListPage, MonitorRef, RegionChoices};
 use leptos::prelude::*;
 use server_fn::codec::Json;
 
@@ -12,6 +12,37 @@ pub async fn list_monitors() -> Result<Vec<Monitor>, AppError> {
     let list = as_member(move |conn, _| monitors::list(conn)).await?;
     Ok(list.into_iter().map(|monitor| monitor.with_ping_base(&base)).collect())
 }
+
+/// One page of the console's list, narrowed like the REST API's (blank
+/// values: any), with the counts per status.
+#[server(prefix = "/rpc", endpoint = "list_monitor_page")]
+pub async fn list_monitor_page(
+    search: String,
+    status: String,
+    kind: String,
+    region: String,
+    cursor: String,
+) -> Result<MonitorListPage, AppError> {
+    use crate::ssr::{as_member, links_base, monitoring::monitors};
+    let base = links_base()?;
+    let (list, counts) = as_member(move |conn, _| {
+        let query = monitors::ListQuery::new(
+            Some(&search),
+            Some(&status),
+            Some(&kind),
+            Some(&region),
+            Some(&cursor),
+            Some(CONSOLE_PAGE),
+        )?;
+        Ok((monitors::page(conn, &query)?, monitors::counts(conn, &query)?))
+    })
+    .await?;
+    let items = list.items.into_iter().map(|monitor| monitor.with_ping_base(&base)).collect();
+    Ok(MonitorListPage { items, next: list.next, counts })
+}
+
+/// Monitors a page of the console's list holds.
+pub const CONSOLE_PAGE: i64 = 50;
 
 #[server(prefix = "/rpc", endpoint = "get_monitor")]
 pub async fn get_monitor(id: i64) -> Result<Monitor, AppError> {

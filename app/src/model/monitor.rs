@@ -324,6 +324,68 @@ impl Monitor {
     }
 }
 
+/// Monitors of one page of a list, and the cursor of the page after it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct MonitorList {
+    pub items: Vec<Monitor>,
+    /// The `cursor` to ask for next; `None` on the last page.
+    pub next: Option<String>,
+}
+
+/// The console's list: a page of monitors, the cursor of the next page, and
+/// how many monitors of each status the other filters keep.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MonitorListPage {
+    pub items: Vec<Monitor>,
+    pub next: Option<String>,
+    pub counts: StatusCounts,
+}
+
+/// How many monitors are in each status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct StatusCounts {
+    pub up: u32,
+    pub degraded: u32,
+    pub down: u32,
+    pub partial: u32,
+    pub paused: u32,
+    pub maintenance: u32,
+    pub pending: u32,
+}
+
+impl StatusCounts {
+    pub fn get(&self, status: MonitorStatus) -> u32 {
+        match status {
+            MonitorStatus::Up => self.up,
+            MonitorStatus::Degraded => self.degraded,
+            MonitorStatus::Down => self.down,
+            MonitorStatus::Partial => self.partial,
+            MonitorStatus::Paused => self.paused,
+            MonitorStatus::Maintenance => self.maintenance,
+            MonitorStatus::Pending => self.pending,
+        }
+    }
+
+    pub fn set(&mut self, status: MonitorStatus, count: u32) {
+        let slot = match status {
+            MonitorStatus::Up => &mut self.up,
+            MonitorStatus::Degraded => &mut self.degraded,
+            MonitorStatus::Down => &mut self.down,
+            MonitorStatus::Partial => &mut self.partial,
+            MonitorStatus::Paused => &mut self.paused,
+            MonitorStatus::Maintenance => &mut self.maintenance,
+            MonitorStatus::Pending => &mut self.pending,
+        };
+        *slot = count;
+    }
+
+    pub fn total(&self) -> u32 {
+        MonitorStatus::ALL.iter().map(|status| self.get(*status)).sum()
+    }
+}
+
 /// A period in words: `90 s`, `5 min`, `2 h 30 min`, `1 day`, `7 days`.
 pub fn period_text(seconds: u32) -> String {
     let unit = |n: u32, one: &str, many: &str| format!("{n} {}", if n == 1 { one } else { many });

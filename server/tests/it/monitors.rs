@@ -55,11 +55,139 @@ async fn a_monitor_is_created_with_defaults_changed_paused_and_removed() {
     assert_eq!(resumed.json()["status"], "pending");
 
     let list = app.api(Method::GET, "/api/v1/monitors", Some(&token), None).await;
-    assert_eq!(list.json().as_array().unwrap().len(), 1);
+    assert_eq!(list.json()["items"].as_array().unwrap().len(), 1);
+    assert_eq!(list.json()["next"], serde_json::Value::Null);
 
     assert_eq!(app.api(Method::DELETE, &uri, Some(&token), None).await.status, StatusCode::NO_CONTENT);
     assert_eq!(app.api(Method::GET, &uri, Some(&token), None).await.status, StatusCode::NOT_FOUND);
     assert_eq!(app.api(Method::DELETE, &uri, Some(&token), None).await.status, StatusCode::NOT_FOUND);
+}
+
+/// The names of a list page's monitors, and its `next`.
+fn names_and_next(reply: &common::Reply) -> (Vec<String>, Option<String>) {
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let page = reply.json();
+    let names = page["items"].as_array().unwrap().iter().map(|m| m["name"].as_str().unwrap().to_owned()).collect();
+    (names, page["next"].as_str().map(str::to_owned))
+}
+
+#[tokio::test]
+async fn the_list_is_paged_by_name_and_narrowed_by_search_status_kind_and_region() {
+    let app = TestApp::new();
+    let admin = app.user("ada@example.com", Role::Admin);
+    let token = app.token(admin.id);
+    let region = app.api(Method::POST, "/api/v1/regions", Some(&token), Some(json!({"name": "eu-west"}))).await;
+    assert_eq!(region.status, StatusCode::CREATED, "{}", region.body);
+    // Two monitors share a name, so a page boundary falls between equal names.
+    let defs = [
+        json!({"name": "Echo", "url": "https://echo.example.net/health"}),
+        json!({"name": "alpha", "url": "https://alpha.example.com"}),
+        json!({"name": "Delta", "kind": "tcp", "host": "db.internal", "port": 5432}),
+        json!({"name": "Bravo", "url": "https://bravo.example.com", "regions": ["local", "eu-west"]}),
+        json!({"name": "Charlie", "url": "https://charlie.example.com"}),
+        json!({"name": "Charlie", "url": "https://charlie-2.example.com"}),
+        json!({"name": "Foxtrot", "kind": "tcp", "host": "mail.internal", "port": 25, "regions": ["eu-west"]}),
+    ];
+    let mut ids = std::collections::HashMap::new();
+    for def in defs {
+        let created = app.api(Method::POST, "/api/v1/monitors", Some(&token), Some(def)).await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+        ids.insert(
+            created.json()["url"].as_str().unwrap_or_default().to_owned(),
+            created.json()["id"].as_i64().unwrap(),
+        );
+    }
+
+    // Pages of three, by name in any case (then creation), until `next` is
+    // null; the two Charlies fall on either side of a boundary.
+    let mut pages = Vec::new();
+    let mut uri = "/api/v1/monitors?limit=3".to_owned();
+    loop {
+        let (names, next) = names_and_next(&app.api(Method::GET, &uri, Some(&token), None).await);
+        pages.push(names);
+        match next {
+            Some(cursor) => uri = format!("/api/v1/monitors?limit=3&cursor={cursor}"),
+            None => break,
+        }
+        assert!(pages.len() < 10, "the pages never end");
+    }
+    assert_eq!(pages, [vec!["alpha", "Bravo", "Charlie"], vec!["Charlie", "Delta", "Echo"], vec!["Foxtrot"]]);
+    let (all, next) = names_and_next(&app.api(Method::GET, "/api/v1/monitors", Some(&token), None).await);
+    assert_eq!((all.len(), next), (7, None), "a default page holds them all");
+
+    let list = |query: &str| {
+        let uri = format!("/api/v1/monitors?{query}");
+        let app = &app;
+        let token = token.clone();
+        async move { names_and_next(&app.api(Method::GET, &uri, Some(&token), None).await).0 }
+    };
+    assert_eq!(list("q=EXAMPLE.COM").await, ["alpha", "Bravo", "Charlie", "Charlie"], "search reads the URL, any case");
+    assert_eq!(list("q=internal").await, ["Delta", "Foxtrot"], "and the host");
+    assert_eq!(list("q=char").await, ["Charlie", "Charlie"], "and the name");
+    assert_eq!(list("q=50%25").await, Vec::<String>::new(), "% is a character, not a wildcard");
+    assert_eq!(list("kind=tcp").await, ["Delta", "Foxtrot"]);
+    assert_eq!(list("region=eu-west").await, ["Bravo", "Foxtrot"]);
+    assert_eq!(list("region=eu-west&kind=http").await, ["Bravo"]);
+    let echo = ids["https://echo.example.net/health"];
+    let paused = app.api(Method::POST, &format!("/api/v1/monitors/{echo}/pause"), Some(&token), None).await;
+    assert_eq!(paused.status, StatusCode::OK);
+    assert_eq!(list("status=paused").await, ["Echo"]);
+    assert_eq!(list("status=pending&q=echo").await, Vec::<String>::new(), "filters add up");
+    assert_eq!(list("status=pending&q=.example.").await, ["alpha", "Bravo", "Charlie", "Charlie"]);
+
+    for (query, field) in [
+        ("limit=0", "limit"),
+        ("limit=501", "limit"),
+        ("limit=ten", "limit"),
+        ("status=sideways", "status"),
+        ("kind=smtp", "kind"),
+        ("cursor=zz", "cursor"),
+        ("cursor=12.nothex", "cursor"),
+    ] {
+        let reply = app.api(Method::GET, &format!("/api/v1/monitors?{query}"), Some(&token), None).await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{query}: {}", reply.body);
+        assert_eq!(reply.json()["error"]["field"], field, "{query}");
+    }
+}
+
+#[tokio::test]
+async fn the_consoles_list_counts_each_status_among_the_other_filters() {
+    let app = TestApp::new();
+    let member = app.user("bob@example.com", Role::Member);
+    let token = app.token(member.id);
+    let mut ids = Vec::new();
+    for (name, host) in [("Web one", "one.example.com"), ("Web two", "two.example.com"), ("Mail", "mail.example.org")] {
+        let def = json!({"name": name, "kind": "tcp", "host": host, "port": 443});
+        ids.push(
+            app.api(Method::POST, "/api/v1/monitors", Some(&token), Some(def)).await.json()["id"].as_i64().unwrap(),
+        );
+    }
+    app.api(Method::POST, &format!("/api/v1/monitors/{}/pause", ids[0]), Some(&token), None).await;
+    let cookie = app.sign_in("bob@example.com").await;
+    let page = |search: &'static str, status: &'static str| {
+        let (app, cookie) = (&app, cookie.clone());
+        async move {
+            let form = [("search", search), ("status", status), ("kind", ""), ("region", ""), ("cursor", "")];
+            let reply = app.rpc("list_monitor_page", &form, Some(&cookie)).await;
+            assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+            reply.json()
+        }
+    };
+    let all = page("", "").await;
+    assert_eq!(all["items"].as_array().unwrap().len(), 3);
+    assert_eq!((all["counts"]["paused"].as_i64(), all["counts"]["pending"].as_i64()), (Some(1), Some(2)));
+    // The counts ignore the status chosen (each still narrows the list) but
+    // follow the search.
+    let paused = page("example.com", "paused").await;
+    assert_eq!(paused["items"].as_array().unwrap().len(), 1);
+    assert_eq!(paused["items"][0]["name"], "Web one");
+    assert_eq!((paused["counts"]["paused"].as_i64(), paused["counts"]["pending"].as_i64()), (Some(1), Some(1)));
+    assert_eq!(paused["next"], serde_json::Value::Null);
+
+    let form = [("search", ""), ("status", "nope"), ("kind", ""), ("region", ""), ("cursor", "")];
+    let refused = app.rpc("list_monitor_page", &form, Some(&cookie)).await;
+    assert!(refused.body.contains("status"), "{}", refused.body);
+    assert_eq!(app.rpc("list_monitor_page", &form, None).await.status, StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]

@@ -2,18 +2,21 @@
 //! or change a monitor.
 
 use crate::api::monitors::{
-    CheckMonitor, DeleteMonitor, SaveMonitor, SetMonitorPaused, find_monitors, get_monitor, list_monitors, list_regions,
+    CheckMonitor, DeleteMonitor, SaveMonitor, SetMonitorPaused, find_monitors, get_monitor, list_monitor_page,
+    list_regions,
 };
 use crate::components::{ConfirmButton, FieldError, FormError};
 use crate::error::AppError;
 use crate::model::MASK;
 use crate::model::{
     Check, CheckOutcome, DnsMatch, DnsProtocol, DnsRecordType, KeywordMode, Monitor, MonitorInput, MonitorKind,
-    MonitorRef, MonitorStatus,
+    MonitorRef, MonitorStatus, StatusCounts,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::{use_navigate, use_params_map};
+use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
+use leptos_router::location::Url;
+use leptos_router::params::ParamsMap;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -25,22 +28,74 @@ pub fn StatusBadge(status: MonitorStatus) -> impl IntoView {
     view! { <span class=format!("status status-{}", status.as_str())>{status.as_str()}</span> }
 }
 
+/// The list's filters, as its address holds them (so a count or a link
+/// elsewhere can open the list narrowed).
+const FILTERS: [&str; 4] = ["q", "status", "kind", "region"];
+
+/// The list's address with `changes` applied to the current filters; any
+/// change of filter goes back to the first page.
+fn list_href(current: &ParamsMap, changes: &[(&str, &str)]) -> String {
+    let mut parts = Vec::new();
+    for name in FILTERS.iter().chain(["cursor"].iter()) {
+        let value = match changes.iter().find(|(key, _)| key == name) {
+            Some((_, value)) => Some((*value).to_owned()),
+            None if *name == "cursor" => None,
+            None => current.get(name),
+        };
+        if let Some(value) = value.filter(|v| !v.is_empty()) {
+            parts.push(format!("{name}={}", Url::escape(&value)));
+        }
+    }
+    if parts.is_empty() { "/console/monitors".to_owned() } else { format!("/console/monitors?{}", parts.join("&")) }
+}
+
 #[component]
 pub fn MonitorsPage() -> impl IntoView {
     let tick = RwSignal::new(0u64);
-    // In the browser only: refetch on a timer so statuses change without a reload.
+    // In the browser only: refetch on a timer so statuses change without a
+    // reload (only the page shown, and the counts).
     Effect::new(move |_| {
         if let Ok(handle) = set_interval_with_handle(move || tick.update(|t| *t += 1), REFRESH) {
             on_cleanup(move || handle.clear());
         }
     });
+    let query = use_query_map();
+    let param = move |name: &'static str| Memo::new(move |_| query.with(|q| q.get(name).unwrap_or_default()));
+    let (search, status, kind, region, cursor) =
+        (param("q"), param("status"), param("kind"), param("region"), param("cursor"));
+    let navigate = use_navigate();
+    let go = move |changes: &[(&str, &str)]| {
+        let href = query.with_untracked(|q| list_href(q, changes));
+        navigate(&href, Default::default());
+    };
     let pause = ServerAction::<SetMonitorPaused>::new();
     let remove = ServerAction::<DeleteMonitor>::new();
-    let monitors =
-        Resource::new(move || (tick.get(), pause.version().get(), remove.version().get()), |_| list_monitors());
+    let regions = Resource::new(|| (), |_| list_regions());
+    let monitors = Resource::new(
+        move || {
+            (
+                tick.get(),
+                pause.version().get(),
+                remove.version().get(),
+                search.get(),
+                status.get(),
+                kind.get(),
+                region.get(),
+                cursor.get(),
+            )
+        },
+        |(_, _, _, search, status, kind, region, cursor)| list_monitor_page(search, status, kind, region, cursor),
+    );
     let action_error = Signal::derive(move || {
         pause.value().get().and_then(Result::err).or_else(|| remove.value().get().and_then(Result::err))
     });
+    let filtered = move || FILTERS.iter().any(|name| query.with(|q| q.get(name).is_some_and(|v| !v.is_empty())));
+    // The search box follows the address (back, forward, a count's link).
+    let search_text = RwSignal::new(search.get_untracked());
+    Effect::new(move |_| search_text.set(search.get()));
+    let go_search = go.clone();
+    let go_kind = go.clone();
+    let go_region = go.clone();
 
     view! {
         <Title text="Monitors" />
@@ -49,40 +104,135 @@ pub fn MonitorsPage() -> impl IntoView {
             <a class="button primary" href="/console/monitors/new">"New monitor"</a>
         </div>
         <FormError error=action_error />
+        <form class="card filters" aria-label="Filters" method="get" action="/console/monitors"
+            on:submit=move |ev| {
+                ev.prevent_default();
+                let text = search_text.get_untracked();
+                go_search(&[("q", text.as_str())]);
+            }>
+            <label>
+                "Search"
+                <input type="search" name="q" placeholder="Name, URL or host" bind:value=search_text />
+            </label>
+            <label>
+                "Kind"
+                <select name="kind" prop:value=move || kind.get() on:change=move |ev| go_kind(&[("kind", event_target_value(&ev).as_str())])>
+                    <option value="">"Any"</option>
+                    {MonitorKind::ALL.iter().map(|k| view! {
+                        <option value=k.as_str() selected=move || kind.get() == k.as_str()>{k.as_str()}</option>
+                    }).collect_view()}
+                </select>
+            </label>
+            <label>
+                "Region"
+                <select name="region" prop:value=move || region.get() on:change=move |ev| go_region(&[("region", event_target_value(&ev).as_str())])>
+                    <option value="">"Any"</option>
+                    <Transition fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            let names = regions.await.map(|choices| choices.names).unwrap_or_default();
+                            names.into_iter().map(|name| view! {
+                                <option value=name.clone() selected=region.get_untracked() == name>{name.clone()}</option>
+                            }).collect_view()
+                        })}
+                    </Transition>
+                </select>
+            </label>
+            <input type="hidden" name="status" prop:value=move || status.get() />
+            <noscript><button type="submit">"Filter"</button></noscript>
+        </form>
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match monitors.await {
-                    Ok(list) if list.is_empty() => view! {
+                    Ok(page) if page.counts.total() == 0 && !filtered() => view! {
                         <section class="card notice-inline">
                             <p>"No monitors yet. " <a href="/console/monitors/new">"Create the first one"</a> "."</p>
                         </section>
                     }.into_any(),
-                    Ok(list) => view! {
-                        <section class="card">
-                            <div class="table-wrap">
-                                <table>
-                                    <thead>
-                                        <tr>
-                                            <th scope="col">"Status"</th>
-                                            <th scope="col">"Name"</th>
-                                            <th scope="col">"Target"</th>
-                                            <th scope="col">"Every"</th>
-                                            <th scope="col">"Regions"</th>
-                                            <th scope="col"><span class="sr-only">"Actions"</span></th>
-                                        </tr>
-                                    </thead>
-                                    <tbody>
-                                        {list.into_iter().map(|monitor| view! { <MonitorRow monitor pause remove /> }).collect_view()}
-                                    </tbody>
-                                </table>
-                            </div>
-                        </section>
-                    }.into_any(),
+                    Ok(page) => {
+                        let (chips, rows, pager) = query.with_untracked(|q| {
+                            (status_chips(q, &page.counts), page.items.len(), pager_links(q, page.next.as_deref()))
+                        });
+                        view! {
+                            {chips}
+                            <section class="card">
+                                {if rows == 0 {
+                                    view! { <p class="muted empty">"No monitor matches these filters."</p> }.into_any()
+                                } else {
+                                    view! {
+                                        <div class="table-wrap">
+                                            <table>
+                                                <thead>
+                                                    <tr>
+                                                        <th scope="col">"Status"</th>
+                                                        <th scope="col">"Name"</th>
+                                                        <th scope="col">"Target"</th>
+                                                        <th scope="col">"Every"</th>
+                                                        <th scope="col">"Regions"</th>
+                                                        <th scope="col"><span class="sr-only">"Actions"</span></th>
+                                                    </tr>
+                                                </thead>
+                                                <tbody>
+                                                    {page.items.into_iter().map(|monitor| view! { <MonitorRow monitor pause remove /> }).collect_view()}
+                                                </tbody>
+                                            </table>
+                                        </div>
+                                    }.into_any()
+                                }}
+                                {pager}
+                            </section>
+                        }.into_any()
+                    }
                     Err(error) => view! { <p class="form-error" role="alert">{error.to_string()}</p> }.into_any(),
                 }
             })}
         </Transition>
     }
+}
+
+/// The counts per status at the top of the list, each a link that narrows
+/// the list to it (the current one links back to every status).
+fn status_chips(query: &ParamsMap, counts: &StatusCounts) -> impl IntoView + use<> {
+    let current = query.get("status").unwrap_or_default();
+    let all = list_href(query, &[("status", "")]);
+    let chips = MonitorStatus::ALL
+        .iter()
+        .filter(|status| counts.get(**status) > 0 || current == status.as_str())
+        .map(|status| {
+            let chosen = current == status.as_str();
+            let href = if chosen { all.clone() } else { list_href(query, &[("status", status.as_str())]) };
+            view! {
+                <a class=format!("count-chip status status-{}", status.as_str()) href=href
+                    aria-current=chosen.then_some("true")>
+                    <strong>{counts.get(*status)}</strong>" "{status.as_str()}
+                </a>
+            }
+        })
+        .collect_view();
+    view! {
+        <nav class="count-chips" aria-label="By status">
+            <a class="count-chip" href=all.clone() aria-current=current.is_empty().then_some("true")>
+                <strong>{counts.total()}</strong>" in all"
+            </a>
+            {chips}
+        </nav>
+    }
+}
+
+/// Links to the first page and to the next one.
+fn pager_links(query: &ParamsMap, next: Option<&str>) -> impl IntoView + use<> {
+    let on_first = query.get("cursor").is_none_or(|c| c.is_empty());
+    if on_first && next.is_none() {
+        return None;
+    }
+    let first = list_href(query, &[]);
+    let next = next.map(|cursor| list_href(query, &[("cursor", cursor)]));
+    Some(view! {
+        <nav class="pager" aria-label="Pages">
+            {(!on_first).then(|| view! { <a class="button ghost" href=first>"First page"</a> })}
+            <span></span>
+            {next.map(|href| view! { <a class="button ghost" href=href rel="next">"Next page"</a> })}
+        </nav>
+    })
 }
 
 #[component]

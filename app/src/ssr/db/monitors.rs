@@ -138,6 +138,105 @@ pub fn list(conn: &mut PgConnection) -> QueryResult<Vec<MonitorRow>> {
     monitors::table.order((monitors::name.asc(), monitors::id.asc())).select(MonitorRow::as_select()).load(conn)
 }
 
+/// What a list of monitors is narrowed to (each `None`: any).
+#[derive(Debug, Default, Clone)]
+pub struct Filter<'a> {
+    /// A part of the name, URL or host, any case.
+    pub search: Option<&'a str>,
+    pub status: Option<MonitorStatus>,
+    pub kind: Option<MonitorKind>,
+    /// Only monitors probed from the region of this name.
+    pub region: Option<&'a str>,
+}
+
+/// A filter as one SQL condition (NULL, like false, keeps nothing).
+type Condition<'a> = Box<
+    dyn BoxableExpression<
+            monitors::table,
+            diesel::pg::Pg,
+            SqlType = diesel::sql_types::Nullable<diesel::sql_types::Bool>,
+        > + 'a,
+>;
+
+fn condition<'a>(filter: &Filter<'a>) -> Condition<'a> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::Bool;
+    let mut all: Condition<'a> = Box::new(sql::<Bool>("TRUE").nullable());
+    if let Some(part) = filter.search {
+        let pattern = super::contains_pattern(part);
+        let found = monitors::name
+            .ilike(pattern.clone())
+            .nullable()
+            .or(monitors::url.ilike(pattern.clone()))
+            .or(monitors::host.ilike(pattern));
+        all = Box::new(all.and(found));
+    }
+    // A paused monitor keeps the status of its last checks underneath.
+    match filter.status {
+        Some(MonitorStatus::Paused) => all = Box::new(all.and(monitors::paused.nullable())),
+        Some(status) => {
+            all = Box::new(all.and(monitors::status.eq(status).and(monitors::paused.eq(false)).nullable()));
+        }
+        None => {}
+    }
+    if let Some(kind) = filter.kind {
+        all = Box::new(all.and(monitors::kind.eq(kind).nullable()));
+    }
+    if let Some(region) = filter.region {
+        let probed_there = monitor_regions::table
+            .inner_join(regions::table)
+            .filter(regions::name.eq(region))
+            .select(monitor_regions::monitor_id);
+        all = Box::new(all.and(monitors::id.eq_any(probed_there).nullable()));
+    }
+    all
+}
+
+diesel::define_sql_function!(fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text);
+
+/// At most `limit` monitors by name in any case (then id) that pass `filter`, after the
+/// monitor `after` names (its name and id), if any.
+pub fn page(
+    conn: &mut PgConnection,
+    filter: &Filter,
+    after: Option<(&str, i64)>,
+    limit: i64,
+) -> QueryResult<Vec<MonitorRow>> {
+    let mut query = monitors::table.filter(condition(filter)).into_boxed();
+    if let Some((name, id)) = after {
+        // The database lowers both sides, so that they are lowered alike.
+        query = query.filter(
+            lower(monitors::name)
+                .gt(lower(name.to_owned()))
+                .or(lower(monitors::name).eq(lower(name.to_owned())).and(monitors::id.gt(id))),
+        );
+    }
+    query
+        .order((lower(monitors::name).asc(), monitors::id.asc()))
+        .limit(limit)
+        .select(MonitorRow::as_select())
+        .load(conn)
+}
+
+/// How many monitors that pass `filter` are in each status (paused ones as
+/// paused, whatever their last checks said).
+pub fn count_by_status(conn: &mut PgConnection, filter: &Filter) -> QueryResult<Vec<(MonitorStatus, i64)>> {
+    let groups: Vec<(bool, MonitorStatus, i64)> = monitors::table
+        .filter(condition(filter))
+        .group_by((monitors::paused, monitors::status))
+        .select((monitors::paused, monitors::status, diesel::dsl::count_star()))
+        .load(conn)?;
+    let mut counts: Vec<(MonitorStatus, i64)> = Vec::new();
+    for (paused, status, count) in groups {
+        let status = if paused { MonitorStatus::Paused } else { status };
+        match counts.iter_mut().find(|(s, _)| *s == status) {
+            Some((_, total)) => *total += count,
+            None => counts.push((status, count)),
+        }
+    }
+    Ok(counts)
+}
+
 /// Gives a heartbeat a new ping token (stored hashed, with its last
 /// characters as a hint), or takes it away (`None`).
 pub fn set_ping_token(conn: &mut PgConnection, id: i64, token: Option<StoredToken>) -> QueryResult<usize> {

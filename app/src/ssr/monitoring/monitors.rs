@@ -4,7 +4,8 @@
 use super::{dns, heartbeat, ping, read};
 use crate::error::AppError;
 use crate::model::{
-    DnsMatch, DnsProtocol, DnsRecordType, KeywordMode, Monitor, MonitorInput, MonitorKind, StatusRanges,
+    DnsMatch, DnsProtocol, DnsRecordType, KeywordMode, Monitor, MonitorInput, MonitorKind, MonitorList, MonitorStatus,
+    StatusCounts, StatusRanges,
 };
 use crate::ssr::db::{monitors as db, regions};
 use crate::ssr::text;
@@ -744,6 +745,110 @@ pub fn list(conn: &mut PgConnection) -> Result<Vec<Monitor>, AppError> {
     Ok(read::with_regions(conn, rows)?.into_iter().map(masked).collect())
 }
 
+/// Monitors a list page holds unless asked otherwise, and at most.
+pub const PAGE_DEFAULT: i64 = 100;
+pub const PAGE_LIMIT_MAX: i64 = 500;
+
+/// A list of monitors as the REST API and the console ask for it: narrowed,
+/// by name, a page at a time from a cursor.
+#[derive(Debug, Clone)]
+pub struct ListQuery {
+    pub search: Option<String>,
+    pub status: Option<MonitorStatus>,
+    pub kind: Option<MonitorKind>,
+    pub region: Option<String>,
+    /// The name and id of the last monitor of the previous page.
+    pub after: Option<(String, i64)>,
+    pub limit: i64,
+}
+
+impl ListQuery {
+    /// Reads a list's parameters (blank ones: any), each checked with its
+    /// field named.
+    pub fn new(
+        search: Option<&str>,
+        status: Option<&str>,
+        kind: Option<&str>,
+        region: Option<&str>,
+        cursor: Option<&str>,
+        limit: Option<i64>,
+    ) -> Result<Self, AppError> {
+        fn given(value: Option<&str>) -> Option<&str> {
+            value.map(str::trim).filter(|v| !v.is_empty())
+        }
+        fn chosen<T>(field: &str, value: Option<&str>, parse: fn(&str) -> Option<T>) -> Result<Option<T>, AppError> {
+            given(value)
+                .map(|text| parse(text).ok_or_else(|| AppError::validation(field, "Not a valid value.")))
+                .transpose()
+        }
+        let limit = limit.unwrap_or(PAGE_DEFAULT);
+        if !(1..=PAGE_LIMIT_MAX).contains(&limit) {
+            return Err(AppError::validation("limit", format!("A page holds 1 to {PAGE_LIMIT_MAX} monitors.")));
+        }
+        // Control characters match nothing (and PostgreSQL refuses NUL).
+        let search = given(search).map(|part| part.chars().filter(|c| !c.is_control()).take(NAME_MAX).collect());
+        let region = given(region).map(|name| name.chars().filter(|c| !c.is_control()).take(NAME_MAX).collect());
+        let after = given(cursor)
+            .map(|text| cursor_read(text).ok_or_else(|| AppError::validation("cursor", "Not a cursor this list gave.")))
+            .transpose()?;
+        Ok(Self {
+            search,
+            status: chosen("status", status, MonitorStatus::parse)?,
+            kind: chosen("kind", kind, MonitorKind::parse)?,
+            region,
+            after,
+            limit,
+        })
+    }
+
+    fn filter(&self) -> db::Filter<'_> {
+        db::Filter {
+            search: self.search.as_deref(),
+            status: self.status,
+            kind: self.kind,
+            region: self.region.as_deref(),
+        }
+    }
+}
+
+/// A page's cursor: the last monitor's id and name, in hex (opaque to
+/// clients, safe in a query string).
+fn cursor_of(name: &str, id: i64) -> String {
+    format!("{id}.{}", hex::encode(name))
+}
+
+fn cursor_read(text: &str) -> Option<(String, i64)> {
+    let (id, name) = text.split_once('.')?;
+    let name = String::from_utf8(hex::decode(name).ok()?).ok()?;
+    if name.chars().any(char::is_control) {
+        return None;
+    }
+    Some((name, id.parse().ok()?))
+}
+
+/// One page of monitors and the cursor of the next (`None` on the last).
+pub fn page(conn: &mut PgConnection, query: &ListQuery) -> Result<MonitorList, AppError> {
+    let after = query.after.as_ref().map(|(name, id)| (name.as_str(), *id));
+    // One more than a page says whether there is a next one.
+    let mut rows = db::page(conn, &query.filter(), after, query.limit + 1)?;
+    let more = rows.len() as i64 > query.limit;
+    rows.truncate(usize::try_from(query.limit).unwrap_or(0));
+    let next = if more { rows.last().map(|last| cursor_of(&last.name, last.id)) } else { None };
+    let items = read::with_regions(conn, rows)?.into_iter().map(masked).collect();
+    Ok(MonitorList { items, next })
+}
+
+/// How many monitors are in each status, among those the query's other
+/// filters keep (so each count can narrow the list further).
+pub fn counts(conn: &mut PgConnection, query: &ListQuery) -> Result<StatusCounts, AppError> {
+    let filter = db::Filter { status: None, ..query.filter() };
+    let mut counts = StatusCounts::default();
+    for (status, count) in db::count_by_status(conn, &filter)? {
+        counts.set(status, u32::try_from(count).unwrap_or(u32::MAX));
+    }
+    Ok(counts)
+}
+
 /// The most monitors a search by name answers.
 pub const FOUND_MAX: i64 = 20;
 
@@ -789,6 +894,35 @@ pub async fn check_now(state: &crate::ssr::AppState, id: i64) -> Result<crate::m
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_cursor_reads_back_what_it_was_made_of_and_nothing_else() {
+        for (name, id) in [("Website", 1), ("Ünïcödé & spaces.dots", 42), ("", i64::MAX)] {
+            assert_eq!(cursor_read(&cursor_of(name, id)), Some((name.to_owned(), id)));
+        }
+        for junk in ["", "12", "x.41", "12.4", "12.zz", "12.ff", "12.00", ".41"] {
+            assert_eq!(cursor_read(junk), None, "{junk:?}");
+        }
+    }
+
+    #[test]
+    fn list_parameters_are_checked_field_by_field() {
+        let field = |result: Result<ListQuery, AppError>| match result {
+            Err(AppError::Validation { field, .. }) => field,
+            other => panic!("not refused: {other:?}"),
+        };
+        assert_eq!(field(ListQuery::new(None, None, None, None, None, Some(0))), "limit");
+        assert_eq!(field(ListQuery::new(None, None, None, None, None, Some(PAGE_LIMIT_MAX + 1))), "limit");
+        assert_eq!(field(ListQuery::new(None, Some("sideways"), None, None, None, None)), "status");
+        assert_eq!(field(ListQuery::new(None, None, Some("smtp"), None, None, None)), "kind");
+        assert_eq!(field(ListQuery::new(None, None, None, None, Some("nope"), None)), "cursor");
+        let query = ListQuery::new(Some("  a\0b\u{7}c "), Some(" "), Some("tcp"), Some(""), None, None).unwrap();
+        assert_eq!(query.search.as_deref(), Some("abc"));
+        assert_eq!(
+            (query.status, query.kind, query.region, query.limit),
+            (None, Some(MonitorKind::Tcp), None, PAGE_DEFAULT)
+        );
+    }
 
     fn rules() -> MonitorRules {
         MonitorRules {

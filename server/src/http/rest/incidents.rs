@@ -1,7 +1,7 @@
 //! `/api/v1/incidents`: the incident lifecycle, timeline, private comments
 //! and public updates. Any team member.
 
-use super::{ApiError, ApiId, ApiJson, ApiQuery, ApiResult, ApiUser, ErrorBody};
+use super::{ApiError, ApiId, ApiJson, ApiQuery, ApiResult, ApiUser, ErrorBody, number};
 use app::error::AppError;
 use app::model::{
     Comment, Impact, Incident, IncidentChanges, IncidentDetails, IncidentList, IncidentUpdate, NewIncident,
@@ -27,14 +27,6 @@ pub(super) struct ListParams {
     monitor_id: Option<String>,
     /// From 1 (default); each page holds 25.
     page: Option<String>,
-}
-
-/// A whole number from the query string, with its field named when it is not one.
-fn number<T: std::str::FromStr>(field: &str, value: Option<&str>) -> Result<Option<T>, ApiError> {
-    match value.map(str::trim).filter(|v| !v.is_empty()) {
-        None => Ok(None),
-        Some(text) => text.parse().map(Some).map_err(|_| ApiError(AppError::validation(field, "Not a valid value."))),
-    }
 }
 
 /// Incidents, ongoing first, then scheduled, then the rest, newest first:

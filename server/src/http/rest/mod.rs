@@ -8,7 +8,7 @@ use app::model::{
     AuditVia, Channel, ChannelInput, ChannelKind, Check, CheckOutcome, Comment, CreatedRegion, CreatedToken, Delivery,
     DeliveryAttempt, DeliveryList, FailureKind, Impact, Incident, IncidentChanges, IncidentDetails, IncidentEvent,
     IncidentKind, IncidentList, IncidentState, IncidentUpdate, KeywordMode, Monitor, MonitorInput, MonitorKind,
-    MonitorStatus, NewIncident, NotificationState, PageComponent, Recipients, Region, Role, StatusPage,
+    MonitorList, MonitorStatus, NewIncident, NotificationState, PageComponent, Recipients, Region, Role, StatusPage,
     StatusPageInput, Subscriber, SubscriberInput, SubscriberKind, SubscriberList, SubscriberState, UpdateStatus, User,
 };
 use app::ssr::AppState;
@@ -178,6 +178,14 @@ where
     }
 }
 
+/// A whole number from the query string, with its field named when it is not one.
+fn number<T: std::str::FromStr>(field: &str, value: Option<&str>) -> Result<Option<T>, ApiError> {
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(text) => text.parse().map(Some).map_err(|_| ApiError(AppError::validation(field, "Not a valid value."))),
+    }
+}
+
 /// The `{id}` of a route, answered with the API's error shape when it is not
 /// a whole number.
 pub struct ApiId(pub i64);
@@ -266,7 +274,8 @@ impl ApiUser {
     components(schemas(ErrorBody, ErrorDetail, User, Role, ApiToken, CreatedToken, AuditEvent, AuditAction, AuditVia,
                        AuditList,
                        NewUserRequest, UpdateUserRequest, NewTokenRequest,
-                       Monitor, MonitorInput, MonitorKind, KeywordMode, MonitorStatus, Check, CheckOutcome, FailureKind,
+                       Monitor, MonitorList, MonitorInput, MonitorKind, KeywordMode, MonitorStatus, Check, CheckOutcome,
+                       FailureKind,
                        Region, CreatedRegion, NewRegionRequest,
                        Incident, IncidentKind, Impact, IncidentState, IncidentDetails, IncidentEvent, IncidentList,
                        IncidentChanges, NewIncident, Actor, AffectedMonitor, Comment, IncidentUpdate, UpdateStatus,

@@ -1,22 +1,52 @@
 //! `/api/v1/monitors`: define what is probed. Any team member.
 
-use super::{ApiId, ApiJson, ApiQuery, ApiResult, ApiUser, ErrorBody, LinksBase};
-use app::model::{Check, Monitor, MonitorInput};
-use app::ssr::{AppState, monitoring::monitors};
+use super::{ApiId, ApiJson, ApiQuery, ApiResult, ApiUser, ErrorBody, LinksBase, number};
+use app::model::{Check, Monitor, MonitorInput, MonitorList};
+use app::ssr::AppState;
+use app::ssr::monitoring::monitors::{self, ListQuery};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use serde::Deserialize;
+use utoipa::IntoParams;
 
-/// Every monitor, by name.
-#[utoipa::path(get, path = "/api/v1/monitors", tag = "monitors",
-    responses((status = 200, body = Vec<Monitor>), (status = 401, body = ErrorBody)))]
+#[derive(Debug, Default, Deserialize, IntoParams)]
+pub(super) struct ListParams {
+    /// A part of the name, URL or host (any case).
+    q: Option<String>,
+    /// `up`, `degraded`, `down`, `partial`, `paused`, `maintenance` or `pending`.
+    status: Option<String>,
+    /// `http`, `tcp`, `heartbeat`, `dns` or `ping`.
+    kind: Option<String>,
+    /// Only monitors probed from the region of this name.
+    region: Option<String>,
+    /// From 1 to 500 monitors a page (default 100).
+    limit: Option<String>,
+    /// The `next` of the previous page.
+    cursor: Option<String>,
+}
+
+/// Monitors by name, a page at a time: `{"items": [...], "next": cursor or
+/// null}`; pass `next` back as `cursor` for the following page.
+#[utoipa::path(get, path = "/api/v1/monitors", tag = "monitors", params(ListParams),
+    responses((status = 200, body = MonitorList), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub(super) async fn list_monitors(
     State(state): State<AppState>,
     _auth: ApiUser,
     LinksBase(base): LinksBase,
-) -> ApiResult<Json<Vec<Monitor>>> {
-    let list = state.db.run(monitors::list).await?;
-    Ok(Json(list.into_iter().map(|monitor| monitor.with_ping_base(&base)).collect()))
+    ApiQuery(params): ApiQuery<ListParams>,
+) -> ApiResult<Json<MonitorList>> {
+    let query = ListQuery::new(
+        params.q.as_deref(),
+        params.status.as_deref(),
+        params.kind.as_deref(),
+        params.region.as_deref(),
+        params.cursor.as_deref(),
+        number("limit", params.limit.as_deref())?,
+    )?;
+    let mut list = state.db.run(move |conn| monitors::page(conn, &query)).await?;
+    list.items = list.items.into_iter().map(|monitor| monitor.with_ping_base(&base)).collect();
+    Ok(Json(list))
 }
 
 /// Creates a monitor. Missing fields take their defaults (GET, `200-299`,

@@ -1,0 +1,1 @@
+DROP INDEX monitors_list_idx;
