@@ -87,6 +87,7 @@ async fn pings_are_checks_with_the_jobs_output_exit_code_and_duration() {
     assert!(masked.contains("••••") && masked.ends_with(&token[60..]) && !masked.contains(&token), "{masked}");
     let listed = app.api(Method::GET, "/api/v1/monitors", Some(&api_token), None).await;
     assert!(!listed.body.contains(&token));
+    assert_eq!(listed.json()["items"][0]["ping_url"], read["ping_url"], "the list shows the masked URL");
 
     let path = format!("/ping/{token}");
     let before = Utc::now();

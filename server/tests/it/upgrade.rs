@@ -498,7 +498,8 @@ async fn an_upgraded_database_keeps_its_rows_and_is_served() {
     ];
     // Compared in the fields named above (ids and times are the database's).
     let fields: Vec<String> = expected_monitors[0].as_object().unwrap().keys().cloned().collect();
-    let seen: Vec<Value> = listed
+    assert_eq!(listed["next"], Value::Null);
+    let seen: Vec<Value> = listed["items"]
         .as_array()
         .unwrap()
         .iter()
