@@ -27,7 +27,8 @@ async fn signing_in_sets_a_locked_down_cookie_and_opens_the_console() {
 
     let page = app.get("/console/team", Some(&cookie)).await;
     assert_eq!(page.status, StatusCode::OK);
-    assert!(page.body.contains("<h1>Team</h1>"), "{}", page.body);
+    // Type-erased views mark the end of static text (`<h1>Team<!></h1>`).
+    assert!(page.body.contains("<h1>Team"), "{}", page.body);
 
     // Signed in, /login leads to the console.
     let login = app.get("/login", Some(&cookie)).await;
