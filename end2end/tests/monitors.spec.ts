@@ -98,8 +98,8 @@ test('the list is narrowed by search, kind and status, each kept in its address'
   await signIn(page);
   await page.goto('/console/monitors');
   await hydrated(page);
-  await page.getByLabel('Search').fill(stamp);
-  await page.getByLabel('Search').press('Enter');
+  await page.getByRole('searchbox', { name: 'Search' }).fill(stamp);
+  await page.getByRole('searchbox', { name: 'Search' }).press('Enter');
   await expect(page).toHaveURL(new RegExp(`/console/monitors\\?q=${stamp}$`));
   const rows = page.locator('main tbody tr');
   await expect(rows).toHaveCount(3);
@@ -123,11 +123,64 @@ test('the list is narrowed by search, kind and status, each kept in its address'
   await page.reload();
   await expect(rows).toHaveCount(1);
   await expect(page.getByLabel('Kind')).toHaveValue('tcp');
-  await expect(page.getByLabel('Search')).toHaveValue(stamp);
+  await expect(page.getByRole('searchbox', { name: 'Search' })).toHaveValue(stamp);
   await screenshots(page, info.outputDir, 'monitors-filtered');
 
-  await page.getByLabel('Search').fill(`nothing-${stamp}`);
-  await page.getByLabel('Search').press('Enter');
+  await page.getByRole('searchbox', { name: 'Search' }).fill(`nothing-${stamp}`);
+  await page.getByRole('searchbox', { name: 'Search' }).press('Enter');
   await expect(page.getByText('No monitor matches these filters.')).toBeVisible();
+  expect(problems).toEqual([]);
+});
+
+test('monitors ticked in the list are tagged, paused and deleted together', async ({ page, request }, info) => {
+  const problems = watchConsole(page);
+  const stamp = `${Date.now()}`;
+  const token = apiToken();
+  for (const name of ['Api', 'Billing', 'Cdn']) {
+    await post(request, token, '/api/v1/monitors', {
+      name: `${name} ${stamp}`, kind: 'tcp', host: '127.0.0.1', port: 9, interval_seconds: 3600,
+      tags: name === 'Api' ? [`team-${stamp}`] : [],
+    });
+  }
+  await signIn(page);
+  await page.goto(`/console/monitors?q=${stamp}`);
+  await hydrated(page);
+  const rows = page.locator('main tbody tr');
+  await expect(rows).toHaveCount(3);
+  await expect(rows.nth(0).getByRole('link', { name: `team-${stamp}` })).toBeVisible();
+
+  const bar = page.getByRole('region', { name: 'With the chosen monitors' });
+  await expect(bar).toHaveCount(0);
+  await page.getByLabel('Choose every monitor of this page').check();
+  await expect(bar.getByText('3 chosen')).toBeVisible();
+  await bar.getByLabel('Tag to add or remove').fill(`Batch-${stamp}`);
+  await bar.getByRole('button', { name: 'Add tag' }).click();
+  await expect(page.getByRole('status').filter({ hasText: '3 monitors changed.' })).toBeVisible();
+  await expect(bar).toHaveCount(0);
+  for (let i = 0; i < 3; i++) {
+    await expect(rows.nth(i).getByRole('link', { name: `batch-${stamp}` })).toBeVisible();
+  }
+
+  // The tag filter lists the new tag and narrows the list to it.
+  await page.locator('select[name="tag"]').selectOption(`team-${stamp}`);
+  await expect(page).toHaveURL(new RegExp(`q=${stamp}&tag=team-${stamp}$`));
+  await expect(rows).toHaveCount(1);
+  await page.locator('select[name="tag"]').selectOption('');
+  await expect(rows).toHaveCount(3);
+
+  await page.getByLabel(`Choose Billing ${stamp}`).check();
+  await expect(bar.getByText('1 chosen')).toBeVisible();
+  await screenshots(page, info.outputDir, 'monitors-bulk');
+  await bar.getByRole('button', { name: 'Pause' }).click();
+  const chips = page.getByRole('navigation', { name: 'By status' });
+  await expect(chips.getByRole('link', { name: '1 paused' })).toBeVisible();
+  await expect(rows.nth(1).locator('.status')).toHaveText('paused');
+
+  await page.getByLabel('Choose every monitor of this page').check();
+  await bar.getByRole('button', { name: 'Delete' }).click();
+  await bar.getByRole('button', { name: 'Confirm delete' }).click();
+  await expect(page.getByText('No monitor matches these filters.')).toBeVisible();
+  const left = await request.get(`/api/v1/monitors?q=${stamp}`, { headers: { authorization: `Bearer ${token}` } });
+  expect((await left.json()).items).toEqual([]);
   expect(problems).toEqual([]);
 });

@@ -484,6 +484,7 @@ mod tests {
             interval_seconds,
             timeout_seconds: 1,
             regions: vec!["eu".to_owned()],
+            tags: Vec::new(),
             region_threshold: 1,
             incident_confirmations: 3,
             recovery_confirmations: 2,

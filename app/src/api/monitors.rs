@@ -1,17 +1,11 @@
 //! Monitors in the console: list, read, save, pause, remove. Any team member.
 
 use crate::error::AppError;
-use crate::model::{Check, Monitor, MonitorDetails, MonitorInput, MonitorListPage, MonitorRef, RegionChoices};
+use crate::model::{
+    BulkInput, BulkOutcome, Check, Monitor, MonitorDetails, MonitorInput, MonitorListPage, MonitorRef, RegionChoices,
+};
 use leptos::prelude::*;
 use server_fn::codec::Json;
-
-#[server(prefix = "/rpc", endpoint = "list_monitors")]
-pub async fn list_monitors() -> Result<Vec<Monitor>, AppError> {
-    use crate::ssr::{as_member, links_base, monitoring::monitors};
-    let base = links_base()?;
-    let list = as_member(move |conn, _| monitors::list(conn)).await?;
-    Ok(list.into_iter().map(|monitor| monitor.with_ping_base(&base)).collect())
-}
 
 /// One page of the console's list, narrowed like the REST API's (blank
 /// values: any), with the counts per status.
@@ -21,24 +15,40 @@ pub async fn list_monitor_page(
     status: String,
     kind: String,
     region: String,
+    tag: String,
     cursor: String,
 ) -> Result<MonitorListPage, AppError> {
     use crate::ssr::{as_member, links_base, monitoring::monitors};
     let base = links_base()?;
     let (list, counts) = as_member(move |conn, _| {
-        let query = monitors::ListQuery::new(
-            Some(&search),
-            Some(&status),
-            Some(&kind),
-            Some(&region),
-            Some(&cursor),
-            Some(CONSOLE_PAGE),
-        )?;
+        let given = monitors::ListParams {
+            search: Some(&search),
+            status: Some(&status),
+            kind: Some(&kind),
+            region: Some(&region),
+            tag: Some(&tag),
+            cursor: Some(&cursor),
+        };
+        let query = monitors::ListQuery::new(given, Some(CONSOLE_PAGE))?;
         Ok((monitors::page(conn, &query)?, monitors::counts(conn, &query)?))
     })
     .await?;
     let items = list.items.into_iter().map(|monitor| monitor.with_ping_base(&base)).collect();
     Ok(MonitorListPage { items, next: list.next, counts })
+}
+
+/// Pauses, resumes, deletes, tags or untags the chosen monitors.
+#[server(prefix = "/rpc", endpoint = "bulk_monitors", input = Json)]
+pub async fn bulk_monitors(input: BulkInput) -> Result<BulkOutcome, AppError> {
+    use crate::ssr::{as_member, monitoring::monitors};
+    as_member(move |conn, _| monitors::bulk(conn, &input)).await
+}
+
+/// The tags monitors have, for the list's filter.
+#[server(prefix = "/rpc", endpoint = "monitor_tags")]
+pub async fn monitor_tags() -> Result<Vec<String>, AppError> {
+    use crate::ssr::{as_member, monitoring::monitors};
+    as_member(move |conn, _| monitors::tags(conn)).await
 }
 
 /// Monitors a page of the console's list holds.
@@ -51,11 +61,19 @@ pub async fn get_monitor(id: i64) -> Result<Monitor, AppError> {
     Ok(as_member(move |conn, _| monitors::get(conn, id)).await?.with_ping_base(&base))
 }
 
-/// Monitors whose name contains `part`: the choices for a parent.
+/// Monitors whose name contains `part` (the first 20 by name): the choices
+/// of every form that picks monitors.
 #[server(prefix = "/rpc", endpoint = "find_monitors")]
 pub async fn find_monitors(part: String) -> Result<Vec<MonitorRef>, AppError> {
     use crate::ssr::{as_member, monitoring::monitors};
     as_member(move |conn, _| monitors::find(conn, &part)).await
+}
+
+/// The names of monitors chosen before (those that still exist).
+#[server(prefix = "/rpc", endpoint = "name_monitors", input = Json)]
+pub async fn name_monitors(ids: Vec<i64>) -> Result<Vec<MonitorRef>, AppError> {
+    use crate::ssr::{as_member, monitoring::monitors};
+    as_member(move |conn, _| monitors::names(conn, &ids)).await
 }
 
 /// The regions monitors can be probed from.

@@ -132,6 +132,18 @@ where
     }
 }
 
+/// A count that goes up every `every`, in the browser only (the server
+/// renders a page once): pages fetch again what they show when it moves.
+pub fn ticks(every: std::time::Duration) -> ReadSignal<u64> {
+    let tick = RwSignal::new(0u64);
+    Effect::new(move |_| {
+        if let Ok(handle) = set_interval_with_handle(move || tick.update(|t| *t += 1), every) {
+            on_cleanup(move || handle.clear());
+        }
+    });
+    tick.read_only()
+}
+
 pub fn format_time(at: DateTime<Utc>) -> String {
     at.format("%Y-%m-%d %H:%M UTC").to_string()
 }

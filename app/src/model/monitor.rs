@@ -286,6 +286,9 @@ pub struct Monitor {
     pub incident_confirmations: u32,
     pub recovery_confirmations: u32,
     pub ssl_expiry_days: u32,
+    /// The team's groups for it (e.g. `payments`, `prod`), in the order given.
+    #[serde(default)]
+    pub tags: Vec<String>,
     pub paused: bool,
     pub status: MonitorStatus,
     pub created_at: DateTime<Utc>,
@@ -342,6 +345,42 @@ pub struct MonitorListPage {
     pub counts: StatusCounts,
 }
 
+text_enum! {
+    /// What a bulk action does to each monitor chosen.
+    BulkAction {
+        Pause => "pause",
+        Resume => "resume",
+        Delete => "delete",
+        /// Adds `tag`.
+        Tag => "tag",
+        /// Takes `tag` away.
+        Untag => "untag",
+    }
+}
+
+/// One action on many monitors, chosen by id: all of it happens, or none.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct BulkInput {
+    /// 1 to 500 monitor ids.
+    pub ids: Vec<i64>,
+    pub action: BulkAction,
+    /// For `tag` and `untag`.
+    #[serde(default)]
+    pub tag: Option<String>,
+}
+
+/// What a bulk action did.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
+pub struct BulkOutcome {
+    /// Monitors it changed (those already as asked are not counted).
+    pub changed: u32,
+    /// Ids of no monitor (deleted meanwhile, or never).
+    pub missing: Vec<i64>,
+}
+
 /// How many monitors are in each status.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(utoipa::ToSchema))]
@@ -369,7 +408,16 @@ impl StatusCounts {
     }
 
     pub fn set(&mut self, status: MonitorStatus, count: u32) {
-        let slot = match status {
+        *self.slot(status) = count;
+    }
+
+    pub fn add(&mut self, status: MonitorStatus, count: u32) {
+        let slot = self.slot(status);
+        *slot = slot.saturating_add(count);
+    }
+
+    fn slot(&mut self, status: MonitorStatus) -> &mut u32 {
+        match status {
             MonitorStatus::Up => &mut self.up,
             MonitorStatus::Degraded => &mut self.degraded,
             MonitorStatus::Down => &mut self.down,
@@ -377,8 +425,7 @@ impl StatusCounts {
             MonitorStatus::Paused => &mut self.paused,
             MonitorStatus::Maintenance => &mut self.maintenance,
             MonitorStatus::Pending => &mut self.pending,
-        };
-        *slot = count;
+        }
     }
 
     pub fn total(&self) -> u32 {
@@ -445,6 +492,8 @@ pub struct MonitorInput {
     pub incident_confirmations: Option<u32>,
     pub recovery_confirmations: Option<u32>,
     pub ssl_expiry_days: Option<u32>,
+    /// Replaces its tags (an empty list takes them all away).
+    pub tags: Option<Vec<String>>,
 }
 
 /// The regions a monitor can be probed from, and the one new monitors use.

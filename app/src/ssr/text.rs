@@ -32,6 +32,24 @@ pub fn paragraphs(field: &str, value: &str, max: usize) -> Result<String, AppErr
     check(field, value, max, true)
 }
 
+// ---- a list's query parameters (blank: any) ----------------------------------
+
+/// A parameter's value, trimmed; blank is none.
+pub fn given(value: Option<&str>) -> Option<&str> {
+    value.map(str::trim).filter(|v| !v.is_empty())
+}
+
+/// A parameter `parse` reads (blank: none), or an error naming its field.
+pub fn chosen<T>(field: &str, value: Option<&str>, parse: fn(&str) -> Option<T>) -> Result<Option<T>, AppError> {
+    given(value).map(|text| parse(text).ok_or_else(|| AppError::validation(field, "Not a valid value."))).transpose()
+}
+
+/// Text to look for, at most `max` characters: control characters match
+/// nothing (and PostgreSQL refuses NUL), so they are dropped.
+pub fn sought(value: Option<&str>, max: usize) -> Option<String> {
+    given(value).map(|text| text.chars().filter(|c| !c.is_control()).take(max).collect())
+}
+
 pub use crate::model::MASK;
 
 /// A secret shown back (a channel's signing secret, a monitor's header value

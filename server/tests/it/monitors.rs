@@ -167,7 +167,8 @@ async fn the_consoles_list_counts_each_status_among_the_other_filters() {
     let page = |search: &'static str, status: &'static str| {
         let (app, cookie) = (&app, cookie.clone());
         async move {
-            let form = [("search", search), ("status", status), ("kind", ""), ("region", ""), ("cursor", "")];
+            let form =
+                [("search", search), ("status", status), ("kind", ""), ("region", ""), ("tag", ""), ("cursor", "")];
             let reply = app.rpc("list_monitor_page", &form, Some(&cookie)).await;
             assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
             reply.json()
@@ -184,10 +185,136 @@ async fn the_consoles_list_counts_each_status_among_the_other_filters() {
     assert_eq!((paused["counts"]["paused"].as_i64(), paused["counts"]["pending"].as_i64()), (Some(1), Some(1)));
     assert_eq!(paused["next"], serde_json::Value::Null);
 
-    let form = [("search", ""), ("status", "nope"), ("kind", ""), ("region", ""), ("cursor", "")];
+    let form = [("search", ""), ("status", "nope"), ("kind", ""), ("region", ""), ("tag", ""), ("cursor", "")];
     let refused = app.rpc("list_monitor_page", &form, Some(&cookie)).await;
     assert!(refused.body.contains("status"), "{}", refused.body);
     assert_eq!(app.rpc("list_monitor_page", &form, None).await.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn monitors_are_tagged_listed_by_tag_and_changed_in_bulk() {
+    let app = TestApp::new();
+    let member = app.user("bob@example.com", Role::Member);
+    let token = app.token(member.id);
+    let create = |def: serde_json::Value| {
+        let (app, token) = (&app, token.clone());
+        async move {
+            let created = app.api(Method::POST, "/api/v1/monitors", Some(&token), Some(def)).await;
+            assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+            created.json()
+        }
+    };
+    let a = create(json!({"name": "Alpha", "kind": "tcp", "host": "a.internal", "port": 1})).await;
+    let b = create(
+        json!({"name": "Bravo", "kind": "tcp", "host": "b.internal", "port": 1, "tags": [" Payments", "prod", "PROD"]}),
+    )
+    .await;
+    let c = create(json!({"name": "Cron", "kind": "heartbeat", "period_seconds": 3600})).await;
+    assert_eq!(b["tags"], json!(["payments", "prod"]), "trimmed, lower case, once");
+    let (a, b, c) = (a["id"].as_i64().unwrap(), b["id"].as_i64().unwrap(), c["id"].as_i64().unwrap());
+
+    let names = |query: &'static str| {
+        let (app, token) = (&app, token.clone());
+        async move {
+            names_and_next(&app.api(Method::GET, &format!("/api/v1/monitors?{query}"), Some(&token), None).await).0
+        }
+    };
+    let bulk = |body: serde_json::Value| {
+        let (app, token) = (&app, token.clone());
+        async move { app.api(Method::POST, "/api/v1/monitors/bulk", Some(&token), Some(body)).await }
+    };
+    assert_eq!(names("tag=payments").await, ["Bravo"]);
+    assert_eq!(names("tag=PAYMENTS").await, ["Bravo"], "a tag is found in any case");
+    assert_eq!(names("tag=pay").await, Vec::<String>::new(), "a tag is matched whole");
+
+    // Tagging counts the monitors it changed; an id of no monitor is named.
+    let tagged = bulk(json!({"ids": [a, b, 999_999], "action": "tag", "tag": "Prod"})).await;
+    assert_eq!(tagged.status, StatusCode::OK, "{}", tagged.body);
+    assert_eq!(tagged.json(), json!({"changed": 1, "missing": [999_999]}));
+    assert_eq!(names("tag=prod").await, ["Alpha", "Bravo"]);
+    let tags = app.api(Method::GET, "/api/v1/monitors/tags", Some(&token), None).await;
+    assert_eq!(tags.json(), json!(["payments", "prod"]));
+
+    let paused = bulk(json!({"ids": [a, c], "action": "pause"})).await;
+    assert_eq!(paused.json()["changed"], 2, "{}", paused.body);
+    assert_eq!(names("status=paused").await, ["Alpha", "Cron"]);
+    assert_eq!(bulk(json!({"ids": [a, c], "action": "pause"})).await.json()["changed"], 0, "already paused");
+    let resumed = bulk(json!({"ids": [a, b, c], "action": "resume"})).await;
+    assert_eq!(resumed.json()["changed"], 2, "{}", resumed.body);
+    assert_eq!(names("status=paused").await, Vec::<String>::new());
+
+    let untagged = bulk(json!({"ids": [a, b, c], "action": "untag", "tag": "prod"})).await;
+    assert_eq!(untagged.json()["changed"], 2, "{}", untagged.body);
+    assert_eq!(names("tag=prod").await, Vec::<String>::new());
+    assert_eq!(names("tag=payments").await, ["Bravo"], "other tags stay");
+
+    // All or nothing: one monitor full of tags refuses the whole batch.
+    let full: Vec<String> = (0..20).map(|n| format!("t{n}")).collect();
+    let patched =
+        app.api(Method::PATCH, &format!("/api/v1/monitors/{b}"), Some(&token), Some(json!({"tags": full}))).await;
+    assert_eq!(patched.status, StatusCode::OK, "{}", patched.body);
+    let refused = bulk(json!({"ids": [a, b], "action": "tag", "tag": "more"})).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", refused.body);
+    assert_eq!(refused.json()["error"]["field"], "tag");
+    assert_eq!(names("tag=more").await, Vec::<String>::new(), "Alpha was not tagged either");
+
+    for (body, field) in [
+        (json!({"ids": [], "action": "pause"}), "ids"),
+        (json!({"ids": (1..=501).collect::<Vec<i64>>(), "action": "pause"}), "ids"),
+        (json!({"ids": [a], "action": "tag"}), "tag"),
+        (json!({"ids": [a], "action": "tag", "tag": "a,b"}), "tag"),
+        (json!({"ids": [a], "action": "untag", "tag": " "}), "tag"),
+    ] {
+        let reply = bulk(body.clone()).await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {}", reply.body);
+        assert_eq!(reply.json()["error"]["field"], field, "{body}");
+    }
+    assert_eq!(bulk(json!({"ids": [a], "action": "explode"})).await.status, StatusCode::BAD_REQUEST);
+
+    // The console's call does the same, for a signed-in member only.
+    let cookie = app.sign_in("bob@example.com").await;
+    let form = [("search", ""), ("status", ""), ("kind", ""), ("region", ""), ("tag", "T1"), ("cursor", "")];
+    let listed = app.rpc("list_monitor_page", &form, Some(&cookie)).await;
+    assert_eq!(listed.status, StatusCode::OK, "{}", listed.body);
+    assert_eq!(listed.json()["items"][0]["name"], "Bravo");
+    assert_eq!(listed.json()["counts"]["pending"], 1, "the counts follow the tag");
+    assert_eq!(app.rpc("monitor_tags", &[], Some(&cookie)).await.json().as_array().map(Vec::len), Some(20));
+    assert_eq!(app.rpc("monitor_tags", &[], None).await.status, StatusCode::UNAUTHORIZED);
+    let input = json!({"input": {"ids": [a, b], "action": "delete"}});
+    assert_eq!(app.rpc_json("bulk_monitors", input.clone(), None).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(names("").await, ["Alpha", "Bravo", "Cron"]);
+    let deleted = app.rpc_json("bulk_monitors", input, Some(&cookie)).await;
+    assert_eq!(deleted.status, StatusCode::OK, "{}", deleted.body);
+    assert_eq!(deleted.json()["changed"], 2);
+    assert_eq!(names("").await, ["Cron"]);
+    assert_eq!(app.rpc("monitor_tags", &[], Some(&cookie)).await.json(), json!([]));
+}
+
+#[tokio::test]
+async fn forms_find_monitors_by_name_and_name_those_chosen_before() {
+    let app = TestApp::new();
+    let member = app.user("bob@example.com", Role::Member);
+    let token = app.token(member.id);
+    let mut ids = Vec::new();
+    for name in ["zeta", "Alpha", "beta"] {
+        let def = json!({"name": name, "kind": "tcp", "host": "db.internal", "port": 5432});
+        ids.push(
+            app.api(Method::POST, "/api/v1/monitors", Some(&token), Some(def)).await.json()["id"].as_i64().unwrap(),
+        );
+    }
+    let cookie = app.sign_in("bob@example.com").await;
+    let names = |reply: common::Reply| -> Vec<String> {
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        reply.json().as_array().unwrap().iter().map(|m| m["name"].as_str().unwrap().to_owned()).collect()
+    };
+    assert_eq!(names(app.rpc("find_monitors", &[("part", "")], Some(&cookie)).await), ["Alpha", "beta", "zeta"]);
+    assert_eq!(names(app.rpc("find_monitors", &[("part", "ETA")], Some(&cookie)).await), ["beta", "zeta"]);
+    let chosen = json!({"ids": [ids[0], 999_999, ids[1]]});
+    assert_eq!(names(app.rpc_json("name_monitors", chosen.clone(), Some(&cookie)).await), ["Alpha", "zeta"]);
+    assert_eq!(app.rpc_json("name_monitors", chosen, None).await.status, StatusCode::UNAUTHORIZED);
+    let too_many = json!({"ids": (1..=1001).collect::<Vec<i64>>()});
+    let refused = app.rpc_json("name_monitors", too_many, Some(&cookie)).await;
+    assert!(refused.status.is_client_error() && refused.body.contains("ids"), "{}: {}", refused.status, refused.body);
 }
 
 #[tokio::test]

@@ -394,7 +394,7 @@ async fn an_upgraded_database_keeps_its_rows_and_is_served() {
         "expected_values": [], "expected_match": null,
         "ping_count": null, "max_loss_percent": null,
         "degraded_after_ms": null, "degraded_incident": false,
-        "parent_id": null,
+        "parent_id": null, "tags": [],
     });
     // The timeline, comments and updates name who acted as they were named
     // then (`None`: the system).

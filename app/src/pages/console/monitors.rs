@@ -2,22 +2,22 @@
 //! or change a monitor.
 
 use crate::api::monitors::{
-    CheckMonitor, DeleteMonitor, SaveMonitor, SetMonitorPaused, find_monitors, get_monitor, list_monitor_page,
-    list_regions,
+    BulkMonitors, CheckMonitor, DeleteMonitor, SaveMonitor, SetMonitorPaused, find_monitors, get_monitor,
+    list_monitor_page, list_regions, monitor_tags,
 };
-use crate::components::{ConfirmButton, FieldError, FormError};
+use crate::components::{ConfirmButton, FieldError, FormError, general_error, last_error, ticks};
 use crate::error::AppError;
 use crate::model::MASK;
 use crate::model::{
-    Check, CheckOutcome, DnsMatch, DnsProtocol, DnsRecordType, KeywordMode, Monitor, MonitorInput, MonitorKind,
-    MonitorRef, MonitorStatus, StatusCounts,
+    BulkAction, BulkInput, Check, CheckOutcome, DnsMatch, DnsProtocol, DnsRecordType, KeywordMode, Monitor,
+    MonitorInput, MonitorKind, MonitorRef, MonitorStatus, StatusCounts,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use leptos_router::location::Url;
 use leptos_router::params::ParamsMap;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 /// How often the list asks for fresh statuses.
@@ -30,7 +30,7 @@ pub fn StatusBadge(status: MonitorStatus) -> impl IntoView {
 
 /// The list's filters, as its address holds them (so a count or a link
 /// elsewhere can open the list narrowed).
-const FILTERS: [&str; 4] = ["q", "status", "kind", "region"];
+const FILTERS: [&str; 5] = ["q", "status", "kind", "region", "tag"];
 
 /// The list's address with `changes` applied to the current filters; any
 /// change of filter goes back to the first page.
@@ -51,18 +51,13 @@ fn list_href(current: &ParamsMap, changes: &[(&str, &str)]) -> String {
 
 #[component]
 pub fn MonitorsPage() -> impl IntoView {
-    let tick = RwSignal::new(0u64);
     // In the browser only: refetch on a timer so statuses change without a
     // reload (only the page shown, and the counts).
-    Effect::new(move |_| {
-        if let Ok(handle) = set_interval_with_handle(move || tick.update(|t| *t += 1), REFRESH) {
-            on_cleanup(move || handle.clear());
-        }
-    });
+    let tick = ticks(REFRESH);
     let query = use_query_map();
     let param = move |name: &'static str| Memo::new(move |_| query.with(|q| q.get(name).unwrap_or_default()));
-    let (search, status, kind, region, cursor) =
-        (param("q"), param("status"), param("kind"), param("region"), param("cursor"));
+    let (search, status, kind, region, tag, cursor) =
+        (param("q"), param("status"), param("kind"), param("region"), param("tag"), param("cursor"));
     let navigate = use_navigate();
     let go = move |changes: &[(&str, &str)]| {
         let href = query.with_untracked(|q| list_href(q, changes));
@@ -70,24 +65,33 @@ pub fn MonitorsPage() -> impl IntoView {
     };
     let pause = ServerAction::<SetMonitorPaused>::new();
     let remove = ServerAction::<DeleteMonitor>::new();
+    let bulk = ServerAction::<BulkMonitors>::new();
     let regions = Resource::new(|| (), |_| list_regions());
+    let tags = Resource::new(move || bulk.version().get(), |_| monitor_tags());
     let monitors = Resource::new(
         move || {
-            (
-                tick.get(),
-                pause.version().get(),
-                remove.version().get(),
-                search.get(),
-                status.get(),
-                kind.get(),
-                region.get(),
-                cursor.get(),
-            )
+            let changes = (pause.version().get(), remove.version().get(), bulk.version().get());
+            let filters = (search.get(), status.get(), kind.get(), region.get(), tag.get(), cursor.get());
+            (tick.get(), changes, filters)
         },
-        |(_, _, _, search, status, kind, region, cursor)| list_monitor_page(search, status, kind, region, cursor),
+        |(_, _, (search, status, kind, region, tag, cursor))| {
+            list_monitor_page(search, status, kind, region, tag, cursor)
+        },
     );
     let action_error = Signal::derive(move || {
         pause.value().get().and_then(Result::err).or_else(|| remove.value().get().and_then(Result::err))
+    });
+    // The monitors ticked for a bulk action: those of the page shown (a
+    // change of filter or page starts again from none).
+    let selected = RwSignal::new(BTreeSet::<i64>::new());
+    Effect::new(move |_| {
+        query.track();
+        selected.set(BTreeSet::new());
+    });
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = bulk.value().get() {
+            selected.set(BTreeSet::new());
+        }
     });
     let filtered = move || FILTERS.iter().any(|name| query.with(|q| q.get(name).is_some_and(|v| !v.is_empty())));
     // The search box follows the address (back, forward, a count's link).
@@ -96,6 +100,7 @@ pub fn MonitorsPage() -> impl IntoView {
     let go_search = go.clone();
     let go_kind = go.clone();
     let go_region = go.clone();
+    let go_tag = go.clone();
 
     view! {
         <Title text="Monitors" />
@@ -137,6 +142,25 @@ pub fn MonitorsPage() -> impl IntoView {
                     </Transition>
                 </select>
             </label>
+            <label>
+                "Tag"
+                <select name="tag" prop:value=move || tag.get() on:change=move |ev| go_tag(&[("tag", event_target_value(&ev).as_str())])>
+                    <option value="">"Any"</option>
+                    <Transition fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            let mut names = tags.await.unwrap_or_default();
+                            // A tag no monitor has any more, still in the address.
+                            let current = tag.get_untracked();
+                            if !current.is_empty() && !names.contains(&current) {
+                                names.push(current.clone());
+                            }
+                            names.into_iter().map(|name| view! {
+                                <option value=name.clone() selected=current == name>{name.clone()}</option>
+                            }).collect_view()
+                        })}
+                    </Transition>
+                </select>
+            </label>
             <input type="hidden" name="status" prop:value=move || status.get() />
             <noscript><button type="submit">"Filter"</button></noscript>
         </form>
@@ -150,10 +174,18 @@ pub fn MonitorsPage() -> impl IntoView {
                     }.into_any(),
                     Ok(page) => {
                         let (chips, rows, pager) = query.with_untracked(|q| {
-                            (status_chips(q, &page.counts), page.items.len(), pager_links(q, page.next.as_deref()))
+                            (status_chips(q, &page.counts, true), page.items.len(), pager_links(q, page.next.as_deref()))
                         });
+                        let shown: Vec<i64> = page.items.iter().map(|m| m.id).collect();
+                        // Ticked monitors gone from the page (deleted elsewhere) are let go.
+                        selected.update_untracked(|s| s.retain(|id| shown.contains(id)));
+                        let all_ticked = {
+                            let shown = shown.clone();
+                            move || !shown.is_empty() && selected.with(|s| shown.iter().all(|id| s.contains(id)))
+                        };
                         view! {
                             {chips}
+                            <BulkBar selected bulk tags />
                             <section class="card">
                                 {if rows == 0 {
                                     view! { <p class="muted empty">"No monitor matches these filters."</p> }.into_any()
@@ -163,6 +195,14 @@ pub fn MonitorsPage() -> impl IntoView {
                                             <table>
                                                 <thead>
                                                     <tr>
+                                                        <th scope="col" class="tick">
+                                                            <input type="checkbox" aria-label="Choose every monitor of this page"
+                                                                prop:checked=all_ticked
+                                                                on:change=move |ev| {
+                                                                    let on = event_target_checked(&ev);
+                                                                    selected.set(if on { shown.iter().copied().collect() } else { BTreeSet::new() });
+                                                                } />
+                                                        </th>
                                                         <th scope="col">"Status"</th>
                                                         <th scope="col">"Name"</th>
                                                         <th scope="col">"Target"</th>
@@ -172,7 +212,7 @@ pub fn MonitorsPage() -> impl IntoView {
                                                     </tr>
                                                 </thead>
                                                 <tbody>
-                                                    {page.items.into_iter().map(|monitor| view! { <MonitorRow monitor pause remove /> }).collect_view()}
+                                                    {page.items.into_iter().map(|monitor| view! { <MonitorRow monitor pause remove selected /> }).collect_view()}
                                                 </tbody>
                                             </table>
                                         </div>
@@ -189,9 +229,10 @@ pub fn MonitorsPage() -> impl IntoView {
     }
 }
 
-/// The counts per status at the top of the list, each a link that narrows
-/// the list to it (the current one links back to every status).
-fn status_chips(query: &ParamsMap, counts: &StatusCounts) -> impl IntoView + use<> {
+/// The counts per status at the top of the list (and of the overview), each
+/// a link that narrows the list to it (the current one links back to every
+/// status). `in_list`: shown on the list, which marks the current one.
+pub fn status_chips(query: &ParamsMap, counts: &StatusCounts, in_list: bool) -> impl IntoView + use<> {
     let current = query.get("status").unwrap_or_default();
     let all = list_href(query, &[("status", "")]);
     let chips = MonitorStatus::ALL
@@ -210,7 +251,7 @@ fn status_chips(query: &ParamsMap, counts: &StatusCounts) -> impl IntoView + use
         .collect_view();
     view! {
         <nav class="count-chips" aria-label="By status">
-            <a class="count-chip" href=all.clone() aria-current=current.is_empty().then_some("true")>
+            <a class="count-chip" href=all.clone() aria-current=(in_list && current.is_empty()).then_some("true")>
                 <strong>{counts.total()}</strong>" in all"
             </a>
             {chips}
@@ -240,13 +281,32 @@ fn MonitorRow(
     monitor: Monitor,
     pause: ServerAction<SetMonitorPaused>,
     remove: ServerAction<DeleteMonitor>,
+    selected: RwSignal<BTreeSet<i64>>,
 ) -> impl IntoView {
     let id = monitor.id;
     let paused = monitor.paused;
+    let tags = monitor
+        .tags
+        .iter()
+        .map(
+            |tag| view! { <a class="tag" href=format!("/console/monitors?tag={}", Url::escape(tag))>{tag.clone()}</a> },
+        )
+        .collect_view();
     view! {
         <tr data-monitor=monitor.name.clone()>
+            <td class="tick">
+                <input type="checkbox" aria-label=format!("Choose {}", monitor.name)
+                    prop:checked=move || selected.with(|s| s.contains(&id))
+                    on:change=move |ev| {
+                        let on = event_target_checked(&ev);
+                        selected.update(|s| if on { s.insert(id); } else { s.remove(&id); });
+                    } />
+            </td>
             <td><StatusBadge status=monitor.status /></td>
-            <td><a href=format!("/console/monitors/{id}")>{monitor.name.clone()}</a></td>
+            <td>
+                <a href=format!("/console/monitors/{id}")>{monitor.name.clone()}</a>
+                <span class="tags">{tags}</span>
+            </td>
             <td class="target"><code>{monitor.target()}</code></td>
             <td data-label="Every">{every_text(&monitor)}</td>
             <td data-label="Regions">{monitor.regions.join(", ")}</td>
@@ -259,6 +319,63 @@ fn MonitorRow(
                 } />
             </td>
         </tr>
+    }
+}
+
+/// What to do with the ticked monitors: shown while some are.
+#[component]
+fn BulkBar(
+    selected: RwSignal<BTreeSet<i64>>,
+    bulk: ServerAction<BulkMonitors>,
+    tags: Resource<Result<Vec<String>, AppError>>,
+) -> impl IntoView {
+    let tag = RwSignal::new(String::new());
+    let run = move |action: BulkAction| {
+        let ids: Vec<i64> = selected.get_untracked().into_iter().collect();
+        let tag = matches!(action, BulkAction::Tag | BulkAction::Untag).then(|| tag.get_untracked());
+        bulk.dispatch(BulkMonitors { input: BulkInput { ids, action, tag } });
+    };
+    let error = last_error(bulk.value());
+    let done = move || {
+        bulk.value().get().and_then(Result::ok).map(|outcome| match outcome.changed {
+            1 => "1 monitor changed.".to_owned(),
+            n => format!("{n} monitors changed."),
+        })
+    };
+    let count = move || selected.with(BTreeSet::len);
+    view! {
+        <Show when=move || { count() > 0 } fallback=move || view! {
+            {move || done().map(|text| view! { <p class="muted small bulk-done" role="status">{text}</p> })}
+        }>
+            <section class="card bulk-bar" aria-label="With the chosen monitors">
+                <strong>{move || match count() { 1 => "1 chosen".to_owned(), n => format!("{n} chosen") }}</strong>
+                <button type="button" class="ghost" disabled=move || bulk.pending().get()
+                    on:click=move |_| run(BulkAction::Pause)>"Pause"</button>
+                <button type="button" class="ghost" disabled=move || bulk.pending().get()
+                    on:click=move |_| run(BulkAction::Resume)>"Resume"</button>
+                <span class="bulk-tag">
+                    <input type="text" aria-label="Tag to add or remove" placeholder="Tag" list="tag-choices" autocomplete="off"
+                        bind:value=tag />
+                    <datalist id="tag-choices">
+                        <Transition>
+                            {move || Suspend::new(async move {
+                                tags.await.unwrap_or_default().into_iter()
+                                    .map(|name| view! { <option value=name></option> })
+                                    .collect_view()
+                            })}
+                        </Transition>
+                    </datalist>
+                    <button type="button" class="ghost" disabled=move || bulk.pending().get()
+                        on:click=move |_| run(BulkAction::Tag)>"Add tag"</button>
+                    <button type="button" class="ghost" disabled=move || bulk.pending().get()
+                        on:click=move |_| run(BulkAction::Untag)>"Remove tag"</button>
+                </span>
+                <ConfirmButton label="Delete" confirm="Confirm delete" on_confirm=move || run(BulkAction::Delete) />
+                <FieldError error field="tag" />
+                <FieldError error field="ids" />
+                <FormError error=general_error(error, &["tag", "ids"]) />
+            </section>
+        </Show>
     }
 }
 
@@ -386,6 +503,8 @@ struct Fields {
     degraded_incident: RwSignal<bool>,
     /// The parent as chosen (`Name (#id)`), empty for none.
     parent: RwSignal<String>,
+    /// Comma-separated.
+    tags: RwSignal<String>,
 }
 
 impl Fields {
@@ -430,6 +549,7 @@ impl Fields {
             degraded_after_ms: text(monitor.and_then(|m| m.degraded_after_ms).map(|ms| ms.to_string()), ""),
             degraded_incident: RwSignal::new(monitor.is_some_and(|m| m.degraded_incident)),
             parent: text(monitor.and_then(|m| m.parent_id).map(|id| format!("#{id}")), ""),
+            tags: text(monitor.map(|m| m.tags.join(", ")), ""),
         }
     }
 
@@ -460,7 +580,9 @@ impl Fields {
                 AppError::validation("parent_id", "Choose a monitor from the suggestions (its name and #id).")
             })?,
         };
+        let tags = self.tags.get_untracked();
         let mut input = MonitorInput {
+            tags: Some(tags.split(',').map(str::trim).filter(|t| !t.is_empty()).map(str::to_owned).collect()),
             parent_id: Some(parent_id),
             name: Some(self.name.get_untracked()),
             kind: Some(kind),
@@ -638,6 +760,7 @@ fn MonitorForm(monitor: Option<Monitor>) -> impl IntoView {
         "ssl_expiry_days",
         "degraded_after_ms",
         "parent_id",
+        "tags",
     ];
 
     view! {
@@ -714,6 +837,11 @@ fn MonitorForm(monitor: Option<Monitor>) -> impl IntoView {
                             </p>
                         }.into_any(),
                     }}
+                    <label class="wide">
+                        "Tags (comma-separated, for the list's filter)"
+                        <input type="text" name="tags" placeholder="payments, prod" bind:value=fields.tags />
+                        <FieldError error field="tags" />
+                    </label>
                 </div>
             </fieldset>
             <Show when=is_http>

@@ -48,6 +48,7 @@ pub struct MonitorRow {
     pub degraded_after_ms: Option<i32>,
     pub degraded_incident: bool,
     pub parent_id: Option<i64>,
+    pub tags: Vec<String>,
 }
 
 /// Every column a caller sets, for insert and update alike.
@@ -86,6 +87,7 @@ pub struct MonitorFields<'a> {
     pub degraded_after_ms: Option<i32>,
     pub degraded_incident: bool,
     pub parent_id: Option<i64>,
+    pub tags: &'a [String],
 }
 
 /// A heartbeat's ping token as stored: its hash and its last characters.
@@ -134,10 +136,6 @@ pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Option<MonitorRow>>
     monitors::table.find(id).select(MonitorRow::as_select()).first(conn).optional()
 }
 
-pub fn list(conn: &mut PgConnection) -> QueryResult<Vec<MonitorRow>> {
-    monitors::table.order((monitors::name.asc(), monitors::id.asc())).select(MonitorRow::as_select()).load(conn)
-}
-
 /// What a list of monitors is narrowed to (each `None`: any).
 #[derive(Debug, Default, Clone)]
 pub struct Filter<'a> {
@@ -147,6 +145,8 @@ pub struct Filter<'a> {
     pub kind: Option<MonitorKind>,
     /// Only monitors probed from the region of this name.
     pub region: Option<&'a str>,
+    /// Only monitors with this tag (as spelled).
+    pub tag: Option<&'a str>,
 }
 
 /// A filter as one SQL condition (NULL, like false, keeps nothing).
@@ -189,6 +189,9 @@ fn condition<'a>(filter: &Filter<'a>) -> Condition<'a> {
             .select(monitor_regions::monitor_id);
         all = Box::new(all.and(monitors::id.eq_any(probed_there).nullable()));
     }
+    if let Some(tag) = filter.tag {
+        all = Box::new(all.and(monitors::tags.contains(vec![tag.to_owned()]).nullable()));
+    }
     all
 }
 
@@ -218,23 +221,14 @@ pub fn page(
         .load(conn)
 }
 
-/// How many monitors that pass `filter` are in each status (paused ones as
-/// paused, whatever their last checks said).
-pub fn count_by_status(conn: &mut PgConnection, filter: &Filter) -> QueryResult<Vec<(MonitorStatus, i64)>> {
-    let groups: Vec<(bool, MonitorStatus, i64)> = monitors::table
+/// How many monitors that pass `filter` are in each status, paused or not
+/// (`(paused, status, count)`).
+pub fn count_by_status(conn: &mut PgConnection, filter: &Filter) -> QueryResult<Vec<(bool, MonitorStatus, i64)>> {
+    monitors::table
         .filter(condition(filter))
         .group_by((monitors::paused, monitors::status))
         .select((monitors::paused, monitors::status, diesel::dsl::count_star()))
-        .load(conn)?;
-    let mut counts: Vec<(MonitorStatus, i64)> = Vec::new();
-    for (paused, status, count) in groups {
-        let status = if paused { MonitorStatus::Paused } else { status };
-        match counts.iter_mut().find(|(s, _)| *s == status) {
-            Some((_, total)) => *total += count,
-            None => counts.push((status, count)),
-        }
-    }
-    Ok(counts)
+        .load(conn)
 }
 
 /// Gives a heartbeat a new ping token (stored hashed, with its last
@@ -271,6 +265,78 @@ pub fn set_paused(conn: &mut PgConnection, id: i64, paused: bool) -> QueryResult
         .returning(MonitorRow::as_returning())
         .get_result(conn)
         .optional()
+}
+
+// ---- bulk actions --------------------------------------------------------------
+
+/// Which of these ids are monitors', locked until the transaction ends.
+pub fn lock_existing(conn: &mut PgConnection, ids: &[i64]) -> QueryResult<Vec<i64>> {
+    monitors::table.filter(monitors::id.eq_any(ids)).order(monitors::id).select(monitors::id).for_update().load(conn)
+}
+
+/// Pauses or resumes those of `ids` that are not so already; returns them.
+pub fn set_paused_many(conn: &mut PgConnection, ids: &[i64], paused: bool) -> QueryResult<Vec<MonitorRow>> {
+    diesel::update(monitors::table.filter(monitors::id.eq_any(ids)).filter(monitors::paused.ne(paused)))
+        .set((monitors::paused.eq(paused), monitors::updated_at.eq(diesel::dsl::now)))
+        .returning(MonitorRow::as_returning())
+        .get_results(conn)
+}
+
+/// How many of `ids` have `max` tags already, without `tag`.
+pub fn count_full_of_tags(conn: &mut PgConnection, ids: &[i64], tag: &str, max: usize) -> QueryResult<i64> {
+    monitors::table
+        .filter(monitors::id.eq_any(ids))
+        .filter(diesel::dsl::not(monitors::tags.contains(vec![tag.to_owned()])))
+        .filter(array_length(monitors::tags, 1).ge(i32::try_from(max).unwrap_or(i32::MAX)))
+        .count()
+        .get_result(conn)
+}
+
+/// Adds `tag` to those of `ids` without it; returns how many.
+pub fn add_tag(conn: &mut PgConnection, ids: &[i64], tag: &str) -> QueryResult<usize> {
+    let tag = vec![tag.to_owned()];
+    diesel::update(
+        monitors::table.filter(monitors::id.eq_any(ids)).filter(diesel::dsl::not(monitors::tags.contains(tag.clone()))),
+    )
+    .set((monitors::tags.eq(monitors::tags.concat(tag)), monitors::updated_at.eq(diesel::dsl::now)))
+    .execute(conn)
+}
+
+/// Takes `tag` away from those of `ids` that have it; returns how many.
+pub fn remove_tag(conn: &mut PgConnection, ids: &[i64], tag: &str) -> QueryResult<usize> {
+    diesel::update(
+        monitors::table.filter(monitors::id.eq_any(ids)).filter(monitors::tags.contains(vec![tag.to_owned()])),
+    )
+    .set((monitors::tags.eq(array_remove(monitors::tags, tag.to_owned())), monitors::updated_at.eq(diesel::dsl::now)))
+    .execute(conn)
+}
+
+diesel::define_sql_function!(
+    fn array_remove(
+        array: diesel::sql_types::Array<diesel::sql_types::Text>,
+        element: diesel::sql_types::Text,
+    ) -> diesel::sql_types::Array<diesel::sql_types::Text>
+);
+diesel::define_sql_function!(
+    fn array_length(
+        array: diesel::sql_types::Array<diesel::sql_types::Text>,
+        dimension: diesel::sql_types::Integer,
+    ) -> diesel::sql_types::Nullable<diesel::sql_types::Integer>
+);
+
+#[derive(QueryableByName)]
+struct TagRow {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    tag: String,
+}
+
+/// The tags monitors have, in order (at most `limit`).
+pub fn tags_in_use(conn: &mut PgConnection, limit: i64) -> QueryResult<Vec<String>> {
+    let rows: Vec<TagRow> =
+        diesel::sql_query("SELECT DISTINCT unnest(tags) AS tag FROM monitors ORDER BY tag LIMIT $1")
+            .bind::<diesel::sql_types::BigInt, _>(limit)
+            .load(conn)?;
+    Ok(rows.into_iter().map(|row| row.tag).collect())
 }
 
 /// Replaces the regions that probe a monitor, keeping the scheduler's state
@@ -312,12 +378,22 @@ pub fn region_names(conn: &mut PgConnection, monitor_ids: &[i64]) -> QueryResult
     Ok(map)
 }
 
-/// Monitors whose name contains `part` (any case), by name, at most `limit`.
+/// Monitors whose name contains `part` (any case), by name in any case, at
+/// most `limit`.
 pub fn find_by_name(conn: &mut PgConnection, part: &str, limit: i64) -> QueryResult<Vec<(i64, String)>> {
     monitors::table
         .filter(monitors::name.ilike(super::contains_pattern(part)))
-        .order((monitors::name.asc(), monitors::id.asc()))
+        .order((lower(monitors::name).asc(), monitors::id.asc()))
         .limit(limit)
+        .select((monitors::id, monitors::name))
+        .load(conn)
+}
+
+/// The names of those of `ids` that are monitors, by name in any case.
+pub fn names_of(conn: &mut PgConnection, ids: &[i64]) -> QueryResult<Vec<(i64, String)>> {
+    monitors::table
+        .filter(monitors::id.eq_any(ids))
+        .order((lower(monitors::name).asc(), monitors::id.asc()))
         .select((monitors::id, monitors::name))
         .load(conn)
 }

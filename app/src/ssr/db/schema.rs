@@ -265,6 +265,7 @@ diesel::table! {
         degraded_after_ms -> Nullable<Int4>,
         degraded_incident -> Bool,
         parent_id -> Nullable<Int8>,
+        tags -> Array<Text>,
     }
 }
 

@@ -136,18 +136,12 @@ impl ListQuery {
         monitor_id: Option<i64>,
         page: u32,
     ) -> Result<Self, AppError> {
-        fn chosen<T>(field: &str, value: Option<&str>, parse: fn(&str) -> Option<T>) -> Result<Option<T>, AppError> {
-            match value.map(str::trim).filter(|v| !v.is_empty()) {
-                None => Ok(None),
-                Some(text) => parse(text).map(Some).ok_or_else(|| AppError::validation(field, "Not a valid value.")),
-            }
-        }
         if !(1..=PAGE_MAX).contains(&page) {
             return Err(AppError::validation("page", format!("Pages go from 1 to {PAGE_MAX}.")));
         }
         Ok(Self {
-            state: chosen("state", state, IncidentState::parse)?,
-            impact: chosen("impact", impact, Impact::parse)?,
+            state: text::chosen("state", state, IncidentState::parse)?,
+            impact: text::chosen("impact", impact, Impact::parse)?,
             monitor_id,
             page,
         })

@@ -4,8 +4,8 @@
 use super::{dns, heartbeat, ping, read};
 use crate::error::AppError;
 use crate::model::{
-    DnsMatch, DnsProtocol, DnsRecordType, KeywordMode, Monitor, MonitorInput, MonitorKind, MonitorList, MonitorStatus,
-    StatusCounts, StatusRanges,
+    BulkAction, BulkInput, BulkOutcome, DnsMatch, DnsProtocol, DnsRecordType, KeywordMode, Monitor, MonitorInput,
+    MonitorKind, MonitorList, MonitorStatus, StatusCounts, StatusRanges,
 };
 use crate::ssr::db::{monitors as db, regions};
 use crate::ssr::text;
@@ -21,6 +21,8 @@ pub const HEADER_VALUE_MAX: usize = 1000;
 pub const BODY_MAX: usize = 64 * 1024;
 pub const KEYWORD_MAX: usize = 200;
 pub const REGIONS_MAX: usize = 20;
+pub const TAGS_MAX: usize = 20;
+pub const TAG_MAX: usize = 40;
 pub const INTERVAL_MAX: u32 = 3600;
 pub const TIMEOUT_MAX: u32 = 30;
 /// How deep dependencies may nest (a parent's parent's…).
@@ -74,6 +76,7 @@ pub struct MonitorSpec {
     pub incident_confirmations: u32,
     pub recovery_confirmations: u32,
     pub ssl_expiry_days: u32,
+    pub tags: Vec<String>,
 }
 
 impl MonitorSpec {
@@ -114,6 +117,7 @@ impl MonitorSpec {
             incident_confirmations: 3,
             recovery_confirmations: 2,
             ssl_expiry_days: 14,
+            tags: Vec::new(),
         }
     }
 
@@ -152,6 +156,7 @@ impl MonitorSpec {
             incident_confirmations: monitor.incident_confirmations,
             recovery_confirmations: monitor.recovery_confirmations,
             ssl_expiry_days: monitor.ssl_expiry_days,
+            tags: monitor.tags.clone(),
         }
     }
 
@@ -162,7 +167,7 @@ impl MonitorSpec {
         }
         set!(name, kind, method, headers, accepted_status, keyword_mode, follow_redirects, interval_seconds);
         set!(timeout_seconds, regions, region_threshold, incident_confirmations, recovery_confirmations);
-        set!(ssl_expiry_days, degraded_incident);
+        set!(ssl_expiry_days, degraded_incident, tags);
         // 0 turns slowness off, or takes the parent away.
         if let Some(limit) = input.degraded_after_ms {
             self.degraded_after_ms = Some(limit).filter(|l| *l > 0);
@@ -350,6 +355,7 @@ impl MonitorSpec {
             ));
         }
         self.degraded_incident &= self.degraded_after_ms.is_some();
+        self.tags = check_tags(&self.tags)?;
         if self.parent_id.is_some_and(|p| p < 0) {
             return Err(AppError::validation("parent_id", "Give the id of the monitor this one depends on."));
         }
@@ -486,6 +492,34 @@ fn check_dns_server(server: &str) -> Result<String, AppError> {
     }
 }
 
+/// One tag, trimmed and in lower case, or an error naming `field`.
+fn check_tag(field: &str, tag: &str) -> Result<String, AppError> {
+    let tag = tag.trim().to_lowercase();
+    if tag.is_empty() || tag.chars().count() > TAG_MAX || tag.contains(',') || tag.chars().any(char::is_control) {
+        return Err(AppError::validation(
+            field,
+            format!("A tag is 1 to {TAG_MAX} characters on one line, without commas."),
+        ));
+    }
+    Ok(tag)
+}
+
+/// Tags trimmed and in lower case (so that `Prod` and `prod` are one
+/// tag), each once, in the order given.
+pub fn check_tags(tags: &[String]) -> Result<Vec<String>, AppError> {
+    let mut kept: Vec<String> = Vec::new();
+    for tag in tags {
+        let tag = check_tag("tags", tag)?;
+        if !kept.contains(&tag) {
+            kept.push(tag);
+        }
+    }
+    if kept.len() > TAGS_MAX {
+        return Err(AppError::validation("tags", format!("At most {TAGS_MAX} tags.")));
+    }
+    Ok(kept)
+}
+
 fn check_headers(headers: &BTreeMap<String, String>) -> Result<(), AppError> {
     if headers.len() > HEADERS_MAX {
         return Err(AppError::validation("headers", format!("At most {HEADERS_MAX} headers.")));
@@ -559,6 +593,7 @@ fn store(conn: &mut PgConnection, current: Option<&Monitor>, spec: &MonitorSpec)
         degraded_after_ms: spec.degraded_after_ms.map(|l| l as i32),
         degraded_incident: spec.degraded_incident,
         parent_id: spec.parent_id,
+        tags: &spec.tags,
     };
     let heartbeat = spec.kind == MonitorKind::Heartbeat;
     let was_heartbeat = current.is_some_and(|c| c.kind == MonitorKind::Heartbeat);
@@ -740,14 +775,22 @@ fn load(conn: &mut PgConnection, id: i64) -> Result<Monitor, AppError> {
     one(conn, row)
 }
 
-pub fn list(conn: &mut PgConnection) -> Result<Vec<Monitor>, AppError> {
-    let rows = db::list(conn)?;
-    Ok(read::with_regions(conn, rows)?.into_iter().map(masked).collect())
-}
-
 /// Monitors a list page holds unless asked otherwise, and at most.
 pub const PAGE_DEFAULT: i64 = 100;
 pub const PAGE_LIMIT_MAX: i64 = 500;
+
+/// A list's parameters as they come (each blank or missing: any).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ListParams<'a> {
+    /// A part of the name, URL or host.
+    pub search: Option<&'a str>,
+    pub status: Option<&'a str>,
+    pub kind: Option<&'a str>,
+    pub region: Option<&'a str>,
+    pub tag: Option<&'a str>,
+    /// The `next` of the previous page.
+    pub cursor: Option<&'a str>,
+}
 
 /// A list of monitors as the REST API and the console ask for it: narrowed,
 /// by name, a page at a time from a cursor.
@@ -757,6 +800,7 @@ pub struct ListQuery {
     pub status: Option<MonitorStatus>,
     pub kind: Option<MonitorKind>,
     pub region: Option<String>,
+    pub tag: Option<String>,
     /// The name and id of the last monitor of the previous page.
     pub after: Option<(String, i64)>,
     pub limit: i64,
@@ -765,37 +809,20 @@ pub struct ListQuery {
 impl ListQuery {
     /// Reads a list's parameters (blank ones: any), each checked with its
     /// field named.
-    pub fn new(
-        search: Option<&str>,
-        status: Option<&str>,
-        kind: Option<&str>,
-        region: Option<&str>,
-        cursor: Option<&str>,
-        limit: Option<i64>,
-    ) -> Result<Self, AppError> {
-        fn given(value: Option<&str>) -> Option<&str> {
-            value.map(str::trim).filter(|v| !v.is_empty())
-        }
-        fn chosen<T>(field: &str, value: Option<&str>, parse: fn(&str) -> Option<T>) -> Result<Option<T>, AppError> {
-            given(value)
-                .map(|text| parse(text).ok_or_else(|| AppError::validation(field, "Not a valid value.")))
-                .transpose()
-        }
+    pub fn new(params: ListParams<'_>, limit: Option<i64>) -> Result<Self, AppError> {
         let limit = limit.unwrap_or(PAGE_DEFAULT);
         if !(1..=PAGE_LIMIT_MAX).contains(&limit) {
             return Err(AppError::validation("limit", format!("A page holds 1 to {PAGE_LIMIT_MAX} monitors.")));
         }
-        // Control characters match nothing (and PostgreSQL refuses NUL).
-        let search = given(search).map(|part| part.chars().filter(|c| !c.is_control()).take(NAME_MAX).collect());
-        let region = given(region).map(|name| name.chars().filter(|c| !c.is_control()).take(NAME_MAX).collect());
-        let after = given(cursor)
+        let after = text::given(params.cursor)
             .map(|text| cursor_read(text).ok_or_else(|| AppError::validation("cursor", "Not a cursor this list gave.")))
             .transpose()?;
         Ok(Self {
-            search,
-            status: chosen("status", status, MonitorStatus::parse)?,
-            kind: chosen("kind", kind, MonitorKind::parse)?,
-            region,
+            search: text::sought(params.search, NAME_MAX),
+            status: text::chosen("status", params.status, MonitorStatus::parse)?,
+            kind: text::chosen("kind", params.kind, MonitorKind::parse)?,
+            region: text::sought(params.region, NAME_MAX),
+            tag: text::sought(params.tag, TAG_MAX).map(|tag| tag.to_lowercase()),
             after,
             limit,
         })
@@ -807,6 +834,7 @@ impl ListQuery {
             status: self.status,
             kind: self.kind,
             region: self.region.as_deref(),
+            tag: self.tag.as_deref(),
         }
     }
 }
@@ -843,8 +871,10 @@ pub fn page(conn: &mut PgConnection, query: &ListQuery) -> Result<MonitorList, A
 pub fn counts(conn: &mut PgConnection, query: &ListQuery) -> Result<StatusCounts, AppError> {
     let filter = db::Filter { status: None, ..query.filter() };
     let mut counts = StatusCounts::default();
-    for (status, count) in db::count_by_status(conn, &filter)? {
-        counts.set(status, u32::try_from(count).unwrap_or(u32::MAX));
+    for (paused, status, count) in db::count_by_status(conn, &filter)? {
+        // A paused monitor keeps the status of its last checks underneath.
+        let status = if paused { MonitorStatus::Paused } else { status };
+        counts.add(status, u32::try_from(count).unwrap_or(u32::MAX));
     }
     Ok(counts)
 }
@@ -857,6 +887,19 @@ pub fn find(conn: &mut PgConnection, part: &str) -> Result<Vec<crate::model::Mon
     let part: String = part.trim().chars().take(NAME_MAX).collect();
     let found = db::find_by_name(conn, &part, FOUND_MAX)?;
     Ok(found.into_iter().map(|(id, name)| crate::model::MonitorRef { id, name }).collect())
+}
+
+/// The most monitors named at once.
+pub const NAMED_MAX: usize = 1000;
+
+/// The names of these monitors (those that still exist), to show choices
+/// made before.
+pub fn names(conn: &mut PgConnection, ids: &[i64]) -> Result<Vec<crate::model::MonitorRef>, AppError> {
+    if ids.len() > NAMED_MAX {
+        return Err(AppError::validation("ids", format!("At most {NAMED_MAX} monitors at once.")));
+    }
+    let named = db::names_of(conn, ids)?;
+    Ok(named.into_iter().map(|(id, name)| crate::model::MonitorRef { id, name }).collect())
 }
 
 pub fn delete(conn: &mut PgConnection, id: i64) -> Result<(), AppError> {
@@ -879,6 +922,69 @@ pub fn set_paused(conn: &mut PgConnection, id: i64, paused: bool) -> Result<Moni
         }
         Ok(masked(monitor))
     })
+}
+
+/// The most monitors one bulk action takes.
+pub const BULK_MAX: usize = 500;
+
+/// Pauses, resumes, deletes, tags or untags monitors chosen by id, in one
+/// transaction: each as its own action would (a deleted monitor's incident
+/// resolves, a resumed heartbeat's deadline counts from now).
+pub fn bulk(conn: &mut PgConnection, input: &BulkInput) -> Result<BulkOutcome, AppError> {
+    let mut ids = input.ids.clone();
+    ids.sort_unstable();
+    ids.dedup();
+    if ids.is_empty() || ids.len() > BULK_MAX {
+        return Err(AppError::validation("ids", format!("Choose 1 to {BULK_MAX} monitors.")));
+    }
+    let tag = match input.action {
+        BulkAction::Tag | BulkAction::Untag => check_tag("tag", input.tag.as_deref().unwrap_or_default())?,
+        _ => String::new(),
+    };
+    let now = chrono::Utc::now();
+    conn.transaction(|conn| {
+        let found = db::lock_existing(conn, &ids)?;
+        let missing = ids.iter().copied().filter(|id| found.binary_search(id).is_err()).collect();
+        let changed = match input.action {
+            BulkAction::Pause => db::set_paused_many(conn, &found, true)?.len(),
+            BulkAction::Resume => {
+                let resumed = db::set_paused_many(conn, &found, false)?;
+                let count = resumed.len();
+                let heartbeats = resumed.into_iter().filter(|row| row.kind == MonitorKind::Heartbeat).collect();
+                for monitor in read::with_regions(conn, heartbeats)? {
+                    heartbeat::restart_deadline(conn, &monitor, now)?;
+                }
+                count
+            }
+            BulkAction::Delete => {
+                for id in &found {
+                    crate::ssr::incidents::reactions::on_monitor_deleted(conn, *id, now)?;
+                    db::delete(conn, *id)?;
+                }
+                found.len()
+            }
+            BulkAction::Tag => {
+                let full = db::count_full_of_tags(conn, &found, &tag, TAGS_MAX)?;
+                if full > 0 {
+                    return Err(AppError::validation(
+                        "tag",
+                        format!("{full} of these monitors have {TAGS_MAX} tags already."),
+                    ));
+                }
+                db::add_tag(conn, &found, &tag)?
+            }
+            BulkAction::Untag => db::remove_tag(conn, &found, &tag)?,
+        };
+        Ok(BulkOutcome { changed: u32::try_from(changed).unwrap_or(u32::MAX), missing })
+    })
+}
+
+/// The most tags the list's filter offers.
+pub const TAGS_LISTED_MAX: i64 = 500;
+
+/// The tags monitors have, in order.
+pub fn tags(conn: &mut PgConnection) -> Result<Vec<String>, AppError> {
+    Ok(db::tags_in_use(conn, TAGS_LISTED_MAX)?)
 }
 
 /// Checks a monitor once, now, from this server's region (nothing is stored).
@@ -911,16 +1017,25 @@ mod tests {
             Err(AppError::Validation { field, .. }) => field,
             other => panic!("not refused: {other:?}"),
         };
-        assert_eq!(field(ListQuery::new(None, None, None, None, None, Some(0))), "limit");
-        assert_eq!(field(ListQuery::new(None, None, None, None, None, Some(PAGE_LIMIT_MAX + 1))), "limit");
-        assert_eq!(field(ListQuery::new(None, Some("sideways"), None, None, None, None)), "status");
-        assert_eq!(field(ListQuery::new(None, None, Some("smtp"), None, None, None)), "kind");
-        assert_eq!(field(ListQuery::new(None, None, None, None, Some("nope"), None)), "cursor");
-        let query = ListQuery::new(Some("  a\0b\u{7}c "), Some(" "), Some("tcp"), Some(""), None, None).unwrap();
+        let any = ListParams::default();
+        assert_eq!(field(ListQuery::new(any, Some(0))), "limit");
+        assert_eq!(field(ListQuery::new(any, Some(PAGE_LIMIT_MAX + 1))), "limit");
+        assert_eq!(field(ListQuery::new(ListParams { status: Some("sideways"), ..any }, None)), "status");
+        assert_eq!(field(ListQuery::new(ListParams { kind: Some("smtp"), ..any }, None)), "kind");
+        assert_eq!(field(ListQuery::new(ListParams { cursor: Some("nope"), ..any }, None)), "cursor");
+        let params = ListParams {
+            search: Some("  a\0b\u{7}c "),
+            status: Some(" "),
+            kind: Some("tcp"),
+            region: Some(""),
+            tag: Some(" prod\n"),
+            cursor: None,
+        };
+        let query = ListQuery::new(params, None).unwrap();
         assert_eq!(query.search.as_deref(), Some("abc"));
         assert_eq!(
-            (query.status, query.kind, query.region, query.limit),
-            (None, Some(MonitorKind::Tcp), None, PAGE_DEFAULT)
+            (query.status, query.kind, query.region, query.tag.as_deref(), query.limit),
+            (None, Some(MonitorKind::Tcp), None, Some("prod"), PAGE_DEFAULT)
         );
     }
 
@@ -939,6 +1054,29 @@ mod tests {
     fn field_of(input: MonitorInput) -> String {
         let error = MonitorSpec::defaults(&rules()).apply(input).validate(&rules()).unwrap_err();
         error.field().unwrap_or("none").to_owned()
+    }
+
+    #[test]
+    fn tags_are_trimmed_kept_once_in_any_case_and_bounded() {
+        let tags = |list: &[&str]| MonitorInput {
+            tags: Some(list.iter().map(|t| (*t).to_owned()).collect()),
+            ..http("https://example.com")
+        };
+        let spec = MonitorSpec::defaults(&rules())
+            .apply(tags(&[" prod ", "Payments", "PROD", "payments"]))
+            .validate(&rules())
+            .unwrap();
+        assert_eq!(spec.tags, ["prod", "payments"]);
+        for bad in [&["a,b"][..], &[""], &["   "], &["line\nbreak"], &[&"x".repeat(TAG_MAX + 1)]] {
+            assert_eq!(field_of(tags(bad)), "tags", "{bad:?}");
+        }
+        let many: Vec<String> = (0..=TAGS_MAX).map(|n| format!("t{n}")).collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        assert_eq!(field_of(tags(&many)), "tags");
+        assert_eq!(
+            MonitorSpec::defaults(&rules()).apply(tags(&many[..TAGS_MAX])).validate(&rules()).unwrap().tags.len(),
+            TAGS_MAX
+        );
     }
 
     #[test]

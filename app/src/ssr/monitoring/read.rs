@@ -45,6 +45,7 @@ pub fn to_model(row: db::MonitorRow, regions: Vec<String>) -> Monitor {
         interval_seconds: row.interval_seconds.unsigned_abs(),
         timeout_seconds: row.timeout_seconds.unsigned_abs(),
         regions,
+        tags: row.tags,
         region_threshold: row.region_threshold.unsigned_abs(),
         incident_confirmations: row.incident_confirmations.unsigned_abs(),
         recovery_confirmations: row.recovery_confirmations.unsigned_abs(),

@@ -5,11 +5,12 @@
 use app::error::AppError;
 use app::model::{
     Actor, AffectedMonitor, AlertEvent, AlertRule, AlertRuleInput, ApiToken, AuditAction, AuditEvent, AuditList,
-    AuditVia, Channel, ChannelInput, ChannelKind, Check, CheckOutcome, Comment, CreatedRegion, CreatedToken, Delivery,
-    DeliveryAttempt, DeliveryList, FailureKind, Impact, Incident, IncidentChanges, IncidentDetails, IncidentEvent,
-    IncidentKind, IncidentList, IncidentState, IncidentUpdate, KeywordMode, Monitor, MonitorInput, MonitorKind,
-    MonitorList, MonitorStatus, NewIncident, NotificationState, PageComponent, Recipients, Region, Role, StatusPage,
-    StatusPageInput, Subscriber, SubscriberInput, SubscriberKind, SubscriberList, SubscriberState, UpdateStatus, User,
+    AuditVia, BulkAction, BulkInput, BulkOutcome, Channel, ChannelInput, ChannelKind, Check, CheckOutcome, Comment,
+    CreatedRegion, CreatedToken, Delivery, DeliveryAttempt, DeliveryList, FailureKind, Impact, Incident,
+    IncidentChanges, IncidentDetails, IncidentEvent, IncidentKind, IncidentList, IncidentState, IncidentUpdate,
+    KeywordMode, Monitor, MonitorInput, MonitorKind, MonitorList, MonitorStatus, NewIncident, NotificationState,
+    PageComponent, Recipients, Region, Role, StatusPage, StatusPageInput, Subscriber, SubscriberInput, SubscriberKind,
+    SubscriberList, SubscriberState, UpdateStatus, User,
 };
 use app::ssr::AppState;
 use app::ssr::team::audit;
@@ -49,6 +50,8 @@ pub fn router() -> Router<AppState> {
         .route("/tokens/{id}", axum::routing::delete(revoke_token))
         .route("/audit-events", get(list_audit_events))
         .route("/monitors", get(list_monitors).post(create_monitor))
+        .route("/monitors/bulk", axum::routing::post(bulk_monitors))
+        .route("/monitors/tags", get(list_monitor_tags))
         .route("/monitors/{id}", get(get_monitor).patch(update_monitor).delete(delete_monitor))
         .route("/monitors/{id}/pause", axum::routing::post(pause_monitor))
         .route("/monitors/{id}/resume", axum::routing::post(resume_monitor))
@@ -262,7 +265,7 @@ impl ApiUser {
     paths(me, list_users, create_user, update_user, delete_user, list_tokens, create_token, revoke_token,
           list_audit_events,
           list_monitors, create_monitor, get_monitor, update_monitor, delete_monitor, pause_monitor, resume_monitor,
-          new_ping_url,
+          new_ping_url, bulk_monitors, list_monitor_tags,
           check_monitor, list_checks, list_regions, create_region, rotate_region_token, delete_region,
           list_incidents, create_incident, get_incident, change_incident, resolve_incident, reopen_incident,
           cancel_incident, list_comments, add_comment, edit_comment, delete_comment, list_updates, post_update,
@@ -274,7 +277,7 @@ impl ApiUser {
     components(schemas(ErrorBody, ErrorDetail, User, Role, ApiToken, CreatedToken, AuditEvent, AuditAction, AuditVia,
                        AuditList,
                        NewUserRequest, UpdateUserRequest, NewTokenRequest,
-                       Monitor, MonitorList, MonitorInput, MonitorKind, KeywordMode, MonitorStatus, Check, CheckOutcome,
+                       Monitor, MonitorList, MonitorInput, BulkInput, BulkAction, BulkOutcome, MonitorKind, KeywordMode, MonitorStatus, Check, CheckOutcome,
                        FailureKind,
                        Region, CreatedRegion, NewRegionRequest,
                        Incident, IncidentKind, Impact, IncidentState, IncidentDetails, IncidentEvent, IncidentList,

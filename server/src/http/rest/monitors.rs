@@ -1,7 +1,7 @@
 //! `/api/v1/monitors`: define what is probed. Any team member.
 
 use super::{ApiId, ApiJson, ApiQuery, ApiResult, ApiUser, ErrorBody, LinksBase, number};
-use app::model::{Check, Monitor, MonitorInput, MonitorList};
+use app::model::{BulkInput, BulkOutcome, Check, Monitor, MonitorInput, MonitorList};
 use app::ssr::AppState;
 use app::ssr::monitoring::monitors::{self, ListQuery};
 use axum::Json;
@@ -20,6 +20,8 @@ pub(super) struct ListParams {
     kind: Option<String>,
     /// Only monitors probed from the region of this name.
     region: Option<String>,
+    /// Only monitors with this tag (spelled as on the monitor).
+    tag: Option<String>,
     /// From 1 to 500 monitors a page (default 100).
     limit: Option<String>,
     /// The `next` of the previous page.
@@ -36,14 +38,15 @@ pub(super) async fn list_monitors(
     LinksBase(base): LinksBase,
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> ApiResult<Json<MonitorList>> {
-    let query = ListQuery::new(
-        params.q.as_deref(),
-        params.status.as_deref(),
-        params.kind.as_deref(),
-        params.region.as_deref(),
-        params.cursor.as_deref(),
-        number("limit", params.limit.as_deref())?,
-    )?;
+    let given = monitors::ListParams {
+        search: params.q.as_deref(),
+        status: params.status.as_deref(),
+        kind: params.kind.as_deref(),
+        region: params.region.as_deref(),
+        tag: params.tag.as_deref(),
+        cursor: params.cursor.as_deref(),
+    };
+    let query = ListQuery::new(given, number("limit", params.limit.as_deref())?)?;
     let mut list = state.db.run(move |conn| monitors::page(conn, &query)).await?;
     list.items = list.items.into_iter().map(|monitor| monitor.with_ping_base(&base)).collect();
     Ok(Json(list))
@@ -104,6 +107,26 @@ pub(super) async fn delete_monitor(
 ) -> ApiResult<StatusCode> {
     state.db.run(move |conn| monitors::delete(conn, id)).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// Pauses, resumes, deletes, tags or untags up to 500 monitors at once, in
+/// one transaction: all of it happens, or none. Ids of no monitor are
+/// answered in `missing`.
+#[utoipa::path(post, path = "/api/v1/monitors/bulk", tag = "monitors", request_body = BulkInput,
+    responses((status = 200, body = BulkOutcome), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(super) async fn bulk_monitors(
+    State(state): State<AppState>,
+    _auth: ApiUser,
+    ApiJson(input): ApiJson<BulkInput>,
+) -> ApiResult<Json<BulkOutcome>> {
+    Ok(Json(state.db.run(move |conn| monitors::bulk(conn, &input)).await?))
+}
+
+/// The tags monitors have, in order (at most 500).
+#[utoipa::path(get, path = "/api/v1/monitors/tags", tag = "monitors",
+    responses((status = 200, body = Vec<String>), (status = 401, body = ErrorBody)))]
+pub(super) async fn list_monitor_tags(State(state): State<AppState>, _auth: ApiUser) -> ApiResult<Json<Vec<String>>> {
+    Ok(Json(state.db.run(monitors::tags).await?))
 }
 
 /// Stops probing (status `paused`) until resumed.

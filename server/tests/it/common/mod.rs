@@ -177,6 +177,19 @@ impl TestApp {
         self.send(request).await
     }
 
+    /// Calls a server function that takes JSON (`input = Json`).
+    pub async fn rpc_json(&self, name: &str, body: serde_json::Value, cookie: Option<&str>) -> Reply {
+        let mut request = Request::post(format!("/rpc/{name}"))
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::ACCEPT, "application/json");
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        let mut request = request.body(Body::from(body.to_string())).unwrap();
+        request.extensions_mut().insert(ConnectInfo("127.0.0.1:50000".parse::<SocketAddr>().unwrap()));
+        self.send(request).await
+    }
+
     /// Signs in and returns the `Cookie` header value to send afterwards.
     pub async fn sign_in(&self, email: &str) -> String {
         let reply = self.rpc("sign_in", &[("email", email), ("password", PASSWORD)], None).await;
