@@ -78,7 +78,9 @@ test('a webhook channel and a rule alert on an outage, shown on the incident tim
     await ruleForm.getByLabel('Channel').selectOption({ label: `${channel} (Webhook)` });
     await expect(ruleForm.getByLabel('Incident created')).toBeChecked();
     await ruleForm.getByLabel('Only these:').check();
+    await ruleForm.getByLabel('Find monitors').fill(monitor);
     await ruleForm.locator('label.check', { hasText: monitor }).getByRole('checkbox').check();
+    await expect(ruleForm.getByRole('list', { name: 'Chosen monitors' })).toContainText(monitor);
     await page.screenshot({ path: `${testInfo.project.outputDir}/screens/alert-rule-form.png`, fullPage: true });
     await ruleForm.getByRole('button', { name: 'Add rule' }).click();
     const ruleRow = page.locator(`tr[data-rule="${rule}"]`);

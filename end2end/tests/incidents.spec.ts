@@ -73,6 +73,7 @@ test('a maintenance is scheduled days ahead, then cancelled', async ({ page }) =
   await hydrated(page);
   await expect(page.getByRole('heading', { name: 'Schedule maintenance' })).toBeVisible();
   await page.getByLabel('Title', { exact: true }).fill('Database upgrade');
+  await page.getByLabel('Find monitors').fill(name);
   await page.locator('label.check', { hasText: name }).getByRole('checkbox').check();
   await page.getByRole('button', { name: 'Schedule maintenance' }).click();
   await expect(page.locator('.field-error')).toHaveText('Give the maintenance a start.');
@@ -111,6 +112,7 @@ test.describe('in the viewer\'s time zone', () => {
     await page.goto('/console/incidents/new?kind=maintenance');
     await hydrated(page);
     await page.getByLabel('Title', { exact: true }).fill('Billing migration');
+    await page.getByLabel('Find monitors').fill(name);
     await page.locator('label.check', { hasText: name }).getByRole('checkbox').check();
     await page.getByLabel('Starts (Pacific/Auckland)').fill('2030-01-15T10:00');
     await page.getByLabel('Ends (Pacific/Auckland)').fill('2030-01-15T12:00');
@@ -156,6 +158,7 @@ test('the first update sets the impact, and a published update is corrected', as
   await page.goto('/console/incidents/new');
   await hydrated(page);
   await page.getByLabel('Title', { exact: true }).fill('Search is slow');
+  await page.getByLabel('Find monitors').fill(name);
   await page.locator('label.check', { hasText: name }).getByRole('checkbox').check();
   await page.getByRole('button', { name: 'Open incident' }).click();
   await expect(page).toHaveURL(/\/console\/incidents\/\d+$/);

@@ -127,8 +127,10 @@ test('the team sets up a status page in the console, previews it, then publishes
   await form.getByRole('button', { name: 'Add page' }).click();
   await expect(form.locator('.field-error')).toContainText('lowercase letters');
   await form.getByLabel('Slug').fill(slug);
+  await form.getByLabel('Find monitors').fill(internal);
+  await form.getByRole('button', { name: `Add ${internal}` }).click();
   const row = form.locator('.component-picker li', { hasText: internal });
-  await row.getByRole('checkbox').check();
+  await expect(row.getByRole('checkbox')).toBeChecked();
   await row.getByLabel(`Public name of ${internal}`).fill('Database');
   await row.getByLabel(`Group of ${internal}`).fill('Storage');
   await form.getByLabel('Accent colour').fill('#0f766e');

@@ -5,6 +5,7 @@
 pub mod alerts;
 pub mod incidents;
 pub mod monitors;
+pub mod overview;
 pub mod regions;
 pub mod session;
 pub mod status_pages;

@@ -7,6 +7,7 @@ pub mod incidents;
 pub mod markdown;
 pub mod monitoring;
 pub mod operations;
+pub mod overview;
 pub mod security;
 pub mod site;
 pub mod state;

@@ -21,6 +21,7 @@ mod incident_editing;
 mod incidents;
 mod migrations;
 mod monitors;
+mod overview;
 mod ping;
 mod postgres;
 mod probe;

@@ -2,12 +2,14 @@
 //! test send) and rules (which events go to which channel);
 //! `/console/alerts/channels/:id`: a channel's deliveries and every attempt.
 
+use super::monitor_picker::MonitorPicker;
 use crate::api::alerts::{
     DeleteAlertRule, DeleteChannel, SaveAlertRule, SaveChannel, TestChannel, get_channel, list_alert_rules,
     list_channels, list_deliveries,
 };
-use crate::api::monitors::list_monitors;
-use crate::components::{ConfirmButton, FieldError, FormError, ListCard, Time, format_time, general_error, last_error};
+use crate::components::{
+    ConfirmButton, FieldError, FormError, ListCard, Time, format_time, general_error, last_error, ticks,
+};
 use crate::error::AppError;
 use crate::model::alert_limits::{NAME_MAX, PER_HOUR_MAX, SECRET_MIN};
 use crate::model::{
@@ -347,7 +349,6 @@ fn RuleForm(
     let chosen = RwSignal::new(current.as_ref().and_then(|r| r.monitor_ids.clone()).unwrap_or_default());
     let limit = RwSignal::new(current.as_ref().and_then(|r| r.max_per_hour).map(|n| n.to_string()).unwrap_or_default());
     let enabled = RwSignal::new(current.as_ref().is_none_or(|r| r.enabled));
-    let monitors = Resource::new(|| (), |_| list_monitors());
     let local_error = RwSignal::new(None::<AppError>);
     let error = Signal::derive(move || local_error.get().or_else(|| save.value().get().and_then(Result::err)));
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
@@ -454,31 +455,7 @@ fn RuleForm(
                     </label>
                 </div>
                 <Show when=move || !all_monitors.get()>
-                    <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-                        {move || Suspend::new(async move {
-                            let list = monitors.await.unwrap_or_default();
-                            view! {
-                                <div class="checks">
-                                    {list.into_iter().map(|m| {
-                                        let mid = m.id;
-                                        view! {
-                                            <label class="check">
-                                                <input type="checkbox" prop:checked=move || chosen.get().contains(&mid)
-                                                    on:change=move |ev| {
-                                                        let on = event_target_checked(&ev);
-                                                        chosen.update(|list| {
-                                                            list.retain(|x| *x != mid);
-                                                            if on { list.push(mid); }
-                                                        });
-                                                    } />
-                                                {m.name}
-                                            </label>
-                                        }
-                                    }).collect_view()}
-                                </div>
-                            }
-                        })}
-                    </Transition>
+                    <MonitorPicker chosen />
                 </Show>
                 <FieldError error field="monitor_ids" />
             </fieldset>
@@ -521,12 +498,7 @@ pub fn ChannelDeliveriesPage() -> impl IntoView {
     let id = move || params.read().get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or_default();
     let page = RwSignal::new(1u32);
     let opened = RwSignal::new(Vec::<i64>::new());
-    let tick = RwSignal::new(0u64);
-    Effect::new(move |_| {
-        if let Ok(handle) = set_interval_with_handle(move || tick.update(|t| *t += 1), Duration::from_secs(5)) {
-            on_cleanup(move || handle.clear());
-        }
-    });
+    let tick = ticks(Duration::from_secs(5));
     let channel = Resource::new(id, get_channel);
     let deliveries = Resource::new(move || (id(), page.get(), tick.get()), |(id, page, _)| list_deliveries(id, page));
     view! {

@@ -2,7 +2,8 @@
 //! updates, private comments and timeline. It refreshes itself every few
 //! seconds while open, so what the scheduler and teammates do shows up.
 
-use super::incidents::{ImpactBadge, MarkdownEditor, MonitorChoice, StateBadge, duration_text};
+use super::incidents::{ImpactBadge, MarkdownEditor, StateBadge, duration_text};
+use super::monitor_picker::MonitorPicker;
 use super::monitors::StatusBadge;
 use super::{use_viewer, viewer_user};
 use crate::api::incidents::{
@@ -10,7 +11,8 @@ use crate::api::incidents::{
     get_incident,
 };
 use crate::components::{
-    ConfirmButton, FieldError, FormError, Time, input_time, last_error, parse_input_time, show_time, use_viewer_zone,
+    ConfirmButton, FieldError, FormError, Time, input_time, last_error, parse_input_time, show_time, ticks,
+    use_viewer_zone,
 };
 use crate::error::AppError;
 use crate::model::{
@@ -127,12 +129,7 @@ pub fn describe(event: &IncidentEvent, zone: Option<&str>) -> String {
 pub fn IncidentPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").and_then(|id| id.parse::<i64>().ok()).unwrap_or_default();
-    let tick = RwSignal::new(0u64);
-    Effect::new(move |_| {
-        if let Ok(handle) = set_interval_with_handle(move || tick.update(|t| *t += 1), REFRESH) {
-            on_cleanup(move || handle.clear());
-        }
-    });
+    let tick = ticks(REFRESH);
     let act = ServerAction::<ActOnIncident>::new();
     let change = ServerAction::<ChangeIncident>::new();
     let comment = ServerAction::<AddComment>::new();
@@ -441,7 +438,7 @@ fn EditIncident(details: Details, change: ServerAction<ChangeIncident>) -> impl 
                 </Show>
                 <fieldset>
                     <legend>"Affected monitors"</legend>
-                    <MonitorChoice chosen />
+                    <MonitorPicker chosen />
                     <FieldError error field="monitor_ids" />
                 </fieldset>
                 <MarkdownEditor label="Details" value=text error field="details" />

@@ -1,12 +1,13 @@
 //! `/console/incidents`: the list (ongoing first, filters, pages; refreshing
 //! itself) and the forms to report an incident or schedule maintenance.
 
+use super::monitor_picker::MonitorPicker;
 use crate::api::incidents::{CreateIncident, list_incidents, preview_markdown};
-use crate::api::monitors::list_monitors;
-use crate::components::{FieldError, FormError, Time, general_error, parse_input_time, use_viewer_zone};
+use crate::api::monitors::find_monitors;
+use crate::components::{FieldError, FormError, Time, general_error, parse_input_time, ticks, use_viewer_zone};
 use crate::error::AppError;
 use crate::model::incident_limits::{BODY_MAX, TITLE_MAX};
-use crate::model::{Impact, Incident, IncidentKind, IncidentState, NewIncident};
+use crate::model::{Impact, Incident, IncidentKind, IncidentState, MonitorRef, NewIncident};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -41,17 +42,13 @@ pub fn duration_text(incident: &Incident, now: DateTime<Utc>) -> Option<String> 
 
 #[component]
 pub fn IncidentsPage() -> impl IntoView {
-    let tick = RwSignal::new(0u64);
-    Effect::new(move |_| {
-        if let Ok(handle) = set_interval_with_handle(move || tick.update(|t| *t += 1), REFRESH) {
-            on_cleanup(move || handle.clear());
-        }
-    });
+    let tick = ticks(REFRESH);
     let state = RwSignal::new(String::new());
     let impact = RwSignal::new(String::new());
     let monitor = RwSignal::new(String::new());
     let page = RwSignal::new(1u32);
-    let monitors = Resource::new(|| (), |_| list_monitors());
+    let monitor_text = RwSignal::new(String::new());
+    let found = Resource::new(move || monitor_text.get(), find_monitors);
     let incidents = Resource::new(
         move || (tick.get(), state.get(), impact.get(), monitor.get(), page.get()),
         |(_, state, impact, monitor, page)| list_incidents(Some(state), Some(impact), monitor.parse().ok(), page),
@@ -84,16 +81,32 @@ pub fn IncidentsPage() -> impl IntoView {
             </label>
             <label>
                 "Monitor"
-                <select on:change=move |ev| { monitor.set(event_target_value(&ev)); reset_page(); }>
-                    <option value="">"Any"</option>
+                // A name typed, then chosen among the suggestions (`Name (#id)`); empty: any.
+                <input type="search" list="incident-monitor-choices" placeholder="Any" autocomplete="off"
+                    bind:value=monitor_text
+                    on:input=move |_| {
+                        let text = monitor_text.get_untracked();
+                        let chosen = if text.trim().is_empty() {
+                            Some(String::new())
+                        } else if text.contains("(#") {
+                            MonitorRef::id_in(&text).map(|id| id.to_string())
+                        } else {
+                            None
+                        };
+                        if let Some(id) = chosen.filter(|id| *id != monitor.get_untracked()) {
+                            monitor.set(id);
+                            reset_page();
+                        }
+                    } />
+                <datalist id="incident-monitor-choices">
                     <Transition fallback=|| ()>
                         {move || Suspend::new(async move {
-                            monitors.await.unwrap_or_default().into_iter().map(|m| view! {
-                                <option value=m.id.to_string()>{m.name}</option>
+                            found.await.unwrap_or_default().into_iter().map(|m| view! {
+                                <option value=m.label()></option>
                             }).collect_view()
                         })}
                     </Transition>
-                </select>
+                </datalist>
             </label>
         </section>
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
@@ -204,45 +217,6 @@ pub fn MarkdownEditor(
     }
 }
 
-/// The monitors to tick as affected by an incident.
-#[component]
-pub fn MonitorChoice(chosen: RwSignal<Vec<i64>>) -> impl IntoView {
-    let monitors = Resource::new(|| (), |_| list_monitors());
-    view! {
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                match monitors.await {
-                    Ok(list) if list.is_empty() => view! {
-                        <p class="muted">"No monitors yet: " <a href="/console/monitors/new">"create one"</a> " first."</p>
-                    }.into_any(),
-                    Ok(list) => view! {
-                        <div class="checks">
-                            {list.into_iter().map(|m| {
-                                let id = m.id;
-                                view! {
-                                    <label class="check">
-                                        <input type="checkbox"
-                                            prop:checked=move || chosen.get().contains(&id)
-                                            on:change=move |ev| {
-                                                let on = event_target_checked(&ev);
-                                                chosen.update(|list| {
-                                                    list.retain(|x| *x != id);
-                                                    if on { list.push(id); }
-                                                });
-                                            } />
-                                        {m.name}
-                                    </label>
-                                }
-                            }).collect_view()}
-                        </div>
-                    }.into_any(),
-                    Err(error) => view! { <p class="form-error">{error.to_string()}</p> }.into_any(),
-                }
-            })}
-        </Transition>
-    }
-}
-
 #[component]
 pub fn NewIncidentPage() -> impl IntoView {
     let query = use_query_map();
@@ -343,7 +317,7 @@ pub fn NewIncidentPage() -> impl IntoView {
             </div>
             <fieldset>
                 <legend>"Affected monitors"</legend>
-                <MonitorChoice chosen />
+                <MonitorPicker chosen />
                 <FieldError error field="monitor_ids" />
             </fieldset>
             <MarkdownEditor label="Details" value=details error field="details"

@@ -5,7 +5,9 @@ mod audit;
 mod incident_page;
 mod incidents;
 mod monitor_page;
+mod monitor_picker;
 mod monitors;
+mod overview;
 mod regions;
 mod status_pages;
 mod subscribers;
@@ -18,6 +20,7 @@ pub use incident_page::IncidentPage;
 pub use incidents::{IncidentsPage, NewIncidentPage};
 pub use monitor_page::MonitorPage;
 pub use monitors::{EditMonitorPage, MonitorsPage, NewMonitorPage};
+pub use overview::Overview;
 pub use regions::RegionsPage;
 pub use status_pages::StatusPagesPage;
 pub use subscribers::SubscribersPage;
@@ -27,12 +30,11 @@ pub use tokens::TokensPage;
 use crate::api::incidents::count_incidents;
 use crate::api::session::{SignOut, current_user};
 use crate::api::team::describe_server;
-use crate::components::Time;
+use crate::components::ticks;
 use crate::error::AppError;
-use crate::model::{BackupReport, ServerInfo, User};
+use crate::model::User;
 use leptos::form::ActionForm;
 use leptos::prelude::*;
-use leptos_meta::Title;
 use leptos_router::components::{A, Outlet};
 use std::time::Duration;
 
@@ -77,12 +79,7 @@ pub fn ConsoleLayout() -> impl IntoView {
     let sign_out = ServerAction::<SignOut>::new();
     let is_admin = move || viewer.get().and_then(Result::ok).is_some_and(|u| u.is_admin());
     // The navigation shows how many incidents are ongoing.
-    let tick = RwSignal::new(0u64);
-    Effect::new(move |_| {
-        if let Ok(handle) = set_interval_with_handle(move || tick.update(|t| *t += 1), Duration::from_secs(10)) {
-            on_cleanup(move || handle.clear());
-        }
-    });
+    let tick = ticks(Duration::from_secs(10));
     let counts = Resource::new(move || tick.get(), |_| count_incidents());
     // Admins see which version runs (and, on the overview, its backups).
     let info = Resource::new(is_admin, |admin| async move { if admin { describe_server().await.ok() } else { None } });
@@ -157,104 +154,5 @@ pub fn ConsoleLayout() -> impl IntoView {
                 </main>
             </div>
         </div>
-    }
-}
-
-#[component]
-pub fn Overview() -> impl IntoView {
-    let viewer = use_viewer();
-    view! {
-        <Title text="Overview" />
-        <h1>"Overview"</h1>
-        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
-            {move || Suspend::new(async move {
-                viewer_user(viewer).await.map(|user| view! {
-                    <p class="lead">"Welcome, " {user.name.clone()} "."</p>
-                    <div class="cards">
-                        <section class="card">
-                            <h2>"Team"</h2>
-                            <p>"See who has access, change your password"
-                                {user.is_admin().then_some(", add members and set roles")} "."</p>
-                            <p><a href="/console/team">"Open the team page"</a></p>
-                        </section>
-                        <section class="card">
-                            <h2>"REST API"</h2>
-                            <p>"Automate Vigie over " <code>"/api/v1"</code> " with a bearer token. "
-                                "The API is described by its "
-                                <a href="/api/v1/openapi.json">"OpenAPI document"</a> "."</p>
-                            {user.is_admin().then(|| view! {
-                                <p><a href="/console/tokens">"Manage API tokens"</a></p>
-                            })}
-                        </section>
-                        <ServerCard />
-                    </div>
-                })
-            })}
-        </Transition>
-    }
-}
-
-/// What admins are told about the server: its version and its backups.
-#[component]
-fn ServerCard() -> impl IntoView {
-    let info = use_context::<Resource<Option<ServerInfo>>>();
-    view! {
-        <Transition fallback=|| ()>
-            {move || Suspend::new(async move {
-                let info = match info {
-                    Some(info) => info.await,
-                    None => None,
-                };
-                info.map(|info| view! {
-                    <section class="card server-card">
-                        <h2>"This server"</h2>
-                        <p>"Vigie " {info.version}</p>
-                        {match info.backups {
-                            Some(report) => view! { <Backups report /> }.into_any(),
-                            None => view! {
-                                <p class="muted">"Scheduled backups are off: set " <code>"VIGIE_BACKUP_DIR"</code>
-                                    " to keep a copy of the database every day. "
-                                    <code>"vigie backup"</code> " makes one now."</p>
-                            }.into_any(),
-                        }}
-                    </section>
-                })
-            })}
-        </Transition>
-    }
-}
-
-#[component]
-fn Backups(report: BackupReport) -> impl IntoView {
-    let failure = report.failing.then(|| {
-        let error = report.last_error.clone().unwrap_or_default();
-        view! {
-            <p class="form-error" role="alert">
-                "The last backup failed"
-                {report.last_failure_at.map(|at| view! { " " <Time at /> })}
-                ": " {error}
-            </p>
-        }
-    });
-    let last = match (report.last_success_at, report.last_file.clone()) {
-        (Some(at), Some(file)) => view! {
-            <p>"Last backup " <Time at /> ", " {megabytes(report.last_bytes.unwrap_or_default())}
-                ": " <code class="path">{file}</code></p>
-        }
-        .into_any(),
-        _ => view! { <p class="muted">"No backup made since the server started."</p> }.into_any(),
-    };
-    view! {
-        {failure}
-        {last}
-        <p class="muted">"One a day into " <code class="path">{report.dir}</code> ", the newest "
-            {report.keep} " kept."</p>
-    }
-}
-
-fn megabytes(bytes: u64) -> String {
-    match bytes {
-        0..1_000_000 => format!("{:.0} KB", (bytes as f64 / 1e3).ceil()),
-        _ => format!("{:.1} MB", bytes as f64 / 1e6),
     }
 }

@@ -3,7 +3,7 @@
 
 use super::monitors::{PingUrlMade, StatusBadge};
 use crate::api::monitors::{NewPingUrl, monitor_page};
-use crate::components::{ConfirmButton, FormError, Time, format_time};
+use crate::components::{ConfirmButton, FormError, Time, format_time, ticks};
 use crate::error::AppError;
 use crate::model::{CheckOutcome, HeartbeatReport, LatencyPoint, Monitor, MonitorDetails, MonitorKind, MonitorStatus};
 use leptos::prelude::*;
@@ -17,12 +17,7 @@ const REFRESH: Duration = Duration::from_secs(5);
 pub fn MonitorPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").and_then(|id| id.parse::<i64>().ok());
-    let tick = RwSignal::new(0u64);
-    Effect::new(move |_| {
-        if let Ok(handle) = set_interval_with_handle(move || tick.update(|t| *t += 1), REFRESH) {
-            on_cleanup(move || handle.clear());
-        }
-    });
+    let tick = ticks(REFRESH);
     // Kept above the refreshing view, so a new ping URL stays on screen.
     let renew = ServerAction::<NewPingUrl>::new();
     let details = Resource::new(

@@ -3,11 +3,12 @@
 //! can be previewed (`/console/status-pages/{id}/preview`) before it is
 //! published.
 
-use crate::api::monitors::list_monitors;
+use super::monitor_picker::named_monitors;
+use crate::api::monitors::find_monitors;
 use crate::api::status_pages::{DeleteStatusPage, SaveStatusPage, list_status_pages};
 use crate::components::{ConfirmButton, FieldError, FormError, ListCard, general_error, last_error};
 use crate::model::status_page_limits::{DESCRIPTION_MAX, NAME_MAX, TITLE_MAX};
-use crate::model::{Monitor, PageComponent, StatusPage, StatusPageInput};
+use crate::model::{MonitorRef, PageComponent, StatusPage, StatusPageInput};
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -84,15 +85,28 @@ const FIELDS: &[&str] = &["slug", "title", "description", "custom_domain", "logo
 /// One row of the component picker: a monitor, whether it is shown, and how.
 #[derive(Debug, Clone, PartialEq)]
 struct Choice {
-    monitor: Monitor,
+    monitor: MonitorRef,
     shown: RwSignal<bool>,
     name: RwSignal<String>,
     group: RwSignal<String>,
 }
 
-/// The page's components first, in their order, then the other monitors.
-fn choices(current: &[PageComponent], monitors: Vec<Monitor>) -> Vec<Choice> {
-    let mut shown: Vec<Choice> = current
+impl Choice {
+    /// A monitor just added: shown, under its own name until changed.
+    fn added(monitor: MonitorRef) -> Self {
+        Self {
+            name: RwSignal::new(monitor.name.clone()),
+            monitor,
+            shown: RwSignal::new(true),
+            group: RwSignal::new(String::new()),
+        }
+    }
+}
+
+/// The page's components, in their order, with their monitors' names
+/// (those whose monitor still exists).
+fn choices(current: &[PageComponent], monitors: &[MonitorRef]) -> Vec<Choice> {
+    current
         .iter()
         .filter_map(|c| {
             monitors.iter().find(|m| m.id == c.monitor_id).map(|m| Choice {
@@ -102,18 +116,7 @@ fn choices(current: &[PageComponent], monitors: Vec<Monitor>) -> Vec<Choice> {
                 group: RwSignal::new(c.group.clone().unwrap_or_default()),
             })
         })
-        .collect();
-    for monitor in monitors {
-        if !current.iter().any(|c| c.monitor_id == monitor.id) {
-            shown.push(Choice {
-                name: RwSignal::new(monitor.name.clone()),
-                monitor,
-                shown: RwSignal::new(false),
-                group: RwSignal::new(String::new()),
-            });
-        }
-    }
-    shown
+        .collect()
 }
 
 #[component]
@@ -135,7 +138,16 @@ fn PageForm(
     let subscriptions = RwSignal::new(current.as_ref().is_none_or(|p| p.allow_subscriptions));
     let existing = current.as_ref().map(|p| p.components.clone()).unwrap_or_default();
     let picked = RwSignal::new(Vec::<Choice>::new());
-    let monitors = Resource::new(|| (), |_| list_monitors());
+    let monitors = named_monitors(existing.iter().map(|c| c.monitor_id).collect());
+    let search = RwSignal::new(String::new());
+    let found = Resource::new(move || search.get(), find_monitors);
+    let add = move |monitor: MonitorRef| {
+        picked.update(|list| {
+            if !list.iter().any(|c| c.monitor.id == monitor.id) {
+                list.push(Choice::added(monitor));
+            }
+        });
+    };
     let error = last_error(save.value());
     let optional = |s: RwSignal<String>| Some(Some(s.get_untracked().trim().to_owned()).filter(|v| !v.is_empty()));
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
@@ -215,14 +227,14 @@ fn PageForm(
             </div>
             <fieldset>
                 <legend>"Components"</legend>
-                <p class="hint">"Tick the monitors to show; the public sees the name and group given here, never the monitor's own."</p>
+                <p class="hint">"Add the monitors to show; the public sees the name and group given here, never the monitor's own. Untick one to take it off the page."</p>
                 <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
                     {move || Suspend::new({
                         let existing = existing.clone();
                         async move {
                             let list = monitors.await.unwrap_or_default();
                             if picked.get_untracked().is_empty() {
-                                picked.set(choices(&existing, list));
+                                picked.set(choices(&existing, &list));
                             }
                             view! {
                                 <ol class="component-picker">
@@ -249,6 +261,34 @@ fn PageForm(
                         }
                     })}
                 </Transition>
+                <div class="component-search">
+                    <input type="search" aria-label="Find monitors" placeholder="Find a monitor to add" autocomplete="off"
+                        bind:value=search />
+                    <Transition fallback=|| ()>
+                        {move || Suspend::new(async move {
+                            let list = found.await.unwrap_or_default();
+                            view! {
+                                <ul class="found-monitors">
+                                    {list.into_iter().map(|monitor| {
+                                        let id = monitor.id;
+                                        let label = format!("Add {}", monitor.name);
+                                        let name = monitor.name.clone();
+                                        let on_page = move || picked.with(|list| list.iter().any(|c| c.monitor.id == id));
+                                        view! {
+                                            <li>
+                                                <span>{name}</span>
+                                                <button type="button" class="ghost" aria-label=label disabled=on_page
+                                                    on:click=move |_| add(monitor.clone())>
+                                                    {move || if on_page() { "Added" } else { "Add" }}
+                                                </button>
+                                            </li>
+                                        }
+                                    }).collect_view()}
+                                </ul>
+                            }
+                        })}
+                    </Transition>
+                </div>
                 <FieldError error field="components" />
             </fieldset>
             <FormError error=general_error(error, FIELDS) />

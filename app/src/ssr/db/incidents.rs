@@ -241,6 +241,15 @@ pub fn list(conn: &mut PgConnection, filter: &Filter, offset: i64, limit: i64) -
         .load(conn)
 }
 
+/// How many incidents other than maintenance are ongoing.
+pub fn count_ongoing_outages(conn: &mut PgConnection) -> QueryResult<i64> {
+    incidents::table
+        .filter(incidents::state.eq("ongoing"))
+        .filter(incidents::kind.ne("maintenance"))
+        .count()
+        .get_result(conn)
+}
+
 /// `(ongoing, scheduled)` counts.
 pub fn counts(conn: &mut PgConnection) -> QueryResult<(i64, i64)> {
     let rows: Vec<(String, i64)> = incidents::table

@@ -217,6 +217,31 @@ pub fn last_change_at(conn: &mut PgConnection, monitor_id: i64) -> QueryResult<O
         .optional()
 }
 
+/// A status change as listed: `(monitor id, name, status, when)`.
+pub type ChangeRow = (i64, String, MonitorStatus, DateTime<Utc>);
+
+/// The latest status changes of any monitor, newest first.
+pub fn recent_changes(conn: &mut PgConnection, limit: i64) -> QueryResult<Vec<ChangeRow>> {
+    monitor_status_changes::table
+        .inner_join(monitors::table)
+        .order((monitor_status_changes::changed_at.desc(), monitor_status_changes::id.desc()))
+        .limit(limit)
+        .select((monitors::id, monitors::name, monitor_status_changes::status, monitor_status_changes::changed_at))
+        .load(conn)
+}
+
+/// The expiry of the certificate each of these monitors' latest check saw
+/// (monitors whose checks saw none are left out).
+pub fn latest_certificates(conn: &mut PgConnection, monitor_ids: &[i64]) -> QueryResult<Vec<(i64, DateTime<Utc>)>> {
+    checks::table
+        .filter(checks::monitor_id.eq_any(monitor_ids))
+        .filter(checks::cert_expires_at.is_not_null())
+        .distinct_on(checks::monitor_id)
+        .order((checks::monitor_id, checks::checked_at.desc()))
+        .select((checks::monitor_id, checks::cert_expires_at.assume_not_null()))
+        .load(conn)
+}
+
 /// Stores a new status and records the change.
 pub fn change_status(conn: &mut PgConnection, monitor_id: i64, status: &str, at: DateTime<Utc>) -> QueryResult<()> {
     diesel::update(monitors::table.find(monitor_id)).set(monitors::status.eq(status)).execute(conn)?;

@@ -26,6 +26,23 @@ pub fn raise(
     Ok(inserted > 0)
 }
 
+/// Certificates warned of that expire after `since`, soonest first:
+/// `(monitor id, name, expires_at)`.
+pub fn expiring_after(
+    conn: &mut PgConnection,
+    since: DateTime<Utc>,
+    limit: i64,
+) -> QueryResult<Vec<(i64, String, DateTime<Utc>)>> {
+    use super::schema::monitors;
+    events::table
+        .inner_join(monitors::table)
+        .filter(events::expires_at.gt(since))
+        .order((events::expires_at.asc(), events::id.asc()))
+        .limit(limit)
+        .select((monitors::id, monitors::name, events::expires_at))
+        .load(conn)
+}
+
 /// `(expires_at, raised_at)` of a monitor's warnings, newest first.
 pub fn for_monitor(conn: &mut PgConnection, monitor_id: i64) -> QueryResult<Vec<(DateTime<Utc>, DateTime<Utc>)>> {
     events::table

@@ -1,0 +1,1 @@
+DROP INDEX monitor_status_changes_time_idx;
