@@ -115,6 +115,14 @@ test('the list is narrowed by search, kind and status, each kept in its address'
   await chips.getByRole('link', { name: '1 paused' }).click();
   await expect(rows).toHaveCount(3);
 
+  // Worst first: the paused one goes last.
+  await page.getByLabel('Order').selectOption('status');
+  await expect(page).toHaveURL(new RegExp(`q=${stamp}&sort=status$`));
+  await expect(rows.last()).toHaveAttribute('data-monitor', `Shop ${stamp}`);
+  await page.getByLabel('Order').selectOption('');
+  await expect(page).toHaveURL(new RegExp(`/console/monitors\\?q=${stamp}$`));
+  await expect(rows.first()).toHaveAttribute('data-monitor', `Blog ${stamp}`);
+
   await page.getByLabel('Kind').selectOption('tcp');
   await expect(page).toHaveURL(new RegExp(`q=${stamp}&kind=tcp$`));
   await expect(rows).toHaveCount(1);

@@ -16,6 +16,7 @@ pub async fn list_monitor_page(
     kind: String,
     region: String,
     tag: String,
+    sort: String,
     cursor: String,
 ) -> Result<MonitorListPage, AppError> {
     use crate::ssr::{as_member, links_base, monitoring::monitors};
@@ -27,6 +28,7 @@ pub async fn list_monitor_page(
             kind: Some(&kind),
             region: Some(&region),
             tag: Some(&tag),
+            sort: Some(&sort),
             cursor: Some(&cursor),
         };
         let query = monitors::ListQuery::new(given, Some(CONSOLE_PAGE))?;

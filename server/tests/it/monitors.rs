@@ -135,6 +135,32 @@ async fn the_list_is_paged_by_name_and_narrowed_by_search_status_kind_and_region
     assert_eq!(list("status=pending&q=echo").await, Vec::<String>::new(), "filters add up");
     assert_eq!(list("status=pending&q=.example.").await, ["alpha", "Bravo", "Charlie", "Charlie"]);
 
+    // Worst first, a page at a time: down, pending (by name), up, paused.
+    let now = chrono::Utc::now();
+    let mut conn = app.db.conn();
+    app::ssr::db::schedule::change_status(&mut conn, ids["https://bravo.example.com/"], "down", now).unwrap();
+    app::ssr::db::schedule::change_status(&mut conn, ids["https://charlie.example.com/"], "up", now).unwrap();
+    drop(conn);
+    let mut pages = Vec::new();
+    let mut uri = "/api/v1/monitors?sort=status&limit=3".to_owned();
+    let mut cursors = Vec::new();
+    loop {
+        let (names, next) = names_and_next(&app.api(Method::GET, &uri, Some(&token), None).await);
+        pages.push(names);
+        match next {
+            Some(cursor) => {
+                uri = format!("/api/v1/monitors?sort=status&limit=3&cursor={cursor}");
+                cursors.push(cursor);
+            }
+            None => break,
+        }
+        assert!(pages.len() < 10, "the pages never end");
+    }
+    assert_eq!(pages, [vec!["Bravo", "alpha", "Charlie"], vec!["Delta", "Foxtrot", "Charlie"], vec!["Echo"]]);
+    let by_name = format!("/api/v1/monitors?cursor={}", cursors[0]);
+    let refused = app.api(Method::GET, &by_name, Some(&token), None).await;
+    assert_eq!(refused.json()["error"]["field"], "cursor", "a cursor of one order is refused by the other");
+
     for (query, field) in [
         ("limit=0", "limit"),
         ("limit=501", "limit"),
@@ -143,6 +169,7 @@ async fn the_list_is_paged_by_name_and_narrowed_by_search_status_kind_and_region
         ("kind=smtp", "kind"),
         ("cursor=zz", "cursor"),
         ("cursor=12.nothex", "cursor"),
+        ("sort=age", "sort"),
     ] {
         let reply = app.api(Method::GET, &format!("/api/v1/monitors?{query}"), Some(&token), None).await;
         assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{query}: {}", reply.body);
@@ -167,8 +194,15 @@ async fn the_consoles_list_counts_each_status_among_the_other_filters() {
     let page = |search: &'static str, status: &'static str| {
         let (app, cookie) = (&app, cookie.clone());
         async move {
-            let form =
-                [("search", search), ("status", status), ("kind", ""), ("region", ""), ("tag", ""), ("cursor", "")];
+            let form = [
+                ("search", search),
+                ("status", status),
+                ("kind", ""),
+                ("region", ""),
+                ("tag", ""),
+                ("sort", ""),
+                ("cursor", ""),
+            ];
             let reply = app.rpc("list_monitor_page", &form, Some(&cookie)).await;
             assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
             reply.json()
@@ -185,7 +219,8 @@ async fn the_consoles_list_counts_each_status_among_the_other_filters() {
     assert_eq!((paused["counts"]["paused"].as_i64(), paused["counts"]["pending"].as_i64()), (Some(1), Some(1)));
     assert_eq!(paused["next"], serde_json::Value::Null);
 
-    let form = [("search", ""), ("status", "nope"), ("kind", ""), ("region", ""), ("tag", ""), ("cursor", "")];
+    let form =
+        [("search", ""), ("status", "nope"), ("kind", ""), ("region", ""), ("tag", ""), ("sort", ""), ("cursor", "")];
     let refused = app.rpc("list_monitor_page", &form, Some(&cookie)).await;
     assert!(refused.body.contains("status"), "{}", refused.body);
     assert_eq!(app.rpc("list_monitor_page", &form, None).await.status, StatusCode::UNAUTHORIZED);
@@ -273,7 +308,8 @@ async fn monitors_are_tagged_listed_by_tag_and_changed_in_bulk() {
 
     // The console's call does the same, for a signed-in member only.
     let cookie = app.sign_in("bob@example.com").await;
-    let form = [("search", ""), ("status", ""), ("kind", ""), ("region", ""), ("tag", "T1"), ("cursor", "")];
+    let form =
+        [("search", ""), ("status", ""), ("kind", ""), ("region", ""), ("tag", "T1"), ("sort", ""), ("cursor", "")];
     let listed = app.rpc("list_monitor_page", &form, Some(&cookie)).await;
     assert_eq!(listed.status, StatusCode::OK, "{}", listed.body);
     assert_eq!(listed.json()["items"][0]["name"], "Bravo");

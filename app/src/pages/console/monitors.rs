@@ -30,7 +30,7 @@ pub fn StatusBadge(status: MonitorStatus) -> impl IntoView {
 
 /// The list's filters, as its address holds them (so a count or a link
 /// elsewhere can open the list narrowed).
-const FILTERS: [&str; 5] = ["q", "status", "kind", "region", "tag"];
+const FILTERS: [&str; 6] = ["q", "status", "kind", "region", "tag", "sort"];
 
 /// The list's address with `changes` applied to the current filters; any
 /// change of filter goes back to the first page.
@@ -58,6 +58,7 @@ pub fn MonitorsPage() -> impl IntoView {
     let param = move |name: &'static str| Memo::new(move |_| query.with(|q| q.get(name).unwrap_or_default()));
     let (search, status, kind, region, tag, cursor) =
         (param("q"), param("status"), param("kind"), param("region"), param("tag"), param("cursor"));
+    let sort = param("sort");
     let navigate = use_navigate();
     let go = move |changes: &[(&str, &str)]| {
         let href = query.with_untracked(|q| list_href(q, changes));
@@ -71,11 +72,11 @@ pub fn MonitorsPage() -> impl IntoView {
     let monitors = Resource::new(
         move || {
             let changes = (pause.version().get(), remove.version().get(), bulk.version().get());
-            let filters = (search.get(), status.get(), kind.get(), region.get(), tag.get(), cursor.get());
-            (tick.get(), changes, filters)
+            let filters = (search.get(), status.get(), kind.get(), region.get(), tag.get(), sort.get());
+            (tick.get(), changes, filters, cursor.get())
         },
-        |(_, _, (search, status, kind, region, tag, cursor))| {
-            list_monitor_page(search, status, kind, region, tag, cursor)
+        |(_, _, (search, status, kind, region, tag, sort), cursor)| {
+            list_monitor_page(search, status, kind, region, tag, sort, cursor)
         },
     );
     let action_error = Signal::derive(move || {
@@ -101,6 +102,7 @@ pub fn MonitorsPage() -> impl IntoView {
     let go_kind = go.clone();
     let go_region = go.clone();
     let go_tag = go.clone();
+    let go_sort = go.clone();
 
     view! {
         <Title text="Monitors" />
@@ -159,6 +161,13 @@ pub fn MonitorsPage() -> impl IntoView {
                             }).collect_view()
                         })}
                     </Transition>
+                </select>
+            </label>
+            <label>
+                "Order"
+                <select name="sort" prop:value=move || sort.get() on:change=move |ev| go_sort(&[("sort", event_target_value(&ev).as_str())])>
+                    <option value="" selected=move || sort.get() != "status">"By name"</option>
+                    <option value="status" selected=move || sort.get() == "status">"Worst first"</option>
                 </select>
             </label>
             <input type="hidden" name="status" prop:value=move || status.get() />

@@ -197,28 +197,76 @@ fn condition<'a>(filter: &Filter<'a>) -> Condition<'a> {
 
 diesel::define_sql_function!(fn lower(text: diesel::sql_types::Text) -> diesel::sql_types::Text);
 
-/// At most `limit` monitors by name in any case (then id) that pass `filter`, after the
-/// monitor `after` names (its name and id), if any.
+/// How bad a monitor's state is, worst first: down, partial, degraded,
+/// pending, maintenance, up, then paused. [`severity_of`] says the same of a row.
+const SEVERITY: &str = "CASE WHEN monitors.paused THEN 6 ELSE CASE monitors.status \
+    WHEN 'down' THEN 0 WHEN 'partial' THEN 1 WHEN 'degraded' THEN 2 WHEN 'pending' THEN 3 \
+    WHEN 'maintenance' THEN 4 ELSE 5 END END";
+
+pub fn severity_of(row: &MonitorRow) -> i32 {
+    if row.paused {
+        return 6;
+    }
+    match row.status {
+        MonitorStatus::Down => 0,
+        MonitorStatus::Partial => 1,
+        MonitorStatus::Degraded => 2,
+        MonitorStatus::Pending => 3,
+        MonitorStatus::Maintenance => 4,
+        MonitorStatus::Up | MonitorStatus::Paused => 5,
+    }
+}
+
+/// The order of a list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    /// By name in any case, then id.
+    Name,
+    /// Worst state first ([`severity_of`]), then by name.
+    Severity,
+}
+
+/// Where the previous page ended: its last monitor's severity (when listed
+/// by it), name and id.
+#[derive(Debug, Clone, Copy)]
+pub struct After<'a> {
+    pub severity: i32,
+    pub name: &'a str,
+    pub id: i64,
+}
+
+/// At most `limit` monitors that pass `filter`, in `order`, after `after`.
 pub fn page(
     conn: &mut PgConnection,
     filter: &Filter,
-    after: Option<(&str, i64)>,
+    order: Order,
+    after: Option<After<'_>>,
     limit: i64,
 ) -> QueryResult<Vec<MonitorRow>> {
+    use diesel::dsl::sql;
+    use diesel::sql_types::Integer;
     let mut query = monitors::table.filter(condition(filter)).into_boxed();
-    if let Some((name, id)) = after {
+    if let Some(after) = after {
         // The database lowers both sides, so that they are lowered alike.
-        query = query.filter(
-            lower(monitors::name)
-                .gt(lower(name.to_owned()))
-                .or(lower(monitors::name).eq(lower(name.to_owned())).and(monitors::id.gt(id))),
-        );
+        let by_name = lower(monitors::name)
+            .gt(lower(after.name.to_owned()))
+            .or(lower(monitors::name).eq(lower(after.name.to_owned())).and(monitors::id.gt(after.id)));
+        query = match order {
+            Order::Name => query.filter(by_name),
+            Order::Severity => query.filter(
+                sql::<Integer>(SEVERITY)
+                    .gt(after.severity)
+                    .or(sql::<Integer>(SEVERITY).eq(after.severity).and(by_name)),
+            ),
+        };
     }
-    query
-        .order((lower(monitors::name).asc(), monitors::id.asc()))
-        .limit(limit)
-        .select(MonitorRow::as_select())
-        .load(conn)
+    query = match order {
+        Order::Name => query.order((lower(monitors::name).asc(), monitors::id.asc())),
+        Order::Severity => {
+            query.order((sql::<Integer>(SEVERITY).asc(), lower(monitors::name).asc(), monitors::id.asc()))
+        }
+    };
+    query.limit(limit).select(MonitorRow::as_select()).load(conn)
 }
 
 /// How many monitors that pass `filter` are in each status, paused or not

@@ -788,6 +788,8 @@ pub struct ListParams<'a> {
     pub kind: Option<&'a str>,
     pub region: Option<&'a str>,
     pub tag: Option<&'a str>,
+    /// `name` (the default) or `status` (worst first).
+    pub sort: Option<&'a str>,
     /// The `next` of the previous page.
     pub cursor: Option<&'a str>,
 }
@@ -801,8 +803,11 @@ pub struct ListQuery {
     pub kind: Option<MonitorKind>,
     pub region: Option<String>,
     pub tag: Option<String>,
-    /// The name and id of the last monitor of the previous page.
-    pub after: Option<(String, i64)>,
+    /// By name (the default) or worst state first.
+    pub order: db::Order,
+    /// The last monitor of the previous page: its severity (when listed by
+    /// it), name and id.
+    pub after: Option<(i32, String, i64)>,
     pub limit: i64,
 }
 
@@ -814,8 +819,15 @@ impl ListQuery {
         if !(1..=PAGE_LIMIT_MAX).contains(&limit) {
             return Err(AppError::validation("limit", format!("A page holds 1 to {PAGE_LIMIT_MAX} monitors.")));
         }
+        let order = match text::given(params.sort) {
+            None | Some("name") => db::Order::Name,
+            Some("status") => db::Order::Severity,
+            Some(_) => return Err(AppError::validation("sort", "Sort by `name` or `status`.")),
+        };
         let after = text::given(params.cursor)
-            .map(|text| cursor_read(text).ok_or_else(|| AppError::validation("cursor", "Not a cursor this list gave.")))
+            .map(|text| {
+                cursor_read(text, order).ok_or_else(|| AppError::validation("cursor", "Not a cursor this list gave."))
+            })
             .transpose()?;
         Ok(Self {
             search: text::sought(params.search, NAME_MAX),
@@ -823,6 +835,7 @@ impl ListQuery {
             kind: text::chosen("kind", params.kind, MonitorKind::parse)?,
             region: text::sought(params.region, NAME_MAX),
             tag: text::sought(params.tag, TAG_MAX).map(|tag| tag.to_lowercase()),
+            order,
             after,
             limit,
         })
@@ -840,28 +853,43 @@ impl ListQuery {
 }
 
 /// A page's cursor: the last monitor's id and name, in hex (opaque to
-/// clients, safe in a query string).
-fn cursor_of(name: &str, id: i64) -> String {
-    format!("{id}.{}", hex::encode(name))
+/// clients, safe in a query string), after its severity and `~` when the
+/// list is by status.
+fn cursor_of(order: db::Order, severity: i32, name: &str, id: i64) -> String {
+    let place = format!("{id}.{}", hex::encode(name));
+    match order {
+        db::Order::Name => place,
+        db::Order::Severity => format!("{severity}~{place}"),
+    }
 }
 
-fn cursor_read(text: &str) -> Option<(String, i64)> {
-    let (id, name) = text.split_once('.')?;
+/// A cursor of a list in `order`; one made for another order is refused.
+fn cursor_read(text: &str, order: db::Order) -> Option<(i32, String, i64)> {
+    let (severity, place) = match (order, text.split_once('~')) {
+        (db::Order::Name, None) => (0, text),
+        (db::Order::Severity, Some((severity, place))) => (severity.parse().ok()?, place),
+        _ => return None,
+    };
+    let (id, name) = place.split_once('.')?;
     let name = String::from_utf8(hex::decode(name).ok()?).ok()?;
     if name.chars().any(char::is_control) {
         return None;
     }
-    Some((name, id.parse().ok()?))
+    Some((severity, name, id.parse().ok()?))
 }
 
 /// One page of monitors and the cursor of the next (`None` on the last).
 pub fn page(conn: &mut PgConnection, query: &ListQuery) -> Result<MonitorList, AppError> {
-    let after = query.after.as_ref().map(|(name, id)| (name.as_str(), *id));
+    let after = query.after.as_ref().map(|(severity, name, id)| db::After { severity: *severity, name, id: *id });
     // One more than a page says whether there is a next one.
-    let mut rows = db::page(conn, &query.filter(), after, query.limit + 1)?;
+    let mut rows = db::page(conn, &query.filter(), query.order, after, query.limit + 1)?;
     let more = rows.len() as i64 > query.limit;
     rows.truncate(usize::try_from(query.limit).unwrap_or(0));
-    let next = if more { rows.last().map(|last| cursor_of(&last.name, last.id)) } else { None };
+    let next = if more {
+        rows.last().map(|last| cursor_of(query.order, db::severity_of(last), &last.name, last.id))
+    } else {
+        None
+    };
     let items = read::with_regions(conn, rows)?.into_iter().map(masked).collect();
     Ok(MonitorList { items, next })
 }
@@ -1003,12 +1031,19 @@ mod tests {
 
     #[test]
     fn a_cursor_reads_back_what_it_was_made_of_and_nothing_else() {
+        use db::Order::{Name, Severity};
         for (name, id) in [("Website", 1), ("Ünïcödé & spaces.dots", 42), ("", i64::MAX)] {
-            assert_eq!(cursor_read(&cursor_of(name, id)), Some((name.to_owned(), id)));
+            assert_eq!(cursor_read(&cursor_of(Name, 0, name, id), Name), Some((0, name.to_owned(), id)));
+            assert_eq!(cursor_read(&cursor_of(Severity, 3, name, id), Severity), Some((3, name.to_owned(), id)));
         }
         for junk in ["", "12", "x.41", "12.4", "12.zz", "12.ff", "12.00", ".41"] {
-            assert_eq!(cursor_read(junk), None, "{junk:?}");
+            assert_eq!(cursor_read(junk, Name), None, "{junk:?}");
+            assert_eq!(cursor_read(&format!("2~{junk}"), Severity), None, "{junk:?}");
         }
+        // A cursor of one order is refused by the other.
+        assert_eq!(cursor_read(&cursor_of(Severity, 3, "Web", 7), Name), None);
+        assert_eq!(cursor_read(&cursor_of(Name, 0, "Web", 7), Severity), None);
+        assert_eq!(cursor_read("x~7.576562", Severity), None);
     }
 
     #[test]
@@ -1023,12 +1058,14 @@ mod tests {
         assert_eq!(field(ListQuery::new(ListParams { status: Some("sideways"), ..any }, None)), "status");
         assert_eq!(field(ListQuery::new(ListParams { kind: Some("smtp"), ..any }, None)), "kind");
         assert_eq!(field(ListQuery::new(ListParams { cursor: Some("nope"), ..any }, None)), "cursor");
+        assert_eq!(field(ListQuery::new(ListParams { sort: Some("age"), ..any }, None)), "sort");
         let params = ListParams {
             search: Some("  a\0b\u{7}c "),
             status: Some(" "),
             kind: Some("tcp"),
             region: Some(""),
             tag: Some(" prod\n"),
+            sort: None,
             cursor: None,
         };
         let query = ListQuery::new(params, None).unwrap();

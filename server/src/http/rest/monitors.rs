@@ -20,8 +20,11 @@ pub(super) struct ListParams {
     kind: Option<String>,
     /// Only monitors probed from the region of this name.
     region: Option<String>,
-    /// Only monitors with this tag (spelled as on the monitor).
+    /// Only monitors with this tag (any case).
     tag: Option<String>,
+    /// `name` (the default: by name, any case) or `status` (worst first:
+    /// down, partial, degraded, pending, maintenance, up, paused; then by name).
+    sort: Option<String>,
     /// From 1 to 500 monitors a page (default 100).
     limit: Option<String>,
     /// The `next` of the previous page.
@@ -44,6 +47,7 @@ pub(super) async fn list_monitors(
         kind: params.kind.as_deref(),
         region: params.region.as_deref(),
         tag: params.tag.as_deref(),
+        sort: params.sort.as_deref(),
         cursor: params.cursor.as_deref(),
     };
     let query = ListQuery::new(given, number("limit", params.limit.as_deref())?)?;
