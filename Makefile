@@ -22,7 +22,7 @@ APT_INSTALL := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq
 SERVER_ONLY_CRATES := diesel|pq-sys|r2d2|tokio|reqwest|ammonia|pulldown-cmark|axum|argon2|lettre|hickory-resolver|surge-ping|croner|chrono-tz
 
 .PHONY: run build site deb deb-tools deb-test test tools rust-tools wasm-opt system-packages postgres-server e2e-tools \
-        check-wasm-deps fmt-check clippy rust-test e2e fuzz fuzz-quick fuzz-tools chaos measure-storage bench-rollup bench-scheduler bench-alerts \
+        check-wasm-deps fmt-check clippy rust-test e2e fuzz fuzz-quick fuzz-tools chaos measure-storage bench-rollup bench-reads bench-scheduler bench-alerts \
         bench-status bench-subscribers bench-console clean
 
 ## run: build the release and serve on http://127.0.0.1:3000 (VIGIE_BIND to change)
@@ -150,6 +150,10 @@ measure-storage: build postgres-server
 ## bench-rollup: the daily rollup with maintenance windows left out, beside one without (see BENCHMARKS.md)
 bench-rollup: build postgres-server
 	server/benches/rollup.sh
+
+## bench-reads: a monitor page's reads of 30 days of checks, plain (before) and packed (see BENCHMARKS.md)
+bench-reads: build postgres-server
+	server/benches/reads.sh
 
 ## bench-scheduler: 10,000 monitors at 30 s against a local target (see BENCHMARKS.md)
 bench-scheduler: build postgres-server

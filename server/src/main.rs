@@ -36,6 +36,7 @@ fn main() -> ExitCode {
         Command::Agent(args) => agent(&cli.config, args),
         Command::Backup { output } => backup(&cli.config, output),
         Command::Restore { file, force } => restore(&cli.config, &file, force),
+        Command::Upkeep => upkeep(&cli.config),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -111,6 +112,21 @@ fn with_database(
     );
     database.close(false);
     result
+}
+
+/// One round of the checks' upkeep, as the server runs every ten minutes.
+fn upkeep(config: &Config) -> anyhow::Result<()> {
+    with_database(config, |conn, _| {
+        let now = chrono::Utc::now();
+        match app::ssr::monitoring::retention::upkeep(conn, now, config.check_retention_days)? {
+            Some(done) => println!(
+                "{} check(s) packed, {} day(s) rolled up, {} day(s) dropped, {} partition(s) made",
+                done.packed, done.days, done.dropped, done.prepared
+            ),
+            None => println!("another server is doing it; nothing done"),
+        }
+        Ok(())
+    })
 }
 
 fn read_password() -> anyhow::Result<String> {
@@ -435,8 +451,9 @@ async fn run_server(config: &Config, url: &str, backups: Option<Backups>) -> any
 
 /// Every ten minutes: removes expired sessions, old sign-in failures, audit
 /// log entries past their 90 days, subscriptions never confirmed, what was
-/// sent to subscribers over 30 days ago (and their year-old links),
-/// rolls up the checks by day and deletes those past their retention.
+/// sent to subscribers over 30 days ago (and their year-old links); packs
+/// the checks of finished hours, rolls them up by day and drops the days
+/// past their retention.
 async fn housekeeping(db: Db, retention_days: u32) {
     let mut tick = tokio::time::interval(Duration::from_secs(600));
     loop {
@@ -460,8 +477,15 @@ async fn housekeeping(db: Db, retention_days: u32) {
         }
         let upkeep = db.run(move |conn| Ok(app::ssr::monitoring::retention::upkeep(conn, now, retention_days)?)).await;
         match upkeep {
-            Ok((days, deleted)) => tracing::debug!(days, deleted, "checks rolled up"),
-            Err(error) => error.report_in("roll up checks"),
+            Ok(Some(done)) => tracing::debug!(
+                packed = done.packed,
+                days = done.days,
+                dropped = done.dropped,
+                prepared = done.prepared,
+                "checks packed and rolled up"
+            ),
+            Ok(None) => tracing::debug!("checks upkept by another server"),
+            Err(error) => error.report_in("pack and roll up checks"),
         }
     }
 }

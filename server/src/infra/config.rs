@@ -181,6 +181,9 @@ pub enum Command {
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
+    /// Pack the checks of finished hours, roll them up by day and drop the
+    /// days past the retention, once (the server does it every ten minutes).
+    Upkeep,
     /// Restore a backup into an empty database (stop the server first).
     Restore {
         /// A file written by `vigie backup`.

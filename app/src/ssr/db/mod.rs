@@ -14,6 +14,7 @@ pub mod incidents;
 pub mod login_failures;
 pub mod monitors;
 pub mod notifications;
+pub mod packing;
 pub mod public;
 pub mod regions;
 pub mod rollups;

@@ -3,7 +3,9 @@
 //! public may see — never incident details, comments, monitor names,
 //! targets or regions — so that rule can be checked in this one file.
 
-use super::schema::{checks, daily_rollups, incident_events as events, incident_monitors, incident_updates, incidents};
+use super::schema::{
+    all_checks, daily_rollups, incident_events as events, incident_monitors, incident_updates, incidents,
+};
 use crate::model::{EventKind, Impact, IncidentKind, IncidentState, UpdateStatus};
 use chrono::{DateTime, NaiveDate, Utc};
 use diesel::prelude::*;
@@ -148,9 +150,10 @@ pub fn checks_since(
     monitor_ids: &[i64],
     start: DateTime<Utc>,
 ) -> QueryResult<Vec<(i64, DateTime<Utc>, bool)>> {
-    checks::table
-        .filter(checks::monitor_id.eq_any(monitor_ids))
-        .filter(checks::checked_at.ge(start))
-        .select((checks::monitor_id, checks::checked_at, checks::up))
+    all_checks::table
+        .filter(all_checks::monitor_id.eq_any(monitor_ids))
+        .filter(all_checks::hour.ge(super::packing::hour_of(start)))
+        .filter(all_checks::checked_at.ge(start))
+        .select((all_checks::monitor_id, all_checks::checked_at, all_checks::up))
         .load(conn)
 }

@@ -2,12 +2,13 @@
 //! the confirmation state (`monitor_region_state`, `checks`,
 //! `monitor_status_changes`).
 
-use super::schema::{checks, monitor_region_state as state, monitor_status_changes, monitors};
+use super::packing::hour_of;
+use super::schema::{all_checks, checks, monitor_region_state as state, monitor_status_changes, monitors};
 use crate::model::{FailureKind, MonitorStatus};
 use crate::ssr::monitoring::confirmation::{RegionState, RegionVerdict};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use diesel::sql_types::{BigInt, Timestamptz};
+use diesel::sql_types::{Array, BigInt, Bool, Int4, Nullable, Text, Timestamptz};
 
 /// A check claimed for probing, and when it was due.
 #[derive(Debug, Clone, Copy, QueryableByName)]
@@ -74,9 +75,10 @@ pub fn lock_late_heartbeats(
 
 /// How many checks a monitor has had since a time.
 pub fn checks_since(conn: &mut PgConnection, monitor_id: i64, since: DateTime<Utc>) -> QueryResult<i64> {
-    checks::table
-        .filter(checks::monitor_id.eq(monitor_id))
-        .filter(checks::checked_at.gt(since))
+    all_checks::table
+        .filter(all_checks::monitor_id.eq(monitor_id))
+        .filter(all_checks::hour.ge(hour_of(since)))
+        .filter(all_checks::checked_at.gt(since))
         .count()
         .get_result(conn)
 }
@@ -109,7 +111,7 @@ pub fn postpone_heartbeats(conn: &mut PgConnection, region_id: i64, now: DateTim
     .execute(conn)
 }
 
-#[derive(Debug, Insertable)]
+#[derive(Debug, Clone, Insertable)]
 #[diesel(table_name = checks)]
 pub struct NewCheck<'a> {
     pub monitor_id: i64,
@@ -233,13 +235,28 @@ pub fn recent_changes(conn: &mut PgConnection, limit: i64) -> QueryResult<Vec<Ch
 /// The expiry of the certificate each of these monitors' latest check saw
 /// (monitors whose checks saw none are left out).
 pub fn latest_certificates(conn: &mut PgConnection, monitor_ids: &[i64]) -> QueryResult<Vec<(i64, DateTime<Utc>)>> {
-    checks::table
-        .filter(checks::monitor_id.eq_any(monitor_ids))
-        .filter(checks::cert_expires_at.is_not_null())
-        .distinct_on(checks::monitor_id)
-        .order((checks::monitor_id, checks::checked_at.desc()))
-        .select((checks::monitor_id, checks::cert_expires_at.assume_not_null()))
-        .load(conn)
+    // Packed rows keep one certificate for their run: its last check is the
+    // run's newest.
+    let rows: Vec<Certificate> = diesel::sql_query(
+        "SELECT DISTINCT ON (monitor_id) monitor_id, expires_at FROM ( \
+             SELECT monitor_id, checked_at AS at, cert_expires_at AS expires_at FROM checks \
+             WHERE monitor_id = ANY($1) AND cert_expires_at IS NOT NULL \
+             UNION ALL \
+             SELECT monitor_id, hour + offsets_ms[cardinality(offsets_ms)] * interval '1 millisecond', cert_expires_at \
+             FROM packed_checks WHERE monitor_id = ANY($1) AND cert_expires_at IS NOT NULL) seen \
+         ORDER BY monitor_id, at DESC",
+    )
+    .bind::<Array<BigInt>, _>(monitor_ids)
+    .load(conn)?;
+    Ok(rows.into_iter().map(|row| (row.monitor_id, row.expires_at)).collect())
+}
+
+#[derive(QueryableByName)]
+struct Certificate {
+    #[diesel(sql_type = BigInt)]
+    monitor_id: i64,
+    #[diesel(sql_type = Timestamptz)]
+    expires_at: DateTime<Utc>,
 }
 
 /// Stores a new status and records the change.
@@ -255,41 +272,55 @@ pub fn change_status(conn: &mut PgConnection, monitor_id: i64, status: &str, at:
     Ok(())
 }
 
-#[derive(Debug, Clone, Queryable)]
+#[derive(Debug, Clone, QueryableByName)]
 pub struct CheckRow {
+    #[diesel(sql_type = Text)]
     pub region: String,
+    #[diesel(sql_type = Timestamptz)]
     pub checked_at: DateTime<Utc>,
+    #[diesel(sql_type = Int4)]
     pub duration_ms: i32,
+    #[diesel(sql_type = Bool)]
     pub up: bool,
+    #[diesel(sql_type = Nullable<Int4>)]
     pub status_code: Option<i32>,
+    #[diesel(sql_type = Nullable<Text>)]
     pub failure: Option<FailureKind>,
+    #[diesel(sql_type = Text)]
     pub message: String,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
     pub cert_expires_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Int4>)]
     pub exit_code: Option<i32>,
+    #[diesel(sql_type = Nullable<Text>)]
     pub source: Option<String>,
 }
 
-/// The newest checks of a monitor, newest first.
+/// The newest checks of a monitor, newest first: the newest raw ones, and
+/// those of the newest packed rows. Every packed row holds a check, so the
+/// rows of the `limit` newest hours (and any other of the last of those
+/// hours) hold the `limit` newest packed checks.
 pub fn recent_checks(conn: &mut PgConnection, monitor_id: i64, limit: i64) -> QueryResult<Vec<CheckRow>> {
-    use super::schema::regions;
-    checks::table
-        .inner_join(regions::table)
-        .filter(checks::monitor_id.eq(monitor_id))
-        .order(checks::checked_at.desc())
-        .limit(limit)
-        .select((
-            regions::name,
-            checks::checked_at,
-            checks::duration_ms,
-            checks::up,
-            checks::status_code,
-            checks::failure,
-            checks::message,
-            checks::cert_expires_at,
-            checks::exit_code,
-            checks::source,
-        ))
-        .load(conn)
+    diesel::sql_query(
+        "SELECT r.name AS region, c.checked_at, c.duration_ms, c.up, c.status_code, c.failure, c.message, \
+                c.cert_expires_at, c.exit_code, c.source \
+         FROM ( \
+             (SELECT region_id, checked_at, duration_ms, up, status_code, failure, message, cert_expires_at, \
+                     exit_code, source \
+              FROM checks WHERE monitor_id = $1 ORDER BY checked_at DESC LIMIT $2) \
+             UNION ALL \
+             SELECT p.region_id, p.hour + o.offset_ms * interval '1 millisecond', o.duration_ms, p.up, \
+                    p.status_code, p.failure, p.message, p.cert_expires_at, p.exit_code, p.source \
+             FROM packed_checks p CROSS JOIN LATERAL unnest(p.offsets_ms, p.durations_ms) AS o (offset_ms, duration_ms) \
+             WHERE p.monitor_id = $1 AND p.hour >= coalesce( \
+                 (SELECT hour FROM packed_checks WHERE monitor_id = $1 ORDER BY hour DESC OFFSET $2 - 1 LIMIT 1), \
+                 '-infinity')) c \
+         JOIN regions r ON r.id = c.region_id \
+         ORDER BY c.checked_at DESC LIMIT $2",
+    )
+    .bind::<BigInt, _>(monitor_id)
+    .bind::<BigInt, _>(limit.max(1))
+    .load(conn)
 }
 
 /// `(checked_at, duration_ms, up)` since a time, oldest first, at most `limit`.
@@ -299,12 +330,13 @@ pub fn latency_since(
     since: DateTime<Utc>,
     limit: i64,
 ) -> QueryResult<Vec<(DateTime<Utc>, i32, bool)>> {
-    let mut rows: Vec<(DateTime<Utc>, i32, bool)> = checks::table
-        .filter(checks::monitor_id.eq(monitor_id))
-        .filter(checks::checked_at.gt(since))
-        .order(checks::checked_at.desc())
+    let mut rows: Vec<(DateTime<Utc>, i32, bool)> = all_checks::table
+        .filter(all_checks::monitor_id.eq(monitor_id))
+        .filter(all_checks::hour.ge(hour_of(since)))
+        .filter(all_checks::checked_at.gt(since))
+        .order(all_checks::checked_at.desc())
         .limit(limit)
-        .select((checks::checked_at, checks::duration_ms, checks::up))
+        .select((all_checks::checked_at, all_checks::duration_ms, all_checks::up))
         .load(conn)?;
     rows.reverse();
     Ok(rows)
@@ -319,17 +351,31 @@ struct Uptime {
 }
 
 /// `(good, all)` checks since a time, leaving out those inside the monitor's
-/// planned maintenance (maintenance is not downtime).
+/// planned maintenance (maintenance is not downtime). Packed runs of whole
+/// hours count by their length, unpacked; only the first hour's and those
+/// inside a window are unpacked.
 pub fn uptime_since(conn: &mut PgConnection, monitor_id: i64, since: DateTime<Utc>) -> QueryResult<(i64, i64)> {
-    use super::rollups::{JOIN_INSIDE, maintenance_ctes};
+    use super::rollups::{CHECKS_IN_WINDOW, maintenance_windows};
     let row: Uptime = diesel::sql_query(format!(
-        "WITH bounds AS (SELECT $2::timestamptz AS lo, 'infinity'::timestamptz AS hi), {} \
-         SELECT count(*) FILTER (WHERE c.up) AS good, count(*) AS total FROM checks c {JOIN_INSIDE} \
-         WHERE c.monitor_id = $1 AND c.checked_at > $2 AND inside.id IS NULL",
-        maintenance_ctes("im.monitor_id = $1")
+        "WITH bounds AS (SELECT $2::timestamptz AS lo, 'infinity'::timestamptz AS hi), {}, \
+         spared AS ( \
+             SELECT DISTINCT c.region_id, c.checked_at, c.up FROM windows w CROSS JOIN {CHECKS_IN_WINDOW} \
+             WHERE c.checked_at > $2), \
+         seen AS ( \
+             SELECT up, 1 AS n FROM checks WHERE monitor_id = $1 AND checked_at > $2 \
+             UNION ALL \
+             SELECT up, cardinality(offsets_ms) FROM packed_checks WHERE monitor_id = $1 AND hour > $3 \
+             UNION ALL \
+             SELECT p.up, 1 FROM packed_checks p CROSS JOIN LATERAL unnest(p.offsets_ms) AS o (offset_ms) \
+             WHERE p.monitor_id = $1 AND p.hour = $3 AND p.hour + o.offset_ms * interval '1 millisecond' > $2) \
+         SELECT (SELECT coalesce(sum(n) FILTER (WHERE up), 0) FROM seen) \
+                    - (SELECT count(*) FILTER (WHERE up) FROM spared) AS good, \
+                (SELECT coalesce(sum(n), 0) FROM seen) - (SELECT count(*) FROM spared) AS total",
+        maintenance_windows("im.monitor_id = $1")
     ))
     .bind::<BigInt, _>(monitor_id)
     .bind::<Timestamptz, _>(since)
+    .bind::<Timestamptz, _>(hour_of(since))
     .get_result(conn)?;
     Ok((row.good, row.total))
 }

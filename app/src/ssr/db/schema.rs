@@ -104,6 +104,43 @@ diesel::table! {
 }
 
 diesel::table! {
+    /// Checks packed by `upkeep::pack`: a run of one monitor, region and
+    /// hour sharing everything but time and latency.
+    packed_checks (monitor_id, region_id, hour) {
+        monitor_id -> Int8,
+        region_id -> Int8,
+        hour -> Timestamptz,
+        up -> Bool,
+        status_code -> Nullable<Int4>,
+        failure -> Nullable<Text>,
+        message -> Text,
+        cert_expires_at -> Nullable<Timestamptz>,
+        exit_code -> Nullable<Int4>,
+        source -> Nullable<Text>,
+        offsets_ms -> Array<Int4>,
+        durations_ms -> Array<Int4>,
+    }
+}
+
+diesel::table! {
+    /// A view: the raw checks and the packed ones, as rows of checks.
+    all_checks (monitor_id, region_id, checked_at) {
+        monitor_id -> Int8,
+        region_id -> Int8,
+        hour -> Timestamptz,
+        checked_at -> Timestamptz,
+        duration_ms -> Int4,
+        up -> Bool,
+        status_code -> Nullable<Int4>,
+        failure -> Nullable<Text>,
+        message -> Text,
+        cert_expires_at -> Nullable<Timestamptz>,
+        exit_code -> Nullable<Int4>,
+        source -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
     daily_rollups (monitor_id, day) {
         monitor_id -> Int8,
         day -> Date,
@@ -412,6 +449,7 @@ diesel::joinable!(delivery_attempts -> notifications (notification_id));
 diesel::joinable!(notifications -> channels (channel_id));
 diesel::joinable!(notifications -> incidents (incident_id));
 diesel::joinable!(checks -> regions (region_id));
+diesel::joinable!(all_checks -> regions (region_id));
 diesel::joinable!(daily_rollups -> monitors (monitor_id));
 diesel::joinable!(monitor_region_state -> monitors (monitor_id));
 diesel::joinable!(monitor_region_state -> regions (region_id));
@@ -432,6 +470,7 @@ diesel::joinable!(subscribers -> status_pages (page_id));
 diesel::joinable!(ssl_expiry_events -> regions (region_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    all_checks,
     alert_rules,
     api_tokens,
     audit_events,
@@ -450,6 +489,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     monitor_status_changes,
     monitors,
     notifications,
+    packed_checks,
     regions,
     sessions,
     ssl_expiry_events,
