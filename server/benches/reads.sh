@@ -79,7 +79,9 @@ recent_after="SELECT r.name, c.checked_at, c.duration_ms, c.up, c.status_code, c
   SELECT p.region_id, p.hour + o.offset_ms * interval '1 millisecond', o.duration_ms, p.up, p.status_code, p.failure, p.message
   FROM packed_checks p CROSS JOIN LATERAL unnest(p.offsets_ms, p.durations_ms) AS o (offset_ms, duration_ms)
   WHERE p.monitor_id = \$1 AND p.hour >= coalesce(
-    (SELECT hour FROM packed_checks WHERE monitor_id = \$1 ORDER BY hour DESC OFFSET 49 LIMIT 1), '-infinity')) c
+    (SELECT hour FROM (SELECT hour, sum(cardinality(offsets_ms)) OVER (ORDER BY hour DESC) AS upto
+                       FROM packed_checks WHERE monitor_id = \$1 ORDER BY hour DESC LIMIT 50) newest
+     WHERE upto >= 50 ORDER BY hour DESC LIMIT 1), '-infinity')) c
  JOIN regions r ON r.id = c.region_id ORDER BY c.checked_at DESC LIMIT 50"
 latency_before="SELECT checked_at, duration_ms, up FROM flat_checks WHERE monitor_id = \$1 AND checked_at > \$2
  ORDER BY checked_at DESC LIMIT 2000"

@@ -48,7 +48,7 @@ SELECT 'packed', (SELECT count(*) FROM all_checks),
      + (SELECT sum(pg_total_relation_size(inhrelid)) FROM pg_inherits WHERE inhparent = 'checks'::regclass);
 SELECT format('checks per monitor per day:       %s', checks / 100) FROM bench_sizes WHERE stage = 'raw';
 SELECT format('%-6s bytes per check:           %s', stage, round(bytes::numeric / checks, 1)) FROM bench_sizes;
-SELECT format('%-6s bytes per monitor per day: %s', stage, bytes / 100) FROM bench_sizes;
+SELECT format('%-6s bytes per monitor per day: %s', stage, round(bytes / 100)) FROM bench_sizes;
 SELECT format('%-6s 10,000 monitors, 30 days:  %s MB', stage, round(bytes::numeric / 100 * 10000 * 30 / 1e6))
 FROM bench_sizes;
 SELECT format('packed rows: %s (%s checks each on average)', count(*), round(avg(cardinality(offsets_ms)), 1))

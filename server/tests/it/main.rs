@@ -26,6 +26,7 @@ mod ping;
 mod postgres;
 mod probe;
 mod public_face;
+mod results;
 mod retention;
 mod routes;
 mod scheduler;

@@ -4,7 +4,7 @@ use super::schema::{incident_monitors, incidents};
 use crate::model::{Impact, IncidentKind, IncidentState};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = incidents)]
@@ -308,6 +308,19 @@ pub fn in_maintenance(conn: &mut PgConnection, monitor_id: i64) -> QueryResult<b
             .filter(incidents::state.eq("ongoing")),
     ))
     .get_result(conn)
+}
+
+/// Those of some monitors in an ongoing planned maintenance.
+pub fn in_maintenance_of(conn: &mut PgConnection, monitor_ids: &[i64]) -> QueryResult<HashSet<i64>> {
+    let ids: Vec<i64> = incident_monitors::table
+        .inner_join(incidents::table)
+        .filter(incident_monitors::monitor_id.eq_any(monitor_ids))
+        .filter(incidents::kind.eq("maintenance"))
+        .filter(incidents::state.eq("ongoing"))
+        .select(incident_monitors::monitor_id)
+        .distinct()
+        .load(conn)?;
+    Ok(ids.into_iter().collect())
 }
 
 /// Ids of monitors in trouble (`down`, or `degraded` when that opens

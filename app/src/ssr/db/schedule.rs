@@ -9,6 +9,10 @@ use crate::ssr::monitoring::confirmation::{RegionState, RegionVerdict};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Bool, Int4, Nullable, Text, Timestamptz};
+use std::collections::HashMap;
+
+/// A region's verdict on a monitor, and when the region last reported.
+pub type Verdict = (RegionVerdict, Option<DateTime<Utc>>);
 
 /// A check claimed for probing, and when it was due.
 #[derive(Debug, Clone, Copy, QueryableByName)]
@@ -163,13 +167,17 @@ pub fn lock_state(conn: &mut PgConnection, monitor_id: i64, region_id: i64) -> Q
         .for_update()
         .first(conn)
         .optional()?;
-    Ok(row.map(|(verdict, failures, successes, slow, fast)| RegionState {
-        verdict: parse_verdict(&verdict),
+    Ok(row.map(|(verdict, failures, successes, slow, fast)| region_state(&verdict, failures, successes, slow, fast)))
+}
+
+fn region_state(verdict: &str, failures: i32, successes: i32, slow: i32, fast: i32) -> RegionState {
+    RegionState {
+        verdict: parse_verdict(verdict),
         consecutive_failures: failures.unsigned_abs(),
         consecutive_successes: successes.unsigned_abs(),
         consecutive_slow: slow.unsigned_abs(),
         consecutive_fast: fast.unsigned_abs(),
-    }))
+    }
 }
 
 pub fn save_state(
@@ -191,8 +199,87 @@ pub fn save_state(
         .execute(conn)
 }
 
+/// The confirmation state of each of some monitors in a region, locked
+/// until the transaction ends (in monitor order, so that batches locking
+/// many never wait on each other in a circle). Monitors no longer probed
+/// from the region are left out.
+pub fn lock_states(
+    conn: &mut PgConnection,
+    region_id: i64,
+    monitor_ids: &[i64],
+) -> QueryResult<HashMap<i64, RegionState>> {
+    let rows: Vec<(i64, String, i32, i32, i32, i32)> = state::table
+        .filter(state::region_id.eq(region_id))
+        .filter(state::monitor_id.eq_any(monitor_ids))
+        .order(state::monitor_id)
+        .select((
+            state::monitor_id,
+            state::verdict,
+            state::consecutive_failures,
+            state::consecutive_successes,
+            state::consecutive_slow,
+            state::consecutive_fast,
+        ))
+        .for_update()
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, verdict, failures, successes, slow, fast)| {
+            (id, region_state(&verdict, failures, successes, slow, fast))
+        })
+        .collect())
+}
+
+/// Saves the confirmation state and last result time of many monitors in
+/// a region: one statement.
+pub fn save_states(
+    conn: &mut PgConnection,
+    region_id: i64,
+    rows: &[(i64, RegionState, DateTime<Utc>)],
+) -> QueryResult<usize> {
+    let count = |f: fn(&RegionState) -> u32| -> Vec<i32> {
+        rows.iter().map(|(_, s, _)| i32::try_from(f(s)).unwrap_or(i32::MAX)).collect()
+    };
+    diesel::sql_query(
+        "UPDATE monitor_region_state s SET verdict = u.verdict, consecutive_failures = u.failures, \
+             consecutive_successes = u.successes, consecutive_slow = u.slow, consecutive_fast = u.fast, \
+             last_result_at = u.at \
+         FROM unnest($2, $3, $4, $5, $6, $7, $8) AS u (monitor_id, verdict, failures, successes, slow, fast, at) \
+         WHERE s.region_id = $1 AND s.monitor_id = u.monitor_id",
+    )
+    .bind::<BigInt, _>(region_id)
+    .bind::<Array<BigInt>, _>(rows.iter().map(|(id, _, _)| *id).collect::<Vec<_>>())
+    .bind::<Array<Text>, _>(rows.iter().map(|(_, s, _)| verdict_text(s.verdict)).collect::<Vec<_>>())
+    .bind::<Array<Int4>, _>(count(|s| s.consecutive_failures))
+    .bind::<Array<Int4>, _>(count(|s| s.consecutive_successes))
+    .bind::<Array<Int4>, _>(count(|s| s.consecutive_slow))
+    .bind::<Array<Int4>, _>(count(|s| s.consecutive_fast))
+    .bind::<Array<Timestamptz>, _>(rows.iter().map(|(_, _, at)| *at).collect::<Vec<_>>())
+    .execute(conn)
+}
+
+/// Every region's verdict and last result, for each of some monitors.
+pub fn verdicts_of(conn: &mut PgConnection, monitor_ids: &[i64]) -> QueryResult<HashMap<i64, Vec<Verdict>>> {
+    let rows: Vec<(i64, String, Option<DateTime<Utc>>)> = state::table
+        .filter(state::monitor_id.eq_any(monitor_ids))
+        .select((state::monitor_id, state::verdict, state::last_result_at))
+        .load(conn)?;
+    let mut verdicts: HashMap<i64, Vec<Verdict>> = HashMap::new();
+    for (id, verdict, at) in rows {
+        verdicts.entry(id).or_default().push((parse_verdict(&verdict), at));
+    }
+    Ok(verdicts)
+}
+
+/// The stored status of each of some monitors.
+pub fn statuses(conn: &mut PgConnection, monitor_ids: &[i64]) -> QueryResult<HashMap<i64, MonitorStatus>> {
+    let rows: Vec<(i64, MonitorStatus)> =
+        monitors::table.filter(monitors::id.eq_any(monitor_ids)).select((monitors::id, monitors::status)).load(conn)?;
+    Ok(rows.into_iter().collect())
+}
+
 /// Every region's verdict for a monitor, with when it last reported.
-pub fn verdicts(conn: &mut PgConnection, monitor_id: i64) -> QueryResult<Vec<(RegionVerdict, Option<DateTime<Utc>>)>> {
+pub fn verdicts(conn: &mut PgConnection, monitor_id: i64) -> QueryResult<Vec<Verdict>> {
     let rows: Vec<(String, Option<DateTime<Utc>>)> = state::table
         .filter(state::monitor_id.eq(monitor_id))
         .select((state::verdict, state::last_result_at))
@@ -297,9 +384,9 @@ pub struct CheckRow {
 }
 
 /// The newest checks of a monitor, newest first: the newest raw ones, and
-/// those of the newest packed rows. Every packed row holds a check, so the
-/// rows of the `limit` newest hours (and any other of the last of those
-/// hours) hold the `limit` newest packed checks.
+/// those of the newest packed rows, from the newest hour back to the first
+/// one where they hold `limit` checks in all (each row holds one at least,
+/// so it is among the `limit` newest rows).
 pub fn recent_checks(conn: &mut PgConnection, monitor_id: i64, limit: i64) -> QueryResult<Vec<CheckRow>> {
     diesel::sql_query(
         "SELECT r.name AS region, c.checked_at, c.duration_ms, c.up, c.status_code, c.failure, c.message, \
@@ -313,7 +400,10 @@ pub fn recent_checks(conn: &mut PgConnection, monitor_id: i64, limit: i64) -> Qu
                     p.status_code, p.failure, p.message, p.cert_expires_at, p.exit_code, p.source \
              FROM packed_checks p CROSS JOIN LATERAL unnest(p.offsets_ms, p.durations_ms) AS o (offset_ms, duration_ms) \
              WHERE p.monitor_id = $1 AND p.hour >= coalesce( \
-                 (SELECT hour FROM packed_checks WHERE monitor_id = $1 ORDER BY hour DESC OFFSET $2 - 1 LIMIT 1), \
+                 (SELECT hour FROM ( \
+                      SELECT hour, sum(cardinality(offsets_ms)) OVER (ORDER BY hour DESC) AS upto \
+                      FROM packed_checks WHERE monitor_id = $1 ORDER BY hour DESC LIMIT $2) newest \
+                  WHERE upto >= $2 ORDER BY hour DESC LIMIT 1), \
                  '-infinity')) c \
          JOIN regions r ON r.id = c.region_id \
          ORDER BY c.checked_at DESC LIMIT $2",

@@ -19,6 +19,20 @@ pub struct Change {
     pub outage_closed: bool,
 }
 
+/// The status a monitor's regions' verdicts and its maintenance give it as
+/// of `now`. Pausing is shown from the monitor's flag; the stored status
+/// stays the last one derived, so resuming picks up from there.
+pub fn derive(
+    monitor: &Monitor,
+    verdicts: &[schedule::Verdict],
+    maintenance: bool,
+    now: DateTime<Utc>,
+) -> MonitorStatus {
+    let votes: Vec<_> =
+        verdicts.iter().map(|(verdict, last)| vote(*verdict, monitor_covered(monitor, *last, now))).collect();
+    monitor_status(false, maintenance, &votes, monitor.region_threshold)
+}
+
 /// Derives the monitor's status as of `now` and stores it if it changed, as
 /// of `at`, in the caller's transaction (the status row stays locked).
 pub fn settle(
@@ -28,14 +42,9 @@ pub fn settle(
     at: DateTime<Utc>,
 ) -> QueryResult<Option<Change>> {
     let Some(stored) = schedule::lock_status(conn, monitor.id)? else { return Ok(None) };
-    let votes: Vec<_> = schedule::verdicts(conn, monitor.id)?
-        .into_iter()
-        .map(|(verdict, last)| vote(verdict, monitor_covered(monitor, last, now)))
-        .collect();
+    let verdicts = schedule::verdicts(conn, monitor.id)?;
     let maintenance = incident_rows::in_maintenance(conn, monitor.id)?;
-    // Pausing is shown from the monitor's flag; the stored status stays the
-    // last one derived, so resuming picks up from there.
-    let status = monitor_status(false, maintenance, &votes, monitor.region_threshold);
+    let status = derive(monitor, &verdicts, maintenance, now);
     if stored.status == status {
         return Ok(None);
     }
