@@ -3,7 +3,7 @@
 //! that change it, and several results of one monitor, go one by one, and
 //! both end where recording each result alone would.
 
-use crate::common::db::TestDb;
+use crate::common::db::{TestDb, lines};
 use app::model::{FailureKind, MonitorInput, MonitorStatus};
 use app::ssr::monitoring::monitors::{self, MonitorRules};
 use app::ssr::monitoring::probe::ProbeResult;
@@ -24,16 +24,6 @@ fn result(at: DateTime<Utc>, up: bool) -> ProbeResult {
         exit_code: None,
         source: None,
     }
-}
-
-#[derive(diesel::QueryableByName)]
-struct Line {
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    line: String,
-}
-
-fn lines(conn: &mut PgConnection, query: &str) -> Vec<String> {
-    diesel::sql_query(query).load::<Line>(conn).unwrap().into_iter().map(|row| row.line).collect()
 }
 
 #[test]

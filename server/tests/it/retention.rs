@@ -1,6 +1,6 @@
 //! Daily rollups of raw checks, downtime from status changes, and retention.
 
-use crate::common::db::TestDb;
+use crate::common::db::{TestDb, lines};
 use app::model::MonitorInput;
 use app::ssr::db::rollups;
 use app::ssr::monitoring::monitors::{self, MonitorRules};
@@ -68,16 +68,6 @@ fn days_are_rolled_up_and_old_checks_deleted() {
     let before = rollups::for_monitor(&mut conn, id).unwrap();
     upkeep(&mut conn, now, 30).unwrap();
     assert_eq!(rollups::for_monitor(&mut conn, id).unwrap(), before);
-}
-
-#[derive(diesel::QueryableByName)]
-struct Line {
-    #[diesel(sql_type = diesel::sql_types::Text)]
-    line: String,
-}
-
-fn lines(conn: &mut diesel::PgConnection, query: &str) -> Vec<String> {
-    diesel::sql_query(query).load::<Line>(conn).unwrap().into_iter().map(|row| row.line).collect()
 }
 
 /// The times of every check kept, raw or packed, in UTC.

@@ -155,19 +155,7 @@ pub fn parse_verdict(text: &str) -> RegionVerdict {
 
 /// A region's confirmation state, locked until the transaction ends.
 pub fn lock_state(conn: &mut PgConnection, monitor_id: i64, region_id: i64) -> QueryResult<Option<RegionState>> {
-    let row: Option<(String, i32, i32, i32, i32)> = state::table
-        .find((monitor_id, region_id))
-        .select((
-            state::verdict,
-            state::consecutive_failures,
-            state::consecutive_successes,
-            state::consecutive_slow,
-            state::consecutive_fast,
-        ))
-        .for_update()
-        .first(conn)
-        .optional()?;
-    Ok(row.map(|(verdict, failures, successes, slow, fast)| region_state(&verdict, failures, successes, slow, fast)))
+    Ok(lock_states(conn, region_id, &[monitor_id])?.remove(&monitor_id))
 }
 
 fn region_state(verdict: &str, failures: i32, successes: i32, slow: i32, fast: i32) -> RegionState {

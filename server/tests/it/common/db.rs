@@ -168,3 +168,14 @@ mod tests {
         }
     }
 }
+
+#[derive(diesel::QueryableByName)]
+struct Line {
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    line: String,
+}
+
+/// The rows of a query selecting one text column named `line`.
+pub fn lines(conn: &mut PgConnection, query: &str) -> Vec<String> {
+    diesel::sql_query(query).load::<Line>(conn).unwrap().into_iter().map(|row| row.line).collect()
+}
