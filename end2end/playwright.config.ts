@@ -4,7 +4,8 @@ import { defineConfig } from '@playwright/test';
 // database and passes its address in E2E_BASE_URL.
 export default defineConfig({
   testDir: './tests',
-  timeout: 30_000,
+  // Generous: the suite runs while other builds and tests share two cores.
+  timeout: 60_000,
   expect: { timeout: 10_000 },
   fullyParallel: false,
   workers: 1,

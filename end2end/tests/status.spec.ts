@@ -12,6 +12,9 @@ async function accessibilityProblems(page: Page): Promise<string[]> {
 }
 
 test('the public status page works with and without JavaScript, light and dark, narrow and wide', async ({ browser, request }, testInfo) => {
+  // Eight visits, twelve accessibility audits: about 25 s on an idle
+  // machine, past the default 30 s when the machine is busy.
+  test.setTimeout(120_000);
   const token = apiToken();
   const stamp = Date.now();
   const monitor = await post(request, token, '/api/v1/monitors', {
