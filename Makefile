@@ -155,7 +155,7 @@ bench-rollup: build postgres-server
 bench-reads: build postgres-server
 	server/benches/reads.sh
 
-## bench-scheduler: 10,000 monitors at 30 s against a local target (see BENCHMARKS.md)
+## bench-scheduler: 10,000 monitors at 30 s against a local target (MONITORS, INTERVAL, FRESH=1: see BENCHMARKS.md)
 bench-scheduler: build postgres-server
 	server/benches/scheduler.sh
 

@@ -15,6 +15,12 @@
 # UDP), 5 % ping (one echo request to 127.0.0.1) and 5 % heartbeats (hourly,
 # never late during the run: they cost the late-run sweep of every tick).
 #
+# The monitors start as a server that has been running leaves them: up,
+# their region's verdict up after a check one interval before their due
+# time, so the windows measure the steady state. FRESH=1 starts them new
+# instead (pending, never checked): every first result then changes a
+# status, and each window also prints how many monitors still wait for one.
+#
 # Uses DATABASE_URL's server when set (a scratch database is created and
 # dropped there); otherwise a private PostgreSQL in a temporary folder.
 set -euo pipefail
@@ -25,6 +31,7 @@ interval=${INTERVAL:-30}
 warmup=${WARMUP:-45}
 window=${WINDOW:-30}
 mix=${MIX:-0}
+fresh=${FRESH:-0}
 source server/benches/scratch.sh
 
 # The target: answers every request with 200 and a short body.
@@ -88,8 +95,18 @@ INSERT INTO monitor_regions (monitor_id, region_id) SELECT id, 1 FROM monitors;
 INSERT INTO monitor_region_state (monitor_id, region_id, next_due_at)
 SELECT id, 1, CASE kind WHEN 'heartbeat' THEN now() + interval '1 hour'
                         ELSE now() + random() * interval '$interval seconds' END FROM monitors;
-VACUUM ANALYZE;
 SQL
+if [ "$fresh" != 1 ]; then
+  psql "$url" -qAt <<SQL
+UPDATE monitor_region_state s SET verdict = 'up', consecutive_successes = 1, consecutive_fast = 1,
+       last_result_at = s.next_due_at - interval '$interval seconds'
+FROM monitors m WHERE m.id = s.monitor_id AND m.kind <> 'heartbeat';
+UPDATE monitors SET status = 'up' WHERE kind <> 'heartbeat';
+INSERT INTO monitor_status_changes (monitor_id, status, changed_at)
+SELECT id, 'up', now() - interval '1 day' FROM monitors WHERE kind <> 'heartbeat';
+SQL
+fi
+psql "$url" -qAt -c "VACUUM ANALYZE" >/dev/null
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 DATABASE_URL=$url VIGIE_BIND=127.0.0.1:$port VIGIE_METRICS_TOKEN=bench-metrics-token RUST_LOG=warn "$bin" serve >"$work/server.log" 2>&1 &
@@ -125,6 +142,11 @@ print(round((c1 - c0) / secs, 1), round(100 * (u1 - u0) / hz / secs, 1))")
   line="$line $(quantile 0.5) $(quantile 0.99) $(quantile 1) $(rss_kib)"
   results+=("$line")
   echo "window $run: $line  (probes/s, cpu %, lag p50 s, lag p99 s, lag max s, rss KiB)"
+  if [ "$fresh" = 1 ]; then
+    echo "  monitors still without a first result: $(psql "$url" -qAt -c \
+      "SELECT count(*) FROM monitor_region_state s JOIN monitors m ON m.id = s.monitor_id
+       WHERE s.last_result_at IS NULL AND m.kind <> 'heartbeat'")"
+  fi
 done
 peak=$(peak_kib)
 python3 - "$probed" "$interval" "$peak" "${results[@]}" <<'PY'

@@ -463,33 +463,46 @@ struct Waiting {
     id: i64,
 }
 
+/// Which monitors [`lock_waiting_children`] looks among.
+#[derive(Debug, Clone, Copy)]
+pub enum Among<'a> {
+    /// The children of this monitor.
+    ChildrenOf(i64),
+    /// These monitors.
+    Ids(&'a [i64]),
+    /// Every monitor with a parent.
+    All,
+}
+
 /// Monitors that depend on another and are down with no ongoing
 /// programmatic incident covering them (their own, or one they joined) and
-/// no outage a person closed: waiting for their parent's verdict. Only the
-/// children of `parent`, or those `among` these ids, when given; at most
-/// `limit`; locked, skipping those another transaction holds (it is
-/// deciding them).
-pub fn lock_waiting_children(
-    conn: &mut PgConnection,
-    parent: Option<i64>,
-    among: Option<&[i64]>,
-    limit: i64,
-) -> QueryResult<Vec<i64>> {
-    use diesel::sql_types::{Array, BigInt, Nullable};
-    let rows: Vec<Waiting> = diesel::sql_query(
+/// no outage a person closed: waiting for their parent's verdict. Only
+/// those `among` the given ones; at most `limit`; locked, skipping those
+/// another transaction holds (it is deciding them). Each way of choosing
+/// has a statement of its own, so that each is planned with its index
+/// (a parent's children, ids) instead of one plan for all.
+pub fn lock_waiting_children(conn: &mut PgConnection, among: Among<'_>, limit: i64) -> QueryResult<Vec<i64>> {
+    use diesel::sql_types::{Array, BigInt};
+    let chosen = match among {
+        Among::ChildrenOf(_) => "m.parent_id = $2",
+        Among::Ids(_) => "m.id = ANY($2) AND m.parent_id IS NOT NULL",
+        Among::All => "m.parent_id IS NOT NULL",
+    };
+    let query = diesel::sql_query(format!(
         "SELECT m.id FROM monitors m \
-         WHERE m.parent_id IS NOT NULL AND ($1::bigint IS NULL OR m.parent_id = $1) \
-           AND ($2::bigint[] IS NULL OR m.id = ANY($2)) \
+         WHERE {chosen} \
            AND m.status = 'down' AND NOT m.paused AND m.outage_closed_at IS NULL \
            AND NOT EXISTS (SELECT 1 FROM incident_monitors im JOIN incidents i ON i.id = im.incident_id \
                            WHERE im.monitor_id = m.id AND i.kind = 'programmatic' AND i.state = 'ongoing') \
-         ORDER BY m.id LIMIT $3 \
-         FOR UPDATE OF m SKIP LOCKED",
-    )
-    .bind::<Nullable<BigInt>, _>(parent)
-    .bind::<Nullable<Array<BigInt>>, _>(among)
-    .bind::<BigInt, _>(limit)
-    .load(conn)?;
+         ORDER BY m.id LIMIT $1 \
+         FOR UPDATE OF m SKIP LOCKED"
+    ))
+    .bind::<BigInt, _>(limit);
+    let rows: Vec<Waiting> = match among {
+        Among::ChildrenOf(parent) => query.bind::<BigInt, _>(parent).load(conn)?,
+        Among::Ids(ids) => query.bind::<Array<BigInt>, _>(ids).load(conn)?,
+        Among::All => query.load(conn)?,
+    };
     Ok(rows.into_iter().map(|r| r.id).collect())
 }
 

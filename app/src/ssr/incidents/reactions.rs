@@ -351,7 +351,7 @@ fn join(
 /// after the parent's status changed or it joined an incident. Children
 /// another transaction holds are left to it (or to the next upkeep).
 fn settle_children(conn: &mut PgConnection, parent_id: i64, at: DateTime<Utc>) -> QueryResult<()> {
-    let ids = monitor_rows::lock_waiting_children(conn, Some(parent_id), None, i64::MAX)?;
+    let ids = monitor_rows::lock_waiting_children(conn, monitor_rows::Among::ChildrenOf(parent_id), i64::MAX)?;
     follow_parents(conn, &ids, at)
 }
 
@@ -368,7 +368,7 @@ fn follow_parents(conn: &mut PgConnection, ids: &[i64], at: DateTime<Utc>) -> Qu
 /// waiting for their parent: called with the monitors that just reported,
 /// since a child's fresh failure can settle whose outage it is.
 pub fn settle_waiting(conn: &mut PgConnection, ids: &[i64], at: DateTime<Utc>) -> QueryResult<()> {
-    let waiting = monitor_rows::lock_waiting_children(conn, None, Some(ids), i64::MAX)?;
+    let waiting = monitor_rows::lock_waiting_children(conn, monitor_rows::Among::Ids(ids), i64::MAX)?;
     follow_parents(conn, &waiting, at)
 }
 
@@ -380,7 +380,7 @@ const DEPENDENTS_BATCH: i64 = 500;
 /// skipped. Returns how many there were.
 pub fn settle_dependents(conn: &mut PgConnection, now: DateTime<Utc>) -> QueryResult<usize> {
     conn.transaction(|conn| {
-        let ids = monitor_rows::lock_waiting_children(conn, None, None, DEPENDENTS_BATCH)?;
+        let ids = monitor_rows::lock_waiting_children(conn, monitor_rows::Among::All, DEPENDENTS_BATCH)?;
         follow_parents(conn, &ids, now)?;
         Ok(ids.len())
     })

@@ -1,0 +1,1 @@
+DROP INDEX monitors_heartbeats_idx;
