@@ -14,7 +14,7 @@ use leptos_router::components::{ParentRoute, Route, Router, Routes};
 use leptos_router::path;
 
 /// The document around every page, rendered by the server only. The script
-/// and stylesheet names carry a hash of their content (`ssr::site`).
+/// and stylesheet names carry a hash of their content (crate `site`).
 #[cfg(feature = "ssr")]
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     crate::ssr::security::set_page_policy();
@@ -27,7 +27,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="color-scheme" content="light dark" />
                 <link rel="icon" href="/favicon.ico" />
                 <AutoReload options=options.clone() />
-                <link rel="stylesheet" href=crate::ssr::site::STYLESHEET />
+                <link rel="stylesheet" href=crate::ssr::site::stylesheet() />
                 <HydrationScripts options />
                 <MetaTags />
             </head>

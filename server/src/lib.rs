@@ -20,7 +20,9 @@ use std::net::SocketAddr;
 
 /// The Leptos options: the name of the hydration bundle the pages load
 /// (`/pkg/vigie.<hash>.js` and its `_bg.wasm`), embedded in the binary
-/// (`http::assets`); nothing is read from the working directory.
+/// (crate `site`, served by `http::assets`); nothing is read from the
+/// working directory. Also names the embedded stylesheet for the pages.
 pub fn leptos_options(bind: SocketAddr) -> LeptosOptions {
-    LeptosOptions::builder().output_name(app::ssr::site::OUTPUT_NAME).site_pkg_dir("pkg").site_addr(bind).build()
+    app::ssr::site::set_stylesheet(site::STYLESHEET);
+    LeptosOptions::builder().output_name(site::OUTPUT_NAME).site_pkg_dir("pkg").site_addr(bind).build()
 }

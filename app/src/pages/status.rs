@@ -173,7 +173,7 @@ fn document_with(page: &PageInfo, title: String, main: String, before: &str) -> 
             <meta name="color-scheme" content="light dark" />
             <title>{title}</title>
             <link rel="icon" href="/favicon.ico" />
-            <link rel="stylesheet" href=crate::ssr::site::STYLESHEET />
+            <link rel="stylesheet" href=crate::ssr::site::stylesheet() />
             <link rel="alternate" type="application/rss+xml" title=format!("{name} (RSS)") href=format!("/status/{slug}/feed.rss") />
             <link rel="alternate" type="application/atom+xml" title=format!("{name} (Atom)") href=format!("/status/{slug}/feed.atom") />
             // The page is complete without it: it only adds local times.

@@ -1,33 +1,19 @@
-//! The site the server serves from its own binary: the hydration bundle, the
-//! stylesheet and the public files, embedded and compressed at build time by
-//! `app/build.rs` from what `frontend/site.sh` built. The bundle and the
-//! stylesheet carry a hash of their content in their names.
+//! The stylesheet's path, which every page links to. The site is embedded by
+//! the server (crate `site`), not here, so that this crate compiles while the
+//! site is built; the server names the stylesheet once at start
+//! ([`set_stylesheet`]).
 
-/// One embedded file.
-#[derive(Debug)]
-pub struct Asset {
-    /// The path it is served at (`/pkg/vigie.3f2a….js`, `/favicon.ico`).
-    pub path: &'static str,
-    pub content_type: &'static str,
-    /// Whether the name carries the content's hash (cached for a year).
-    pub hashed: bool,
-    /// A hash of the content, for `ETag`.
-    pub etag: &'static str,
-    pub body: &'static [u8],
-    /// Compressed copies, where compressing saves something.
-    pub gzip: Option<&'static [u8]>,
-    pub brotli: Option<&'static [u8]>,
+use std::sync::OnceLock;
+
+static STYLESHEET: OnceLock<&'static str> = OnceLock::new();
+
+/// Names the stylesheet pages link to (`/pkg/vigie.<hash>.css`). Only the
+/// first call counts: a binary has one site.
+pub fn set_stylesheet(path: &'static str) {
+    let _ = STYLESHEET.set(path);
 }
 
-include!(concat!(env!("OUT_DIR"), "/site.rs"));
-
-/// The asset served at `path`, if there is one.
-pub fn find(path: &str) -> Option<&'static Asset> {
-    ASSETS.iter().find(|asset| asset.path == path)
-}
-
-/// Whether the site was built before this binary (a binary built without
-/// `make build` serves pages without their script and style).
-pub fn is_embedded() -> bool {
-    find(&format!("/pkg/{OUTPUT_NAME}.js")).is_some() && find(STYLESHEET).is_some()
+/// The stylesheet pages link to; the unhashed name until the server named it.
+pub fn stylesheet() -> &'static str {
+    STYLESHEET.get().copied().unwrap_or("/pkg/vigie.css")
 }

@@ -1,10 +1,10 @@
-//! The site's files, served from the binary (`app::ssr::site`): compressed
+//! The site's files, served from the binary (crate `site`): compressed
 //! once at build time and answered in the encoding the browser accepts;
 //! files whose names carry their content's hash are cached for a year.
 
-use app::ssr::site::{self, Asset};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
+use site::Asset;
 
 const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 /// Files under fixed names (`/favicon.ico`, `/localtime.js`) may change with

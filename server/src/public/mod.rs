@@ -36,7 +36,7 @@ pub(crate) fn plain_page(title: &str, main: &str) -> String {
         "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{title}</title>\
          <link rel=\"stylesheet\" href=\"{}\"></head><body class=\"public-status\">\
          <main class=\"status-main\">{main}</main></body></html>",
-        app::ssr::site::STYLESHEET
+        site::STYLESHEET
     )
 }
 

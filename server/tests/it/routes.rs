@@ -98,7 +98,7 @@ fn concrete(pattern: &str, ids: &Ids) -> String {
         .replace("{link}", &ids.link)
         .replace("{token}", &ids.ping)
         .replace("{signal}", "start")
-        .replace("{file}", app::ssr::site::STYLESHEET.trim_start_matches("/pkg/"))
+        .replace("{file}", site::STYLESHEET.trim_start_matches("/pkg/"))
 }
 
 pub(crate) struct Ids {

@@ -58,8 +58,8 @@ fn the_private_database_survives_crashes_and_stops_with_the_server() {
     // Started outside the repository, it serves its pages with their style.
     let (status, page) = get(port, "/login").unwrap();
     assert_eq!(status, 200, "{page}");
-    assert!(page.contains(app::ssr::site::STYLESHEET), "{page}");
-    let (status, style) = get(port, app::ssr::site::STYLESHEET).unwrap();
+    assert!(page.contains(site::STYLESHEET), "{page}");
+    let (status, style) = get(port, site::STYLESHEET).unwrap();
     assert_eq!(status, 200, "{style}");
     assert!(style.contains("text/css") && style.contains(".status-main"), "{}", &style[..style.len().min(400)]);
     server.kill().unwrap();

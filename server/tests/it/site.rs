@@ -4,9 +4,9 @@
 //! to a browser that has them; unknown paths get the app's 404 page.
 
 use crate::common::{Reply, TestApp};
-use app::ssr::site::{self, OUTPUT_NAME, STYLESHEET};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
+use site::{OUTPUT_NAME, STYLESHEET};
 use std::io::Read;
 
 async fn fetch(app: &TestApp, path: &str, headers: &[(header::HeaderName, &str)]) -> Reply {
