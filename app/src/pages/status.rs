@@ -4,7 +4,7 @@
 //! inserted as HTML; everything else is text.
 
 use crate::model::{ComponentStatus, Impact, IncidentKind, IncidentState};
-use crate::ssr::status_pages::read_model::{Day, PageInfo, PublicComponent, PublicIncident, PublicPage};
+use crate::ssr::status_pages::read_model::{Day, PageInfo, PublicComponent, PublicIncident, PublicPage, mean_uptime};
 use chrono::{DateTime, Utc};
 use leptos::prelude::*;
 use leptos::tachys::view::RenderHtml;
@@ -48,15 +48,9 @@ fn day_class(day: &Day) -> &'static str {
     }
 }
 
-/// The uptime of the days that have data, for the summary under the bars.
-fn overall_uptime(days: &[Day]) -> Option<f64> {
-    let known: Vec<f64> = days.iter().filter_map(|d| d.uptime).collect();
-    (!known.is_empty()).then(|| known.iter().sum::<f64>() / known.len() as f64)
-}
-
 #[component]
 fn Component(component: PublicComponent) -> impl IntoView {
-    let uptime = overall_uptime(&component.days).map_or("no data yet".to_owned(), |u| format!("{u:.2} % uptime"));
+    let uptime = mean_uptime(&component.days).map_or("no data yet".to_owned(), |u| format!("{u:.2} % uptime"));
     view! {
         <li class="component">
             <div class="component-head">

@@ -51,6 +51,7 @@ pub fn router(state: AppState, options: LeptosOptions) -> Router {
         .route("/status/{slug}/feed.rss", get(crate::public::feeds::rss_feed))
         .route("/status/{slug}/feed.atom", get(crate::public::feeds::atom_feed))
         .route("/status/{slug}/api/v2/{*document}", get(crate::public::statuspage::api))
+        .route("/status/{slug}/badge/{badge}", get(crate::public::badges::badge))
         // Heartbeats: jobs call these often and with curl; the token is the
         // credential, and the paths stay out of the request log.
         .route("/ping/{token}", get(super::ping::ping).post(super::ping::ping))

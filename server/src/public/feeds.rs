@@ -6,6 +6,7 @@
 use super::{cache_key, published, serve};
 use app::model::{IncidentKind, IncidentState};
 use app::ssr::AppState;
+use app::ssr::alerts::notify::escape;
 use app::ssr::status_pages::read_model::PageInfo;
 use app::ssr::status_pages::read_model::{PublicIncident, feed_incidents};
 use axum::extract::{Path, State};
@@ -35,7 +36,7 @@ fn items_of(incident: &PublicIncident, link: &str) -> Vec<Item> {
     let affected = if incident.components.is_empty() {
         String::new()
     } else {
-        format!("<p>Affected: {}</p>", escape_html(&incident.components.join(", ")))
+        format!("<p>Affected: {}</p>", escape(&incident.components.join(", ")))
     };
     let item = |event: String, title: String, at: DateTime<Utc>, html: String| Item {
         id: format!("{base}:{event}"),
@@ -121,11 +122,6 @@ fn items_of(incident: &PublicIncident, link: &str) -> Vec<Item> {
         });
     }
     items
-}
-
-/// Escapes text for HTML.
-fn escape_html(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
 /// The feed's items, newest first.

@@ -6,6 +6,7 @@
 //! short shared lifetime with `stale-while-revalidate`; conditional
 //! requests get 304. No session is looked up for them.
 
+pub mod badges;
 pub mod feeds;
 pub mod notices;
 pub mod statuspage;

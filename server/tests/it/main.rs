@@ -10,6 +10,7 @@ mod alerts;
 mod api;
 mod audit;
 mod backup;
+mod badges;
 mod chaos;
 mod cli;
 mod decisions;

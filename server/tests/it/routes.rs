@@ -24,6 +24,7 @@ const PUBLIC: &[(&str, &str)] = &[
     ("GET", "/status/{slug}/feed.rss"),
     ("GET", "/status/{slug}/feed.atom"),
     ("GET", "/status/{slug}/api/v2/{*document}"),
+    ("GET", "/status/{slug}/badge/{badge}"),
     // Subscribing needs no account; the links' tokens are the credentials.
     ("GET", "/status/{slug}/subscribe"),
     ("POST", "/status/{slug}/subscribe"),
@@ -98,6 +99,7 @@ fn concrete(pattern: &str, ids: &Ids) -> String {
         .replace("{link}", &ids.link)
         .replace("{token}", &ids.ping)
         .replace("{signal}", "start")
+        .replace("{badge}", &format!("c{}.svg", ids.monitor))
         .replace("{file}", site::STYLESHEET.trim_start_matches("/pkg/"))
 }
 

@@ -157,3 +157,35 @@ pub fn checks_since(
         .select((all_checks::monitor_id, all_checks::checked_at, all_checks::up))
         .load(conn)
 }
+
+/// `(checked_at, response time in ms)` of a monitor's checks since `start`,
+/// for its response-time badge.
+pub fn durations_since(
+    conn: &mut PgConnection,
+    monitor_id: i64,
+    start: DateTime<Utc>,
+) -> QueryResult<Vec<(DateTime<Utc>, i32)>> {
+    all_checks::table
+        .filter(all_checks::monitor_id.eq(monitor_id))
+        .filter(all_checks::hour.ge(super::packing::hour_of(start)))
+        .filter(all_checks::checked_at.ge(start))
+        .select((all_checks::checked_at, all_checks::duration_ms))
+        .load(conn)
+}
+
+/// A monitor's daily median response times from `first` to the day before
+/// `before`, for the days that have one.
+pub fn daily_medians(
+    conn: &mut PgConnection,
+    monitor_id: i64,
+    first: NaiveDate,
+    before: NaiveDate,
+) -> QueryResult<Vec<i32>> {
+    daily_rollups::table
+        .filter(daily_rollups::monitor_id.eq(monitor_id))
+        .filter(daily_rollups::day.ge(first))
+        .filter(daily_rollups::day.lt(before))
+        .filter(daily_rollups::p50_ms.is_not_null())
+        .select(daily_rollups::p50_ms.assume_not_null())
+        .load(conn)
+}

@@ -2,6 +2,7 @@
 //! default at most. What the public sees is built in `read_model` (what
 //! every public surface renders) and kept rendered in `cache`.
 
+pub mod badges;
 pub mod cache;
 pub mod read_model;
 pub mod subscriber_mail;

@@ -243,7 +243,7 @@ fn reschedules_of(conn: &mut PgConnection, incident_ids: &[i64]) -> QueryResult<
 
 /// A day's figures for a monitor: checks and failures outside maintenance,
 /// and checks inside it.
-type Figures = (i32, i32, i32);
+pub type Figures = (i32, i32, i32);
 
 /// `(monitor_id, day) -> figures` for the last [`DAYS`] days.
 fn rollups_of(
@@ -255,10 +255,14 @@ fn rollups_of(
     Ok(rows.into_iter().map(|(m, d, c, f, mc)| ((m, d), (c, f, mc))).collect())
 }
 
-/// Today's figures, from the raw checks (the rollup of a day is written
-/// once it is over), with checks inside maintenance windows counted apart.
-fn today_of(conn: &mut PgConnection, monitor_ids: &[i64], today: NaiveDate) -> QueryResult<HashMap<i64, Figures>> {
-    let start = today.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc();
+/// The figures since `start` (today's, the last 24 hours'), from the raw
+/// checks (the rollup of a day is written once it is over), with checks
+/// inside maintenance windows counted apart.
+pub fn figures_since(
+    conn: &mut PgConnection,
+    monitor_ids: &[i64],
+    start: DateTime<Utc>,
+) -> QueryResult<HashMap<i64, Figures>> {
     let windows = crate::ssr::db::incidents::maintenance_windows(conn, monitor_ids, start)?;
     let rows = public::checks_since(conn, monitor_ids, start)?;
     let mut by_monitor: HashMap<i64, Figures> = HashMap::new();
@@ -357,62 +361,7 @@ pub fn load(conn: &mut PgConnection, page: PageInfo, now: DateTime<Utc>) -> Quer
     let monitor_ids: Vec<i64> = components.iter().map(|(id, _, _)| *id).collect();
     let name_of: HashMap<i64, String> = components.iter().map(|(id, name, _)| (*id, name.clone())).collect();
     let incidents = incidents_of(conn, &monitor_ids, now - Duration::days(RECENT_DAYS))?;
-    let statuses = crate::ssr::db::monitors::public_statuses(conn, &monitor_ids)?;
-
-    // Each component's state: the worst ongoing incident covering it (a
-    // false alarm says operational), else what its monitor says.
-    let mut impacts: HashMap<i64, Vec<Impact>> = HashMap::new();
-    for (row, monitors) in &incidents {
-        if row.state == IncidentState::Ongoing {
-            let impact = row.impact;
-            for monitor in monitors {
-                impacts.entry(*monitor).or_default().push(impact);
-            }
-        }
-    }
-
-    let today = now.date_naive();
-    let first = today - Duration::days(DAYS - 1);
-    let rollups = rollups_of(conn, &monitor_ids, first)?;
-    let live = today_of(conn, &monitor_ids, today)?;
-    // Public incidents (not maintenance) that started on each day, per monitor.
-    let mut started: HashMap<(i64, NaiveDate), u32> = HashMap::new();
-    for (row, monitors) in &incidents {
-        if public_face(row.impact) == Face::Full
-            && row.kind != IncidentKind::Maintenance
-            && let Some(at) = row.started_at
-        {
-            for monitor in monitors {
-                *started.entry((*monitor, at.date_naive())).or_default() += 1;
-            }
-        }
-    }
-    let public_components: Vec<PublicComponent> = components
-        .into_iter()
-        .map(|(monitor_id, name, group)| {
-            let days = (0..DAYS)
-                .map(|offset| {
-                    let date = first + Duration::days(offset);
-                    let (checks, failures, in_maintenance) = if date == today {
-                        live.get(&monitor_id).copied()
-                    } else {
-                        rollups.get(&(monitor_id, date)).copied()
-                    }
-                    .unwrap_or_default();
-                    let uptime = (checks > 0).then(|| f64::from(checks - failures) * 100.0 / f64::from(checks));
-                    Day {
-                        date,
-                        uptime,
-                        incidents: started.get(&(monitor_id, date)).copied().unwrap_or(0),
-                        maintenance: in_maintenance > 0,
-                    }
-                })
-                .collect();
-            let monitor = statuses.get(&monitor_id).copied().unwrap_or(MonitorStatus::Pending);
-            let status = ComponentStatus::of_monitor(impacts.remove(&monitor_id).unwrap_or_default(), monitor);
-            PublicComponent { monitor_id, name, group, status, days }
-        })
-        .collect();
+    let public_components = public_components(conn, components, &incidents, now)?;
     let status = PageStatus::of_components(public_components.iter().map(|c| c.status));
 
     let (mut active, mut maintenance, mut recent) = (Vec::new(), Vec::new(), Vec::new());
@@ -429,6 +378,98 @@ pub fn load(conn: &mut PgConnection, page: PageInfo, now: DateTime<Utc>) -> Quer
     maintenance.sort_by_key(|i| i.scheduled_start);
     recent.sort_by_key(|i| std::cmp::Reverse(i.resolved_at));
     Ok(PublicPage { page, status, components: public_components, active, maintenance, recent, generated_at: now })
+}
+
+/// One component of the page (`monitor_id`), as the page shows it: `None`
+/// when the page has no such component.
+pub fn load_component(
+    conn: &mut PgConnection,
+    page: &PageInfo,
+    monitor_id: i64,
+    now: DateTime<Utc>,
+) -> QueryResult<Option<PublicComponent>> {
+    let components =
+        crate::ssr::db::status_pages::components_of(conn, &[page.id])?.remove(&page.id).unwrap_or_default();
+    let Some(component) = components.into_iter().find(|(id, _, _)| *id == monitor_id) else { return Ok(None) };
+    let incidents = incidents_of(conn, &[monitor_id], now - Duration::days(RECENT_DAYS))?;
+    Ok(public_components(conn, vec![component], &incidents, now)?.pop())
+}
+
+/// The components `(monitor_id, public name, group)` with their state (the
+/// worst ongoing incident covering each, a false alarm saying operational,
+/// else what its monitor says) and their days of uptime bars.
+fn public_components(
+    conn: &mut PgConnection,
+    components: Vec<(i64, String, Option<String>)>,
+    incidents: &[(IncidentRow, Vec<i64>)],
+    now: DateTime<Utc>,
+) -> QueryResult<Vec<PublicComponent>> {
+    let monitor_ids: Vec<i64> = components.iter().map(|(id, _, _)| *id).collect();
+    let statuses = crate::ssr::db::monitors::public_statuses(conn, &monitor_ids)?;
+    let mut impacts: HashMap<i64, Vec<Impact>> = HashMap::new();
+    for (row, monitors) in incidents {
+        if row.state == IncidentState::Ongoing {
+            let impact = row.impact;
+            for monitor in monitors {
+                impacts.entry(*monitor).or_default().push(impact);
+            }
+        }
+    }
+
+    let today = now.date_naive();
+    let first = today - Duration::days(DAYS - 1);
+    let rollups = rollups_of(conn, &monitor_ids, first)?;
+    let live = figures_since(conn, &monitor_ids, today.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc())?;
+    // Public incidents (not maintenance) that started on each day, per monitor.
+    let mut started: HashMap<(i64, NaiveDate), u32> = HashMap::new();
+    for (row, monitors) in incidents {
+        if public_face(row.impact) == Face::Full
+            && row.kind != IncidentKind::Maintenance
+            && let Some(at) = row.started_at
+        {
+            for monitor in monitors {
+                *started.entry((*monitor, at.date_naive())).or_default() += 1;
+            }
+        }
+    }
+    Ok(components
+        .into_iter()
+        .map(|(monitor_id, name, group)| {
+            let days = (0..DAYS)
+                .map(|offset| {
+                    let date = first + Duration::days(offset);
+                    let figures = if date == today {
+                        live.get(&monitor_id).copied()
+                    } else {
+                        rollups.get(&(monitor_id, date)).copied()
+                    }
+                    .unwrap_or_default();
+                    Day {
+                        date,
+                        uptime: uptime_of(figures),
+                        incidents: started.get(&(monitor_id, date)).copied().unwrap_or(0),
+                        maintenance: figures.2 > 0,
+                    }
+                })
+                .collect();
+            let monitor = statuses.get(&monitor_id).copied().unwrap_or(MonitorStatus::Pending);
+            let status = ComponentStatus::of_monitor(impacts.remove(&monitor_id).unwrap_or_default(), monitor);
+            PublicComponent { monitor_id, name, group, status, days }
+        })
+        .collect())
+}
+
+/// The share of good checks in percent, maintenance left out; `None`
+/// without checks.
+pub fn uptime_of((checks, failures, _): Figures) -> Option<f64> {
+    (checks > 0).then(|| f64::from(checks - failures) * 100.0 / f64::from(checks))
+}
+
+/// The uptime of the days that have data (each day counts the same, as the
+/// page's summary under its bars says).
+pub fn mean_uptime(days: &[Day]) -> Option<f64> {
+    let known: Vec<f64> = days.iter().filter_map(|d| d.uptime).collect();
+    (!known.is_empty()).then(|| known.iter().sum::<f64>() / known.len() as f64)
 }
 
 /// One incident of the page, if the public may see it: it touches one of the
