@@ -37,6 +37,8 @@ fn main() -> ExitCode {
         Command::Backup { output } => backup(&cli.config, output),
         Command::Restore { file, force } => restore(&cli.config, &file, force),
         Command::Upkeep => upkeep(&cli.config),
+        Command::Export { output } => export(&cli.config, output),
+        Command::Apply { file, dry_run, prune } => apply(&cli.config, &file, dry_run, prune),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -124,6 +126,78 @@ fn upkeep(config: &Config) -> anyhow::Result<()> {
                 done.packed, done.days, done.dropped, done.prepared
             ),
             None => println!("another server is doing it; nothing done"),
+        }
+        Ok(())
+    })
+}
+
+fn monitor_settings(config: &Config) -> MonitorSettings {
+    MonitorSettings {
+        min_interval_seconds: config.min_interval_seconds,
+        region: config.region.clone(),
+        check_retention_days: config.check_retention_days,
+    }
+}
+
+/// `vigie export`: the configuration as a file.
+fn export(config: &Config, output: Option<std::path::PathBuf>) -> anyhow::Result<()> {
+    let settings = monitor_settings(config);
+    with_database(config, |conn, _| {
+        let rules = app::ssr::monitoring::monitors::rules(conn, settings.min_interval_seconds, &settings.region)?;
+        let exported = app::ssr::config::export(conn, &rules)?;
+        let yaml = exported.document.to_yaml();
+        match &output {
+            Some(path) => {
+                std::fs::write(path, &yaml).with_context(|| format!("cannot write {}", path.display()))?;
+                eprintln!("wrote {}", path.display());
+            }
+            None => print!("{yaml}"),
+        }
+        if !exported.variables.is_empty() {
+            eprintln!("`vigie apply` reads these secrets from the environment:");
+            for name in &exported.variables {
+                eprintln!("  {name}");
+            }
+        }
+        Ok(())
+    })
+}
+
+/// `vigie apply`: a file's configuration into the database.
+fn apply(config: &Config, file: &std::path::Path, dry_run: bool, prune: bool) -> anyhow::Result<()> {
+    use std::io::Read;
+    let text = if file.as_os_str() == "-" {
+        let mut text = String::new();
+        std::io::stdin().read_to_string(&mut text).context("cannot read standard input")?;
+        text
+    } else {
+        std::fs::read_to_string(file).with_context(|| format!("cannot read {}", file.display()))?
+    };
+    let name = file.display().to_string();
+    let document = app::ssr::config::Document::parse(&text).map_err(|error| anyhow::anyhow!("{name}: {error}"))?;
+    let settings = monitor_settings(config);
+    with_database(config, |conn, _| {
+        let actor = Actor::command_line();
+        let env = |name: &str| std::env::var(name).ok();
+        let context = app::ssr::config::apply::Context {
+            actor: &actor,
+            settings: &settings,
+            env: &env,
+            prune,
+            now: chrono::Utc::now(),
+        };
+        if dry_run {
+            let plan = app::ssr::config::plan(conn, &context, &document, &text)
+                .map_err(|error| anyhow::anyhow!("{name}: {error}"))?;
+            print!("{plan}");
+            println!("Dry run: nothing was changed.");
+        } else {
+            let applied = app::ssr::config::apply(conn, &context, &document, &text)
+                .map_err(|error| anyhow::anyhow!("{name}: {error}"))?;
+            print!("{}", applied.plan);
+            for (what, secret) in &applied.made {
+                println!("{what} (shown once): {secret}");
+            }
         }
         Ok(())
     })
@@ -321,11 +395,7 @@ async fn run_server(config: &Config, url: &str, backups: Option<Backups>) -> any
         .await
         .map_err(command_error)
         .context("cannot record the region")?;
-    let monitor_settings = MonitorSettings {
-        min_interval_seconds: config.min_interval_seconds,
-        region: config.region.clone(),
-        check_retention_days: config.check_retention_days,
-    };
+    let monitor_settings = monitor_settings(config);
     let prober = app::ssr::monitoring::probe::Prober::new(&config.region)?;
     let notifier = Notifier::new(&AlertSettings {
         public_url: config.public_url.as_ref().map(ToString::to_string),

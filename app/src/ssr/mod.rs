@@ -2,6 +2,7 @@
 //! the state server functions read from their context.
 
 pub mod alerts;
+pub mod config;
 pub mod db;
 pub mod incidents;
 pub mod markdown;

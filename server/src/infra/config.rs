@@ -181,6 +181,28 @@ pub enum Command {
         #[arg(short, long)]
         output: Option<PathBuf>,
     },
+    /// Write the configuration (monitors, regions, alert channels and rules,
+    /// status pages) as a YAML file for `vigie apply`; secrets become
+    /// `${NAME}` references, listed on standard error.
+    Export {
+        /// The file to write (default: standard output).
+        #[arg(short, long)]
+        output: Option<PathBuf>,
+    },
+    /// Bring the configuration to what a file says, in one transaction:
+    /// prints the plan (create, change, delete, field by field), then
+    /// applies it.
+    Apply {
+        /// The file (`-` for standard input).
+        #[arg(short, long)]
+        file: PathBuf,
+        /// Print the plan and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Also delete what an earlier file made and this one no longer lists.
+        #[arg(long)]
+        prune: bool,
+    },
     /// Pack the checks of finished hours, roll them up by day and drop the
     /// days past the retention, once (the server does it every ten minutes).
     Upkeep,

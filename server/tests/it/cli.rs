@@ -134,3 +134,60 @@ fn the_version_names_the_commit() {
         format!("vigie {} (commit {head})", env!("CARGO_PKG_VERSION"))
     );
 }
+
+#[tokio::test]
+async fn the_configuration_is_exported_planned_and_applied_from_the_command_line() {
+    let app = TestApp::new();
+    let url = app.db.url.clone();
+    let user = app.user("ops@example.com", app::model::Role::Admin);
+    let token = app.token(user.id);
+    let body = serde_json::json!({"kind": "webhook", "name": "Ops", "url": "https://hooks.example.test/",
+                                  "secret": "cli-secret-0123456789-W3"});
+    assert!(app.api(Method::POST, "/api/v1/channels", Some(&token), Some(body)).await.status.is_success());
+
+    let exported = vigie(&url, &["export"], "");
+    assert!(exported.status.success(), "{}", String::from_utf8_lossy(&exported.stderr));
+    let yaml = String::from_utf8_lossy(&exported.stdout).into_owned();
+    assert!(yaml.contains("key: ops") && yaml.contains("${VIGIE_CHANNEL_OPS_SECRET}"), "{yaml}");
+    assert!(!yaml.contains("cli-secret"), "{yaml}");
+    assert!(String::from_utf8_lossy(&exported.stderr).contains("VIGIE_CHANNEL_OPS_SECRET"));
+
+    // The same file with one more monitor: planned, then applied, from
+    // standard input; the secret comes from the environment.
+    let more = format!("{yaml}monitors:\n  - key: web\n    name: Web\n    url: https://web.example.test/\n");
+    let apply = |args: &[&str], with_secret: bool| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_vigie"));
+        command.args(args).env("DATABASE_URL", &url).env("RUST_LOG", "warn");
+        if with_secret {
+            command.env("VIGIE_CHANNEL_OPS_SECRET", "cli-secret-0123456789-W3");
+        } else {
+            command.env_remove("VIGIE_CHANNEL_OPS_SECRET");
+        }
+        let mut child = command.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        child.stdin.take().unwrap().write_all(more.as_bytes()).unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let missing = apply(&["apply", "-f", "-"], false);
+    assert!(!missing.status.success());
+    let stderr = String::from_utf8_lossy(&missing.stderr);
+    assert!(stderr.contains("channels[0].secret") && stderr.contains("VIGIE_CHANNEL_OPS_SECRET"), "{stderr}");
+
+    let dry = apply(&["apply", "-f", "-", "--dry-run"], true);
+    assert!(dry.status.success(), "{}", String::from_utf8_lossy(&dry.stderr));
+    let stdout = String::from_utf8_lossy(&dry.stdout);
+    assert!(stdout.contains("+ monitor web") && stdout.contains("1 to create, 0 to change"), "{stdout}");
+    assert!(stdout.contains("nothing was changed"), "{stdout}");
+    let listed = app.api(Method::GET, "/api/v1/monitors", Some(&token), None).await.json();
+    assert_eq!(listed["items"].as_array().map(Vec::len), Some(0), "{listed}");
+
+    let done = apply(&["apply", "-f", "-"], true);
+    assert!(done.status.success(), "{}", String::from_utf8_lossy(&done.stderr));
+    let listed = app.api(Method::GET, "/api/v1/monitors", Some(&token), None).await.json();
+    assert_eq!(listed["items"][0]["name"], "Web", "{listed}");
+    let again = apply(&["apply", "-f", "-"], true);
+    assert!(
+        String::from_utf8_lossy(&again.stdout).starts_with("No changes"),
+        "{}",
+        String::from_utf8_lossy(&again.stdout)
+    );
+}

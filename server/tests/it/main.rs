@@ -13,6 +13,7 @@ mod backup;
 mod badges;
 mod chaos;
 mod cli;
+mod config;
 mod decisions;
 mod degraded;
 mod dependencies;

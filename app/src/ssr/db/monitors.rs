@@ -132,6 +132,12 @@ pub fn update(
     query.optional()
 }
 
+/// Every monitor, by id (for the configuration file: one statement, as
+/// many rows as monitors).
+pub fn all(conn: &mut PgConnection) -> QueryResult<Vec<MonitorRow>> {
+    monitors::table.order(monitors::id.asc()).select(MonitorRow::as_select()).load(conn)
+}
+
 pub fn find(conn: &mut PgConnection, id: i64) -> QueryResult<Option<MonitorRow>> {
     monitors::table.find(id).select(MonitorRow::as_select()).first(conn).optional()
 }

@@ -141,6 +141,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    config_objects (kind, key) {
+        kind -> Text,
+        key -> Text,
+        object_id -> Int8,
+        applied_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     daily_rollups (monitor_id, day) {
         monitor_id -> Int8,
         day -> Date,
@@ -476,6 +485,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     audit_events,
     channels,
     checks,
+    config_objects,
     daily_rollups,
     delivery_attempts,
     incident_comments,

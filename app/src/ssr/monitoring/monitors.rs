@@ -41,7 +41,7 @@ pub struct MonitorRules {
 }
 
 /// A complete monitor definition, before or after validation.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct MonitorSpec {
     pub name: String,
     pub kind: MonitorKind,
@@ -762,6 +762,37 @@ pub fn update(
     let spec = MonitorSpec::of(&current).apply(unmasked(input, &current)).validate(rules)?;
     may_ping(&spec, rules)?;
     store(conn, Some(&current), &spec)
+}
+
+/// The defaults of a new monitor of `kind`: a missed run is already a
+/// confirmed failure, so heartbeats act on the first one.
+pub fn defaults_for(rules: &MonitorRules, kind: MonitorKind) -> MonitorSpec {
+    let mut spec = MonitorSpec { kind, ..MonitorSpec::defaults(rules) };
+    if kind == MonitorKind::Heartbeat {
+        (spec.incident_confirmations, spec.recovery_confirmations) = (1, 1);
+    }
+    spec
+}
+
+/// A whole definition checked as saving it would check it.
+pub fn check(spec: MonitorSpec, rules: &MonitorRules) -> Result<MonitorSpec, AppError> {
+    let spec = spec.validate(rules)?;
+    may_ping(&spec, rules)?;
+    Ok(spec)
+}
+
+/// Saves a definition [`check`]ed already: a new monitor (`id` none) or
+/// over the stored one.
+pub fn store_checked(conn: &mut PgConnection, id: Option<i64>, spec: &MonitorSpec) -> Result<Monitor, AppError> {
+    let current = id.map(|id| load(conn, id)).transpose()?;
+    store(conn, current.as_ref(), spec)
+}
+
+/// Every monitor with its secrets, by id: for the configuration file,
+/// which writes them as references and compares them.
+pub fn all_unmasked(conn: &mut PgConnection) -> Result<Vec<Monitor>, AppError> {
+    let rows = db::all(conn)?;
+    Ok(read::with_regions(conn, rows)?)
 }
 
 /// A monitor as the team reads it (secrets masked).
