@@ -179,9 +179,9 @@ fn converge(
     let source = Source { text };
     let mut applied = Applied::default();
     let managed = managed_keys(conn)?;
-    let id_of = |kind: &str, key: &str| -> Option<i64> {
-        managed.iter().find(|((k, _), v)| k == kind && v.as_str() == key).map(|((_, id), _)| *id)
-    };
+    let by_key: HashMap<(&str, &str), i64> =
+        managed.iter().map(|((kind, id), key)| ((kind.as_str(), key.as_str()), *id)).collect();
+    let id_of = |kind: &str, key: &str| by_key.get(&(kind, key)).copied();
 
     // Regions, by name: created when missing, never deleted from here.
     let known: HashSet<String> = regions::list_names(conn)?.into_iter().collect();
@@ -565,15 +565,13 @@ fn prune(
         .load(conn)?;
     let mut gone: Vec<(String, String, i64)> =
         managed.into_iter().filter(|(kind, key, _)| !listed.contains(&(kind.as_str(), key.as_str()))).collect();
-    let rank = |kind: &str| match kind {
-        "rule" => 0,
-        "status_page" => 1,
-        "channel" => 2,
-        _ => 3,
-    };
+    // What refers to others goes first; newer monitors (children) before older.
+    const ORDER: [&str; 4] = ["rule", "status_page", "channel", "monitor"];
+    let rank = |kind: &str| ORDER.iter().position(|k| *k == kind).unwrap_or(ORDER.len() - 1);
     gone.sort_by_key(|(kind, _, id)| (rank(kind), std::cmp::Reverse(*id)));
-    for (kind, key, id) in gone {
-        let result = match kind.as_str() {
+    for (stored, key, id) in gone {
+        let kind = ORDER[rank(&stored)];
+        let result = match kind {
             "rule" => alerts::delete_rule(conn, id),
             "status_page" => status_pages::delete(conn, context.actor, id),
             "channel" => alerts::delete_channel(conn, context.actor, id),
@@ -583,13 +581,7 @@ fn prune(
             Ok(()) | Err(AppError::NotFound { .. }) => {}
             Err(error) => return Err(FileError::of(error, &format!("{kind} {key}"), None)),
         }
-        diesel::delete(config_objects::table.find((kind.as_str(), key.as_str()))).execute(conn)?;
-        let kind = match kind.as_str() {
-            "rule" => "rule",
-            "status_page" => "status_page",
-            "channel" => "channel",
-            _ => "monitor",
-        };
+        diesel::delete(config_objects::table.find((stored.as_str(), key.as_str()))).execute(conn)?;
         applied.plan.changes.push(Change { operation: Operation::Delete, kind, key, fields: Vec::new() });
     }
     Ok(())

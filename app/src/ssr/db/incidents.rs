@@ -278,6 +278,11 @@ pub fn lock_due_maintenance(conn: &mut PgConnection, now: DateTime<Utc>) -> Quer
 /// `(monitor_id, started_at, ended_at)` of a maintenance window.
 pub type Window = (i64, DateTime<Utc>, Option<DateTime<Utc>>);
 
+/// Whether one of `windows` covers `monitor_id` at `at`.
+pub fn covers(windows: &[Window], monitor_id: i64, at: DateTime<Utc>) -> bool {
+    windows.iter().any(|(m, from, to)| *m == monitor_id && *from <= at && to.is_none_or(|to| at < to))
+}
+
 /// The maintenance windows of these monitors that had begun and had not
 /// ended by `since`, or began after it: `(monitor_id, started_at, ended_at)`,
 /// `None` for one still going on.

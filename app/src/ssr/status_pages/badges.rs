@@ -175,7 +175,7 @@ fn durations_since(conn: &mut PgConnection, monitor_id: i64, start: DateTime<Utc
     let checks = public::durations_since(conn, monitor_id, start)?;
     Ok(checks
         .into_iter()
-        .filter(|(at, _)| !windows.iter().any(|(_, from, to)| *from <= *at && to.is_none_or(|to| *at < to)))
+        .filter(|(at, _)| !crate::ssr::db::incidents::covers(&windows, monitor_id, *at))
         .map(|(_, ms)| ms)
         .collect())
 }

@@ -268,9 +268,7 @@ pub fn figures_since(
     let mut by_monitor: HashMap<i64, Figures> = HashMap::new();
     for (monitor, at, up) in rows {
         let entry = by_monitor.entry(monitor).or_default();
-        let in_maintenance =
-            windows.iter().any(|(m, from, to)| *m == monitor && *from <= at && to.is_none_or(|to| at < to));
-        if in_maintenance {
+        if crate::ssr::db::incidents::covers(&windows, monitor, at) {
             entry.2 += 1;
         } else {
             entry.0 += 1;
