@@ -22,11 +22,17 @@ test('admins see the version running and how the scheduled backups went', async 
   await signIn(page);
   await expect(page).toHaveURL(/\/console$/);
   await hydrated(page);
-  // run.sh sets VIGIE_BACKUP_DIR: the server backed up at start.
+  // run.sh sets VIGIE_BACKUP_DIR: the server backs up at start, and the
+  // dump may still be running when this test begins, so look again until the
+  // card reports it (the card reads the report once per page load).
   const card = page.locator('.server-card');
+  await expect(async () => {
+    await page.reload();
+    await expect(card).toContainText(/Last backup .*[KM]B: .*vigie-\d{8}T\d{6}Z\.dump/, { timeout: 2000 });
+  }).toPass({ timeout: 30_000 });
+  await hydrated(page);
   await expect(card.getByRole('heading', { name: 'This server' })).toBeVisible();
   await expect(card).toContainText(/Vigie \d+\.\d+\.\d+ \(commit [0-9a-f]{12}\)/);
-  await expect(card).toContainText(/Last backup .*KB: .*vigie-\d{8}T\d{6}Z\.dump/);
   await expect(card).toContainText('the newest 7 kept');
   await expect(card.getByRole('alert')).toHaveCount(0);
   await expect(page.locator('.sidebar-foot')).toContainText(/^Vigie \d+\.\d+\.\d+ \(commit [0-9a-f]{12}\)$/);
