@@ -3,6 +3,7 @@
 //! REST API's `/api/v1`.
 
 pub mod alerts;
+pub mod config;
 pub mod incidents;
 pub mod monitors;
 pub mod overview;

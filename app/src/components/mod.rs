@@ -275,3 +275,52 @@ mod local {
         Some(naive.and_utc())
     }
 }
+
+/// The keys of the objects of one kind a configuration file manages
+/// (`crate::api::config::managed_keys`).
+pub type Managed = Resource<Result<Vec<(i64, String)>, AppError>>;
+
+/// Loads the managed keys of every object of `kind` (the few a list shows).
+pub fn managed_all(kind: &'static str) -> Managed {
+    Resource::new(|| (), move |_| crate::api::config::managed_keys(kind.to_owned(), None))
+}
+
+/// Loads whether the object of a page (its `id` from the address) is
+/// managed, again only when the address changes.
+pub fn managed_one(kind: &'static str, id: impl Fn() -> Option<i64> + Send + Sync + 'static) -> Managed {
+    Resource::new(id, move |id| async move {
+        match id {
+            Some(id) => crate::api::config::managed_keys(kind.to_owned(), Some(id)).await,
+            None => Ok(Vec::new()),
+        }
+    })
+}
+
+/// "managed by configuration" beside an object a file manages; with `warn`,
+/// the note an edit form shows: the next apply undoes a change made here.
+#[component]
+pub fn ManagedMark(
+    managed: Managed,
+    id: i64,
+    #[prop(optional)] warn: bool,
+    #[prop(default = "object")] what: &'static str,
+) -> impl IntoView {
+    view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                let keys = managed.await.unwrap_or_default();
+                keys.into_iter().find(|(of, _)| *of == id).map(|(_, key)| if warn {
+                    view! {
+                        <p class="managed-warning" role="note">
+                            "This " {what} " is managed by configuration (key " <code>{key}</code> "): the next "
+                            <code>"vigie apply"</code> " of its file undoes changes saved here. Change the file instead."
+                        </p>
+                    }.into_any()
+                } else {
+                    let title = format!("Declared in a configuration file under the key {key}");
+                    view! { <span class="badge managed" title=title>"managed by configuration"</span> }.into_any()
+                })
+            })}
+        </Transition>
+    }
+}

@@ -15,11 +15,16 @@ use axum::{Json, Router, middleware};
 use leptos::prelude::{LeptosOptions, provide_context};
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use tower_http::compression::CompressionLayer;
-use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 
-/// The largest request body accepted anywhere.
+/// The largest request body accepted anywhere but a configuration file.
 pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+/// The largest body a request to `path` may carry: a configuration file
+/// (`POST /api/v1/config`) may be large, anything else is small.
+pub fn body_limit(path: &str) -> usize {
+    if path == "/api/v1/config" { rest::config::FILE_MAX_BYTES } else { MAX_BODY_BYTES }
+}
 
 pub fn router(state: AppState, options: LeptosOptions) -> Router {
     // Install the metrics recorder before the first request is counted.
@@ -82,7 +87,7 @@ pub fn router(state: AppState, options: LeptosOptions) -> Router {
         .layer(CompressionLayer::new())
         .layer(middleware::from_fn(security::headers))
         .layer(TraceLayer::new_for_http())
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(middleware::from_fn(security::body_limit))
         .layer(middleware::from_fn(security::limits));
     public.merge(app)
 }

@@ -136,6 +136,23 @@ pub async fn limits(request: Request, next: Next) -> Response {
     next.run(request).await
 }
 
+/// Limits every request's body to [`super::router::body_limit`] of its
+/// path: a declared length beyond it is refused at once (413, in the API's
+/// error shape), a body that runs beyond it fails when read.
+pub async fn body_limit(request: Request, next: Next) -> Response {
+    let limit = super::router::body_limit(request.uri().path());
+    let declared = request.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit as u64) {
+        return refuse(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            &format!("The request body is too large (at most {limit} bytes)."),
+        );
+    }
+    let (parts, body) = request.into_parts();
+    let body = axum::body::Body::new(http_body_util::Limited::new(body, limit));
+    next.run(Request::from_parts(parts, body)).await
+}
+
 /// Refuses text holding the NUL character in the body of an API call or a
 /// server function (JSON or a form), naming the field: PostgreSQL cannot
 /// store it, and no form of ours sends it. Other bodies pass untouched.
@@ -152,7 +169,7 @@ pub async fn no_nul(request: Request, next: Next) -> Response {
     }
     let (parts, body) = request.into_parts();
     // The router's body limit stands behind this one.
-    let Ok(bytes) = axum::body::to_bytes(body, super::router::MAX_BODY_BYTES).await else {
+    let Ok(bytes) = axum::body::to_bytes(body, super::router::body_limit(parts.uri.path())).await else {
         return refuse(StatusCode::PAYLOAD_TOO_LARGE, "The request body is too large.");
     };
     let field = if json {

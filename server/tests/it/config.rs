@@ -12,10 +12,12 @@ use app::ssr::config::{self, Document, Operation, apply::Context};
 use app::ssr::db::schema::{config_objects, monitors as monitor_rows};
 use app::ssr::monitoring::monitors;
 use app::ssr::team::audit::Actor;
-use axum::http::Method;
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode, header};
 use chrono::Utc;
 use diesel::prelude::*;
 use serde_json::json;
+use server::http::rest::config as config_api;
 use std::collections::HashMap;
 
 const HEADER_SECRET: &str = "Bearer header-secret-Z81";
@@ -260,4 +262,160 @@ channels:
     assert_eq!((error.field.as_str(), error.line), ("channels[0].secret", Some(2)), "{error}");
     assert!(error.message.contains("NOT_SET_ANYWHERE"), "{error}");
     assert_eq!(managed(&app), 0);
+}
+
+/// `POST /api/v1/config` with a body of the given type.
+async fn post_config(
+    app: &TestApp,
+    query: &str,
+    token: Option<&str>,
+    kind: &str,
+    body: String,
+) -> crate::common::Reply {
+    let mut request = Request::post(format!("/api/v1/config{query}")).header(header::CONTENT_TYPE, kind);
+    if let Some(token) = token {
+        request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+    }
+    app.send(request.body(Body::from(body)).unwrap()).await
+}
+
+#[tokio::test]
+async fn ci_pipelines_apply_a_file_over_the_api_with_the_secrets_in_the_request() {
+    let app = TestApp::new();
+    populate(&app).await;
+    let yaml = export(&app).document.to_yaml();
+
+    let other = TestApp::with_own_database();
+    let admin = other.user("ci@example.com", Role::Admin);
+    let admin = other.token(admin.id);
+    let member = other.user("dev@example.com", Role::Member);
+    let member = other.token(member.id);
+    const YAML: &str = "application/yaml";
+
+    // Only admins.
+    let reply = post_config(&other, "", None, YAML, yaml.clone()).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{}", reply.body);
+    let reply = post_config(&other, "", Some(&member), YAML, yaml.clone()).await;
+    assert_eq!(reply.status, StatusCode::FORBIDDEN, "{}", reply.body);
+
+    // The server's own environment is never read (PATH is set in it)...
+    let leak = "monitors:\n  - key: leak\n    name: Leak\n    url: https://leak.example.test/\n    \
+                headers:\n      X-Path: ${PATH}\n";
+    let reply = post_config(&other, "?dry_run=true", Some(&admin), YAML, leak.to_owned()).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.body);
+    assert_eq!(reply.json()["error"]["field"], "monitors[0].headers.X-Path", "{}", reply.body);
+    assert!(reply.json()["error"]["message"].as_str().unwrap().contains("No value for ${PATH}"), "{}", reply.body);
+    // ...so without the variables in the request, the first reference is
+    // refused by line and field.
+    let reply = post_config(&other, "", Some(&admin), YAML, yaml.clone()).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.body);
+    let error = &reply.json()["error"];
+    assert_eq!(error["field"], "monitors[0].headers.Authorization", "{error}");
+    let line = yaml.lines().position(|l| l.contains("key: checkout-api")).unwrap() + 1;
+    assert_eq!(error["line"], line, "{error}");
+    assert!(error["message"].as_str().unwrap().contains("VIGIE_MONITOR_CHECKOUT_API_HEADER_AUTHORIZATION"));
+
+    // A dry run answers the plan and changes nothing.
+    let envelope = json!({"file": yaml, "variables": secrets()}).to_string();
+    let reply = post_config(&other, "?dry_run=true", Some(&admin), "application/json", envelope.clone()).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let plan = reply.json();
+    assert_eq!((plan["dry_run"].as_bool(), plan["created"].as_u64()), (Some(true), Some(7)), "{plan}");
+    assert!(plan["changes"].as_array().unwrap().iter().any(|c| c["operation"] == "create"
+        && c["kind"] == "monitor"
+        && c["key"] == "checkout-api"
+        && c["fields"].as_array().unwrap().iter().any(|f| f["field"] == "interval_seconds" && f["after"] == "60")));
+    assert!(plan["plan"].as_str().unwrap().contains("+ monitor checkout-api"), "{plan}");
+    for secret in [HEADER_SECRET, WEBHOOK_SECRET, SLACK_URL] {
+        assert!(!reply.body.contains(secret), "the plan shows {secret}: {}", reply.body);
+    }
+    assert_eq!(monitor_count(&other), 0);
+
+    // Applied: the database is as the file says, secrets from the request.
+    let reply = post_config(&other, "", Some(&admin), "application/json; charset=utf-8", envelope).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let applied = reply.json();
+    assert_eq!((applied["dry_run"].as_bool(), applied["created"].as_u64()), (Some(false), Some(7)), "{applied}");
+    let made = applied["made"].as_array().unwrap();
+    assert!(made.iter().any(|m| m["what"] == "ping path of monitor nightly-backup"), "{applied}");
+    assert_eq!(export(&other).document.to_yaml(), yaml);
+    let secret: Option<String> = app::ssr::db::schema::channels::table
+        .filter(app::ssr::db::schema::channels::name.eq("Ops hook"))
+        .select(app::ssr::db::schema::channels::secret)
+        .first(&mut other.db.conn())
+        .unwrap();
+    assert_eq!(secret.as_deref(), Some(WEBHOOK_SECRET));
+    use app::ssr::db::schema::audit_events as audit;
+    let by_api: Vec<Option<String>> =
+        audit::table.filter(audit::via.eq("api")).select(audit::actor_email).load(&mut other.db.conn()).unwrap();
+    assert!(!by_api.is_empty(), "the changes are audited as the token's owner's");
+    assert!(by_api.iter().all(|e| e.as_deref() == Some("ci@example.com")), "{by_api:?}");
+
+    // The same file as plain JSON in the envelope, again: nothing to change.
+    let document = serde_json::to_string_pretty(&Document::parse(&yaml).unwrap()).unwrap();
+    let envelope = json!({"file": document, "variables": secrets()}).to_string();
+    let reply = post_config(&other, "", Some(&admin), "application/json", envelope).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(reply.json()["changes"], json!([]), "{}", reply.body);
+    assert!(reply.json()["plan"].as_str().unwrap().starts_with("No changes"), "{}", reply.body);
+
+    // Mistakes: a typo (with its line), an unknown type, a NUL.
+    let typo = yaml.replacen(" url:", " uri:", 1);
+    let reply = post_config(&other, "?dry_run=true", Some(&admin), YAML, typo.clone()).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.body);
+    let line = typo.lines().position(|l| l.contains("uri:")).unwrap() + 1;
+    assert_eq!(reply.json()["error"]["line"], line, "{}", reply.body);
+    assert!(reply.json()["error"]["field"].as_str().unwrap().ends_with(".uri"), "{}", reply.body);
+    let reply = post_config(&other, "", Some(&admin), "application/x-www-form-urlencoded", yaml.clone()).await;
+    assert_eq!(reply.status, StatusCode::UNSUPPORTED_MEDIA_TYPE, "{}", reply.body);
+    assert!(reply.json()["error"]["message"].as_str().unwrap().contains("application/yaml"), "{}", reply.body);
+    let reply = post_config(&other, "", Some(&admin), YAML, yaml.replacen("Checkout", "Check\0out", 1)).await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", reply.body);
+    let reply = post_config(&other, "?dry_run=maybe", Some(&admin), YAML, yaml.clone()).await;
+    assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{}", reply.body);
+    assert_eq!(export(&other).document.to_yaml(), yaml, "refusals change nothing");
+}
+
+#[tokio::test]
+async fn a_large_file_is_taken_where_other_bodies_are_refused() {
+    let app = TestApp::new();
+    let admin = app.user("ci@example.com", Role::Admin);
+    let admin = app.token(admin.id);
+    // 4,000 monitors: about half a megabyte, twice the limit of other bodies.
+    let mut yaml = String::from("monitors:\n");
+    for n in 0..4000 {
+        yaml.push_str(&format!(
+            "  - key: web-{n}\n    name: Web {n}\n    url: https://web-{n}.example.test/health\n    \
+             interval_seconds: 300\n    tags: [fleet, generated]\n"
+        ));
+    }
+    assert!(yaml.len() > 2 * 256 * 1024, "{} bytes", yaml.len());
+    let reply = post_config(&app, "?dry_run=true", Some(&admin), "application/yaml", yaml.clone()).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", &reply.body[..reply.body.len().min(500)]);
+    assert_eq!(reply.json()["created"], 4000);
+    assert_eq!(monitor_count(&app), 0);
+
+    let monitor = json!({"name": "x", "url": "https://x.example.test/", "tags": ["t".repeat(300 * 1024)]});
+    let reply = app.api(Method::POST, "/api/v1/monitors", Some(&admin), Some(monitor)).await;
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", &reply.body[..reply.body.len().min(500)]);
+
+    let huge = "#".repeat(config_api::FILE_MAX_BYTES + 1);
+    let reply = post_config(&app, "", Some(&admin), "application/yaml", huge).await;
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE, "{}", &reply.body[..reply.body.len().min(500)]);
+}
+
+#[tokio::test]
+async fn the_file_schema_is_public_and_describes_what_export_writes() {
+    let app = TestApp::new();
+    let reply = app.send(Request::get("/api/v1/config.schema.json").body(Body::empty()).unwrap()).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.headers[header::CONTENT_TYPE], "application/schema+json");
+    let schema = reply.json();
+    assert_eq!(schema["$schema"], "https://json-schema.org/draft/2020-12/schema");
+    let monitor = &schema["$defs"]["MonitorEntry"]["properties"];
+    for field in ["key", "name", "url", "interval_seconds", "headers", "parent", "regions"] {
+        assert!(monitor.get(field).is_some(), "{field} missing: {monitor}");
+    }
+    let openapi = app.send(Request::get("/api/v1/openapi.json").body(Body::empty()).unwrap()).await.json();
+    assert!(openapi["paths"]["/api/v1/config"]["post"].is_object(), "the API document lists the route");
 }

@@ -18,6 +18,8 @@ const PUBLIC: &[(&str, &str)] = &[
     // The site's script, wasm and stylesheet.
     ("GET", "/pkg/{file}"),
     ("GET", "/api/v1/openapi.json"),
+    // The configuration file's JSON Schema, for editors.
+    ("GET", "/api/v1/config.schema.json"),
     ("GET", "/status/{slug}"),
     ("GET", "/status/{slug}/incidents/{id}"),
     ("GET", "/status/{slug}/history"),

@@ -8,7 +8,8 @@ use crate::api::alerts::{
     list_channels, list_deliveries,
 };
 use crate::components::{
-    ConfirmButton, FieldError, FormError, ListCard, Time, format_time, general_error, last_error, ticks,
+    ConfirmButton, FieldError, FormError, ListCard, Managed, ManagedMark, Time, format_time, general_error, last_error,
+    managed_all, ticks,
 };
 use crate::error::AppError;
 use crate::model::alert_limits::{NAME_MAX, PER_HOUR_MAX, SECRET_MIN};
@@ -41,6 +42,7 @@ pub fn AlertsPage() -> impl IntoView {
         },
         |_| list_alert_rules(),
     );
+    let (managed_channels, managed_rules) = (managed_all("channel"), managed_all("rule"));
     view! {
         <Title text="Alerts" />
         <h1>"Alerts"</h1>
@@ -48,8 +50,8 @@ pub fn AlertsPage() -> impl IntoView {
             "Rules send events (incidents opened and resolved, updates, certificates expiring, maintenance) "
             "to channels. Every notification is retried until it is delivered, for up to 24 hours."
         </p>
-        <Channels channels save=save_channel delete=delete_channel />
-        <Rules rules channels save=save_rule toggle=toggle_rule delete=delete_rule />
+        <Channels channels save=save_channel delete=delete_channel managed=managed_channels />
+        <Rules rules channels save=save_rule toggle=toggle_rule delete=delete_rule managed=managed_rules />
     }
 }
 
@@ -66,6 +68,7 @@ fn Channels(
     channels: Resource<Result<Vec<Channel>, AppError>>,
     save: ServerAction<SaveChannel>,
     delete: ServerAction<DeleteChannel>,
+    managed: Managed,
 ) -> impl IntoView {
     let test = ServerAction::<TestChannel>::new();
     // `Some(None)`: adding a channel; `Some(Some(c))`: editing `c`.
@@ -94,6 +97,7 @@ fn Channels(
                     <tr data-channel=channel.name.clone()>
                         <td>
                             <a href=format!("/console/alerts/channels/{id}")><strong>{channel.name.clone()}</strong></a>
+                            <ManagedMark managed id />
                             {channel.secret.clone().map(|s| view! {
                                 <div class="muted small">"secret " <code>{s}</code></div>
                             })}
@@ -122,7 +126,7 @@ fn Channels(
                 }
             }
         >
-            {move || editing.get().map(|current| view! { <ChannelForm current save editing /> })}
+            {move || editing.get().map(|current| view! { <ChannelForm current save editing managed /> })}
             <FormError error=delete_error />
         </ListCard>
     }
@@ -163,6 +167,7 @@ fn ChannelForm(
     current: Option<Channel>,
     save: ServerAction<SaveChannel>,
     editing: RwSignal<Option<Option<Channel>>>,
+    managed: Managed,
 ) -> impl IntoView {
     let id = current.as_ref().map(|c| c.id);
     let kind = RwSignal::new(current.as_ref().map_or(ChannelKind::Webhook, |c| c.kind));
@@ -197,6 +202,7 @@ fn ChannelForm(
     let url_placeholder = kept_url.clone().unwrap_or_else(|| "https://…".to_owned());
     view! {
         <form class="subcard" on:submit=on_submit novalidate aria-label=if editing_existing { "Edit channel" } else { "Add channel" }>
+            {id.map(|id| view! { <ManagedMark managed id warn=true what="channel" /> })}
             <div class="grid-form">
                 <label>
                     "Kind"
@@ -265,6 +271,7 @@ fn Rules(
     save: ServerAction<SaveAlertRule>,
     toggle: ServerAction<SaveAlertRule>,
     delete: ServerAction<DeleteAlertRule>,
+    managed: Managed,
 ) -> impl IntoView {
     let editing = RwSignal::new(None::<Option<AlertRule>>);
     let delete_error = last_error(delete.value());
@@ -298,7 +305,7 @@ fn Rules(
                 let limit = rule.max_per_hour.map_or("—".to_owned(), |n| format!("{n} / hour"));
                 view! {
                     <tr data-rule=rule.name.clone()>
-                        <td><strong>{rule.name.clone()}</strong></td>
+                        <td><strong>{rule.name.clone()}</strong> <ManagedMark managed id /></td>
                         <td data-label="Events">{events}</td>
                         <td data-label="Channel"><a href=format!("/console/alerts/channels/{}", rule.channel_id)>{rule.channel_name.clone()}</a></td>
                         <td data-label="Monitors">{scope}</td>
@@ -323,7 +330,7 @@ fn Rules(
                 }
             }
         >
-            {move || editing.get().map(|current| view! { <RuleForm current channels save editing /> })}
+            {move || editing.get().map(|current| view! { <RuleForm current channels save editing managed /> })}
             <FormError error=row_error />
         </ListCard>
     }
@@ -335,6 +342,7 @@ fn RuleForm(
     channels: Resource<Result<Vec<Channel>, AppError>>,
     save: ServerAction<SaveAlertRule>,
     editing: RwSignal<Option<Option<AlertRule>>>,
+    managed: Managed,
 ) -> impl IntoView {
     let id = current.as_ref().map(|r| r.id);
     let name = RwSignal::new(current.as_ref().map(|r| r.name.clone()).unwrap_or_default());
@@ -384,6 +392,7 @@ fn RuleForm(
     };
     view! {
         <form class="subcard" on:submit=on_submit novalidate aria-label=if id.is_some() { "Edit rule" } else { "Add rule" }>
+            {id.map(|id| view! { <ManagedMark managed id warn=true what="rule" /> })}
             <div class="grid-form">
                 <label>
                     "Name"

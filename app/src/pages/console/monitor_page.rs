@@ -3,7 +3,7 @@
 
 use super::monitors::{PingUrlMade, StatusBadge};
 use crate::api::monitors::{NewPingUrl, monitor_page};
-use crate::components::{ConfirmButton, FormError, Time, format_time, ticks};
+use crate::components::{ConfirmButton, FormError, Managed, ManagedMark, Time, format_time, managed_one, ticks};
 use crate::error::AppError;
 use crate::model::{CheckOutcome, HeartbeatReport, LatencyPoint, Monitor, MonitorDetails, MonitorKind, MonitorStatus};
 use leptos::prelude::*;
@@ -20,6 +20,7 @@ pub fn MonitorPage() -> impl IntoView {
     let tick = ticks(REFRESH);
     // Kept above the refreshing view, so a new ping URL stays on screen.
     let renew = ServerAction::<NewPingUrl>::new();
+    let managed = managed_one("monitor", id);
     let details = Resource::new(
         move || (id(), tick.get()),
         |(id, _)| async move {
@@ -33,7 +34,7 @@ pub fn MonitorPage() -> impl IntoView {
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match details.await {
-                    Ok(details) => view! { <Details details renew /> }.into_any(),
+                    Ok(details) => view! { <Details details renew managed /> }.into_any(),
                     Err(error) => view! {
                         <Title text="Monitor" />
                         <h1>"Monitor"</h1>
@@ -50,7 +51,7 @@ fn percent(value: Option<f64>) -> String {
 }
 
 #[component]
-fn Details(details: MonitorDetails, renew: ServerAction<NewPingUrl>) -> impl IntoView {
+fn Details(details: MonitorDetails, renew: ServerAction<NewPingUrl>, managed: Managed) -> impl IntoView {
     let monitor = details.monitor;
     let id = monitor.id;
     let heartbeat = monitor.kind == MonitorKind::Heartbeat;
@@ -64,7 +65,7 @@ fn Details(details: MonitorDetails, renew: ServerAction<NewPingUrl>) -> impl Int
     view! {
         <Title text=monitor.name.clone() />
         <div class="page-head">
-            <h1>{monitor.name.clone()} " " <StatusBadge status=monitor.status /></h1>
+            <h1>{monitor.name.clone()} " " <StatusBadge status=monitor.status /> <ManagedMark managed id /></h1>
             <a class="button" href=format!("/console/monitors/{id}/edit")>"Edit"</a>
         </div>
         <p class="muted">

@@ -5,7 +5,9 @@ use crate::api::monitors::{
     BulkMonitors, CheckMonitor, DeleteMonitor, SaveMonitor, SetMonitorPaused, find_monitors, get_monitor,
     list_monitor_page, list_regions, monitor_tags,
 };
-use crate::components::{ConfirmButton, FieldError, FormError, general_error, last_error, ticks};
+use crate::components::{
+    ConfirmButton, FieldError, FormError, ManagedMark, general_error, last_error, managed_one, ticks,
+};
 use crate::error::AppError;
 use crate::model::MASK;
 use crate::model::{
@@ -416,6 +418,7 @@ pub fn EditMonitorPage() -> impl IntoView {
             None => Err(AppError::not_found("monitor")),
         }
     });
+    let managed = managed_one("monitor", id);
     view! {
         <Title text="Edit monitor" />
         <h1>"Edit monitor"</h1>
@@ -426,6 +429,7 @@ pub fn EditMonitorPage() -> impl IntoView {
                         let id = monitor.id;
                         let probed = monitor.kind != MonitorKind::Heartbeat;
                         view! {
+                            <ManagedMark managed id warn=true what="monitor" />
                             <Show when=move || probed><CheckNow id /></Show>
                             <MonitorForm monitor=Some(monitor) />
                         }

@@ -6,7 +6,9 @@
 use super::monitor_picker::named_monitors;
 use crate::api::monitors::find_monitors;
 use crate::api::status_pages::{DeleteStatusPage, SaveStatusPage, list_status_pages};
-use crate::components::{ConfirmButton, FieldError, FormError, ListCard, general_error, last_error};
+use crate::components::{
+    ConfirmButton, FieldError, FormError, ListCard, Managed, ManagedMark, general_error, last_error, managed_all,
+};
 use crate::model::status_page_limits::{DESCRIPTION_MAX, NAME_MAX, TITLE_MAX};
 use crate::model::{MonitorRef, PageComponent, StatusPage, StatusPageInput};
 use leptos::prelude::*;
@@ -20,6 +22,7 @@ pub fn StatusPagesPage() -> impl IntoView {
     // `Some(None)`: adding a page; `Some(Some(p))`: editing `p`.
     let editing = RwSignal::new(None::<Option<StatusPage>>);
     let delete_error = last_error(delete.value());
+    let managed = managed_all("status_page");
     Effect::new(move |_| {
         if let Some(Ok(_)) = save.value().get() {
             editing.set(None);
@@ -48,7 +51,7 @@ pub fn StatusPagesPage() -> impl IntoView {
                 let address = format!("/status/{}", page.slug);
                 view! {
                     <tr data-page=page.slug.clone()>
-                        <td><strong>{page.title.clone()}</strong></td>
+                        <td><strong>{page.title.clone()}</strong> <ManagedMark managed id /></td>
                         <td class="break">
                             <a href=address.clone()>{address.clone()}</a>
                             {page.is_default.then(|| view! { " " <span class="badge">"default"</span> })}
@@ -74,7 +77,7 @@ pub fn StatusPagesPage() -> impl IntoView {
                 }
             }
         >
-            {move || editing.get().map(|current| view! { <PageForm current save editing /> })}
+            {move || editing.get().map(|current| view! { <PageForm current save editing managed /> })}
             <FormError error=delete_error />
         </ListCard>
     }
@@ -124,6 +127,7 @@ fn PageForm(
     current: Option<StatusPage>,
     save: ServerAction<SaveStatusPage>,
     editing: RwSignal<Option<Option<StatusPage>>>,
+    managed: Managed,
 ) -> impl IntoView {
     let id = current.as_ref().map(|p| p.id);
     let text = |f: fn(&StatusPage) -> Option<String>| RwSignal::new(current.as_ref().and_then(f).unwrap_or_default());
@@ -186,6 +190,7 @@ fn PageForm(
     };
     view! {
         <form class="subcard" on:submit=on_submit novalidate aria-label=if id.is_some() { "Edit page" } else { "Add page" }>
+            {id.map(|id| view! { <ManagedMark managed id warn=true what="status page" /> })}
             <div class="grid-form">
                 <label>
                     "Title"

@@ -702,10 +702,12 @@ fn monitor_input(
     })
 }
 
-/// A value, or the environment's value of its `${NAME}` reference.
+/// A value, or the value of its `${NAME}` reference.
 fn resolved(value: &str, env: Environment<'_>) -> Result<String, String> {
     match reference(value) {
-        Some(name) => env(name).ok_or_else(|| format!("The environment variable {name} is not set.")),
+        Some(name) => env(name).ok_or_else(|| {
+            format!("No value for ${{{name}}}: set {name} in the environment of `vigie apply`, or in `variables` of the API request.")
+        }),
         None => Ok(value.to_owned()),
     }
 }

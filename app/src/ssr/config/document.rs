@@ -9,6 +9,7 @@ use crate::model::{
 };
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashSet};
+use utoipa::ToSchema;
 
 /// The version of the file's shape this server reads and writes.
 pub const VERSION: u32 = 1;
@@ -16,7 +17,7 @@ pub const VERSION: u32 = 1;
 pub const OBJECTS_MAX: usize = 100_000;
 pub const KEY_MAX: usize = 63;
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Document {
     #[serde(default = "version")]
@@ -39,7 +40,7 @@ fn version() -> u32 {
 }
 
 /// A monitor. `parent` is another monitor's key.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MonitorEntry {
     pub key: String,
@@ -115,7 +116,7 @@ pub struct MonitorEntry {
 
 /// An alert channel. `url` of Slack and Discord and `secret` of a webhook
 /// are `${NAME}` references.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ChannelEntry {
     pub key: String,
@@ -131,7 +132,7 @@ pub struct ChannelEntry {
 
 /// An alert rule: `channel` is a channel's key, `monitors` monitors' keys
 /// (left out: every monitor).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RuleEntry {
     pub key: String,
@@ -148,7 +149,7 @@ pub struct RuleEntry {
 
 /// A status page; its key is its slug's owner in the file (the slug may
 /// change, the key stays).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PageEntry {
     pub key: String,
@@ -173,7 +174,7 @@ pub struct PageEntry {
 }
 
 /// A component: a monitor's key, the public name, the group.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ComponentEntry {
     pub monitor: String,
@@ -251,6 +252,26 @@ impl Document {
         Ok(document)
     }
 
+    /// Reads a file written as JSON, with JSON's lines and columns in
+    /// errors (a JSON file is YAML too, but JSON's own reader says more).
+    pub fn parse_json(text: &str) -> Result<Self, FileError> {
+        let mut deserializer = serde_json::Deserializer::from_str(text);
+        let document: Self = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
+            let field = error.path().to_string();
+            let inner = error.into_inner();
+            let message = inner.to_string();
+            let message = message.rfind(" at line ").map_or(message.as_str(), |at| &message[..at]).to_owned();
+            FileError::new(Some(inner.line()), if field == "." { "file".to_owned() } else { field }, message)
+        })?;
+        document.check_keys(text)?;
+        Ok(document)
+    }
+
+    /// Reads a file in either form: JSON when it opens with `{`, else YAML.
+    pub fn parse_any(text: &str) -> Result<Self, FileError> {
+        if text.trim_start().starts_with('{') { Self::parse_json(text) } else { Self::parse(text) }
+    }
+
     /// The file, as `export` writes it.
     pub fn to_yaml(&self) -> String {
         yaml_serde::to_string(self).unwrap_or_default()
@@ -288,6 +309,47 @@ impl Document {
     }
 }
 
+/// The JSON Schema (draft 2020-12) of the file, for editors to complete
+/// and check it: the derived schema of [`Document`], the objects it holds
+/// under `$defs`.
+pub fn json_schema() -> serde_json::Value {
+    use utoipa::PartialSchema;
+    let mut parts = Vec::new();
+    <Document as ToSchema>::schemas(&mut parts);
+    let mut defs = serde_json::Map::new();
+    for (name, schema) in parts {
+        defs.insert(name, serde_json::to_value(schema).unwrap_or_default());
+    }
+    let mut schema = serde_json::to_value(<Document as PartialSchema>::schema()).unwrap_or_default();
+    if let serde_json::Value::Object(root) = &mut schema {
+        root.insert("$schema".into(), "https://json-schema.org/draft/2020-12/schema".into());
+        root.insert("title".into(), "Vigie configuration".into());
+        root.insert("$defs".into(), serde_json::Value::Object(defs));
+    }
+    point_refs_at_defs(&mut schema);
+    schema
+}
+
+/// OpenAPI's `#/components/schemas/X` references as JSON Schema's `#/$defs/X`.
+fn point_refs_at_defs(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Object(map) => {
+            for (key, item) in map.iter_mut() {
+                match item {
+                    serde_json::Value::String(target) if key == "$ref" => {
+                        if let Some(name) = target.strip_prefix("#/components/schemas/") {
+                            *target = format!("#/$defs/{name}");
+                        }
+                    }
+                    _ => point_refs_at_defs(item),
+                }
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(point_refs_at_defs),
+        _ => {}
+    }
+}
+
 /// The YAML reader's message without the path and the place, which the
 /// error carries apart.
 fn plain_message(message: &str) -> String {
@@ -311,8 +373,9 @@ pub fn valid_key(key: &str) -> bool {
 pub fn line_of_key(text: &str, key: &str) -> Option<usize> {
     text.lines()
         .position(|line| {
-            let line = line.trim_start().trim_start_matches("- ").trim_start();
-            line.strip_prefix("key:").is_some_and(|rest| rest.trim().trim_matches(['"', '\'']) == key)
+            let line = line.trim_start().trim_start_matches(['-', '{']).trim_start();
+            let rest = line.strip_prefix("key:").or_else(|| line.strip_prefix("\"key\":"));
+            rest.is_some_and(|rest| rest.trim().trim_end_matches(',').trim_matches(['"', '\'']) == key)
         })
         .map(|index| index + 1)
 }
@@ -401,6 +464,42 @@ status_pages:
 
         let error = Document::parse("version: 2\n").unwrap_err();
         assert_eq!(error.field, "version");
+    }
+
+    #[test]
+    fn json_files_are_read_with_their_lines() {
+        let document = Document::parse(FILE).unwrap();
+        let json = serde_json::to_string_pretty(&document).unwrap();
+        assert_eq!(Document::parse_any(&json).unwrap(), document);
+        let typo = json.replacen("\"port\"", "\"prot\"", 1);
+        let error = Document::parse_any(&typo).unwrap_err();
+        let line = typo.lines().position(|l| l.contains("\"prot\"")).unwrap() + 1;
+        assert_eq!((error.field.as_str(), error.line), ("monitors[1].prot", Some(line)), "{error}");
+        let twice = json.replace("\"key\": \"db\"", "\"key\": \"api\"");
+        let error = Document::parse_any(&twice).unwrap_err();
+        let first = json.lines().position(|l| l.contains("\"key\": \"api\"")).unwrap() + 1;
+        assert_eq!((error.field.as_str(), error.line), ("monitors[1].key", Some(first)), "{error}");
+    }
+
+    #[test]
+    fn the_schema_describes_every_object_and_refuses_unknown_fields() {
+        let schema = json_schema();
+        let text = schema.to_string();
+        assert!(!text.contains("#/components/"), "{text}");
+        let defs = schema["$defs"].as_object().unwrap();
+        for name in ["MonitorEntry", "ChannelEntry", "RuleEntry", "PageEntry", "ComponentEntry", "MonitorKind"] {
+            assert!(defs.contains_key(name), "{name} missing from {:?}", defs.keys().collect::<Vec<_>>());
+        }
+        // Every reference points at a definition that is there.
+        for target in text.split("\"$ref\":\"#/$defs/").skip(1) {
+            let name = &target[..target.find('"').unwrap()];
+            assert!(defs.contains_key(name), "{name} is referred to but not defined");
+        }
+        assert_eq!(schema["additionalProperties"], serde_json::json!(false), "{text}");
+        assert_eq!(defs["MonitorEntry"]["additionalProperties"], serde_json::json!(false));
+        let required = defs["MonitorEntry"]["required"].as_array().unwrap();
+        assert!(required.contains(&"key".into()) && required.contains(&"name".into()), "{required:?}");
+        assert!(!required.contains(&"url".into()), "{required:?}");
     }
 
     #[test]

@@ -27,6 +27,23 @@ pub fn managed_keys(conn: &mut PgConnection) -> QueryResult<HashMap<(String, i64
     Ok(rows.into_iter().map(|(kind, key, id)| ((kind, id), key)).collect())
 }
 
+/// The kinds of object a file manages, as `config_objects` names them.
+pub const KINDS: [&str; 4] = ["monitor", "channel", "rule", "status_page"];
+
+/// `(object id, key)` of the managed objects of `kind`, or of the one object
+/// `id` (each kind's ids are unique in `config_objects`).
+pub fn managed_of(conn: &mut PgConnection, kind: &str, id: Option<i64>) -> QueryResult<Vec<(i64, String)>> {
+    let mut query = config_objects::table
+        .filter(config_objects::kind.eq(kind))
+        .select((config_objects::object_id, config_objects::key))
+        .order(config_objects::object_id)
+        .into_boxed();
+    if let Some(id) = id {
+        query = query.filter(config_objects::object_id.eq(id));
+    }
+    query.load(conn)
+}
+
 /// Hands out keys of one kind: a managed object's own, else one made from
 /// the name (`Checkout API` → `checkout-api`, `checkout-api-2`, …).
 struct Keys<'a> {

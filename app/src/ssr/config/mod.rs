@@ -14,5 +14,7 @@ pub mod document;
 pub mod export;
 
 pub use apply::{Applied, Change, FieldChange, Operation, Plan, apply, plan};
-pub use document::{ChannelEntry, ComponentEntry, Document, MonitorEntry, PageEntry, RuleEntry};
+pub use document::{
+    ChannelEntry, ComponentEntry, Document, FileError, MonitorEntry, PageEntry, RuleEntry, json_schema,
+};
 pub use export::{Exported, export};

@@ -27,6 +27,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 
 mod alerts;
+pub mod config;
 mod incidents;
 mod monitors;
 mod regions;
@@ -34,6 +35,7 @@ mod status_pages;
 mod team;
 
 use alerts::*;
+use config::*;
 use incidents::*;
 use monitors::*;
 use regions::*;
@@ -49,6 +51,8 @@ pub fn router() -> Router<AppState> {
         .route("/tokens", get(list_tokens).post(create_token))
         .route("/tokens/{id}", axum::routing::delete(revoke_token))
         .route("/audit-events", get(list_audit_events))
+        .route("/config", axum::routing::post(apply_config))
+        .route("/config.schema.json", get(config_schema))
         .route("/monitors", get(list_monitors).post(create_monitor))
         .route("/monitors/bulk", axum::routing::post(bulk_monitors))
         .route("/monitors/tags", get(list_monitor_tags))
@@ -273,7 +277,7 @@ impl ApiUser {
           list_channels, create_channel, get_channel, update_channel, delete_channel, test_channel,
           list_deliveries, list_rules, create_rule, get_rule, update_rule, delete_rule,
           list_status_pages, create_status_page, get_status_page, update_status_page, delete_status_page,
-          list_subscribers, add_subscriber, remove_subscriber),
+          list_subscribers, add_subscriber, remove_subscriber, apply_config, config_schema),
     components(schemas(ErrorBody, ErrorDetail, User, Role, ApiToken, CreatedToken, AuditEvent, AuditAction, AuditVia,
                        AuditList,
                        NewUserRequest, UpdateUserRequest, NewTokenRequest,
@@ -286,7 +290,8 @@ impl ApiUser {
                        Channel, ChannelInput, ChannelKind, Recipients, AlertRule, AlertRuleInput, AlertEvent,
                        Delivery, DeliveryAttempt, DeliveryList, NotificationState,
                        StatusPage, StatusPageInput, PageComponent, Subscriber, SubscriberList, SubscriberInput,
-                       SubscriberKind, SubscriberState)),
+                       SubscriberKind, SubscriberState,
+                       ConfigRequest, ConfigOutcome, ConfigChange, ConfigField, MadeSecret)),
     modifiers(&BearerAuth),
     security(("bearer" = [])),
     tags((name = "team", description = "Team members"), (name = "tokens", description = "API tokens"),
@@ -295,7 +300,8 @@ impl ApiUser {
          (name = "regions", description = "Where probes run from"),
          (name = "incidents", description = "Incidents, their timeline, comments and updates"),
          (name = "alerts", description = "Alert channels, rules and deliveries"),
-         (name = "status pages", description = "Public status pages' configuration"))
+         (name = "status pages", description = "Public status pages' configuration"),
+         (name = "configuration", description = "The configuration file (vigie.yaml) applied as code"))
 )]
 pub struct ApiDoc;
 
