@@ -11,7 +11,9 @@ use app::ssr::{AppState, MonitorSettings, team};
 use axum::serve::ListenerExt;
 use clap::Parser;
 use server::infra::backup::{self, Backups};
-use server::infra::config::{AgentArgs, Cli, Command, Config, PostgresCommand, TokenCommand, UserCommand};
+use server::infra::config::{
+    AgentArgs, Cli, Command, Config, ImportCommand, PostgresCommand, TokenCommand, UserCommand,
+};
 use server::infra::postgres::{DATABASE, PrivatePostgres};
 use std::io::{BufRead, IsTerminal};
 use std::net::SocketAddr;
@@ -39,6 +41,9 @@ fn main() -> ExitCode {
         Command::Upkeep => upkeep(&cli.config),
         Command::Export { output } => export(&cli.config, output),
         Command::Apply { file, dry_run, prune } => apply(&cli.config, &file, dry_run, prune),
+        Command::Import(ImportCommand::Statuspage { dir, slug, dry_run }) => {
+            import_statuspage(&cli.config, &dir, slug.as_deref(), dry_run)
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -109,6 +114,10 @@ fn with_database(
             let applied = app::ssr::db::run_migrations(&mut conn)
                 .map_err(anyhow::Error::from_boxed)
                 .context("migrations failed")?;
+            // The server's own region, as `serve` makes it: monitors made
+            // from the command line (apply, import) before the first start
+            // are probed from it.
+            app::ssr::db::regions::ensure(&mut conn, &config.region)?;
             work(&mut conn, applied.len())
         },
     );
@@ -198,6 +207,25 @@ fn apply(config: &Config, file: &std::path::Path, dry_run: bool, prune: bool) ->
             for (what, secret) in &applied.made {
                 println!("{what} (shown once): {secret}");
             }
+        }
+        Ok(())
+    })
+}
+
+/// `vigie import statuspage`: a Statuspage page and its history, in one
+/// transaction (rolled back by `--dry-run`).
+fn import_statuspage(config: &Config, dir: &std::path::Path, slug: Option<&str>, dry_run: bool) -> anyhow::Result<()> {
+    use app::ssr::import::{self, statuspage};
+    let export = statuspage::read(dir).map_err(|error| anyhow::anyhow!("{}: {error}", dir.display()))?;
+    let settings = monitor_settings(config);
+    with_database(config, |conn, _| {
+        let actor = Actor::command_line();
+        let options = statuspage::Options { slug, actor: &actor, settings: &settings, now: chrono::Utc::now() };
+        let report = import::in_transaction(conn, dry_run, |conn| statuspage::import(conn, &export, &options))
+            .map_err(command_error)?;
+        print!("{report}");
+        if dry_run {
+            println!("Dry run: nothing was changed.");
         }
         Ok(())
     })

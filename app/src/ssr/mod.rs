@@ -4,6 +4,7 @@
 pub mod alerts;
 pub mod config;
 pub mod db;
+pub mod import;
 pub mod incidents;
 pub mod markdown;
 pub mod monitoring;

@@ -203,6 +203,9 @@ pub enum Command {
         #[arg(long)]
         prune: bool,
     },
+    /// Move in from another tool: read its data and recreate it here.
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// Pack the checks of finished hours, roll them up by day and drop the
     /// days past the retention, once (the server does it every ten minutes).
     Upkeep,
@@ -232,6 +235,24 @@ pub struct AgentArgs {
     #[arg(long, env = "VIGIE_AGENT_BUFFER", default_value_t = 100_000,
           value_parser = clap::value_parser!(u64).range(100..=10_000_000))]
     pub buffer: u64,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// A Statuspage page, from its public API's JSON saved in a folder
+    /// (`summary.json`, `incidents.json`, `scheduled-maintenances.json`):
+    /// its components as an unpublished status page, and its incident and
+    /// maintenance history with updates and times. Prints a report.
+    Statuspage {
+        /// The folder holding the saved JSON files.
+        dir: PathBuf,
+        /// The new page's address, /status/SLUG (default: made from the page's name).
+        #[arg(long)]
+        slug: Option<String>,
+        /// Print the report and change nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -8,7 +8,7 @@ use common::TestApp;
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
-fn vigie(url: &str, args: &[&str], stdin: &str) -> Output {
+pub(crate) fn vigie(url: &str, args: &[&str], stdin: &str) -> Output {
     let mut child = Command::new(env!("CARGO_BIN_EXE_vigie"))
         .args(args)
         .env("DATABASE_URL", url)

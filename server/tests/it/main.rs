@@ -19,6 +19,7 @@ mod degraded;
 mod dependencies;
 mod dns;
 mod heartbeats;
+mod imports;
 mod incident_editing;
 mod incidents;
 mod migrations;

@@ -54,6 +54,15 @@ pub fn describe(event: &IncidentEvent, zone: Option<&str>) -> String {
     };
     use EventKind as K;
     match event.kind {
+        K::Opened | K::Scheduled | K::Resolved | K::MaintenanceCompleted if d.get("imported_from").is_some() => {
+            let what = match event.kind {
+                K::Opened => "Opened",
+                K::Scheduled => "Scheduled",
+                K::Resolved => "Resolved",
+                _ => "Completed",
+            };
+            format!("{what} (imported from {})", text("imported_from"))
+        }
         K::Opened if event.actor.is_none() => {
             let failure = d.get("failure").and_then(|v| v.as_str());
             match failure {
