@@ -44,6 +44,9 @@ fn main() -> ExitCode {
         Command::Import(ImportCommand::Statuspage { dir, slug, dry_run }) => {
             import_statuspage(&cli.config, &dir, slug.as_deref(), dry_run)
         }
+        Command::Import(ImportCommand::UptimeKuma { path, output, force, apply, dry_run }) => {
+            import_uptime_kuma(&cli.config, &path, &output, force, apply.then_some(dry_run))
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -229,6 +232,94 @@ fn import_statuspage(config: &Config, dir: &std::path::Path, slug: Option<&str>,
         }
         Ok(())
     })
+}
+
+/// `vigie import uptime-kuma`: the configuration file and its secrets
+/// written; with `apply` (`Some(dry_run)`), applied with the history.
+fn import_uptime_kuma(
+    config: &Config,
+    path: &std::path::Path,
+    output: &std::path::Path,
+    force: bool,
+    apply: Option<bool>,
+) -> anyhow::Result<()> {
+    use server::infra::uptime_kuma::{self, Version};
+    use std::io::Write;
+    let limits = uptime_kuma::Limits { min_interval_seconds: config.min_interval_seconds, now: chrono::Utc::now() };
+    let imported = uptime_kuma::import(path, &limits)?;
+    let version = match imported.version {
+        Version::One => "1.x",
+        Version::Two => "2.x",
+    };
+    let env_path = output.with_extension("env");
+    let yaml = format!(
+        "# Imported from Uptime Kuma {version} ({}) by `vigie import uptime-kuma`.\n# Secrets are in {}.\n{}",
+        path.display(),
+        env_path.display(),
+        imported.document.to_yaml()
+    );
+    // What was written must read back: a file no apply can take is a bug here.
+    let document =
+        app::ssr::config::Document::parse(&yaml).map_err(|error| anyhow::anyhow!("the file made: {error}"))?;
+    for file in [output, env_path.as_path()] {
+        if file.exists() && !force {
+            bail!("{} is there already: choose another --output, or --force to replace it", file.display());
+        }
+    }
+    std::fs::write(output, &yaml).with_context(|| format!("cannot write {}", output.display()))?;
+    eprintln!("wrote {}", output.display());
+    if !imported.variables.is_empty() {
+        let mut env = format!(
+            "# Secrets of {}: `set -a; . {}; set +a` before `vigie apply -f {}`.\n",
+            output.display(),
+            sourced(&env_path),
+            output.display()
+        );
+        for (name, value) in &imported.variables {
+            env.push_str(&format!("{name}='{}'\n", value.replace('\'', "'\\''")));
+        }
+        let mut file = std::fs::OpenOptions::new();
+        file.write(true).create(true).truncate(true);
+        std::os::unix::fs::OpenOptionsExt::mode(&mut file, 0o600);
+        file.open(&env_path)
+            .and_then(|mut f| f.write_all(env.as_bytes()))
+            .with_context(|| format!("cannot write {}", env_path.display()))?;
+        eprintln!("wrote {} ({} secrets)", env_path.display(), imported.variables.len());
+    }
+    print!("{}", imported.report);
+    let Some(dry_run) = apply else {
+        println!("Next: `set -a; . {}; set +a; vigie apply -f {}`.", sourced(&env_path), output.display());
+        return Ok(());
+    };
+    let settings = monitor_settings(config);
+    with_database(config, |conn, _| {
+        let actor = Actor::command_line();
+        let env = |name: &str| imported.variables.get(name).cloned();
+        let context = app::ssr::config::apply::Context {
+            actor: &actor,
+            settings: &settings,
+            env: &env,
+            prune: false,
+            now: chrono::Utc::now(),
+        };
+        let report = app::ssr::import::in_transaction(conn, dry_run, |conn| {
+            let applied = app::ssr::config::apply(conn, &context, &document, &yaml).map_err(|error| {
+                app::error::AppError::validation(&error.field, format!("{}: {}", output.display(), error))
+            })?;
+            uptime_kuma::after_apply(conn, &imported, applied)
+        })
+        .map_err(command_error)?;
+        print!("{report}");
+        if dry_run {
+            println!("Dry run: nothing was changed.");
+        }
+        Ok(())
+    })
+}
+
+/// A path as the shell's `.` finds it (a bare name is looked up in PATH).
+fn sourced(path: &std::path::Path) -> String {
+    if path.components().count() > 1 { path.display().to_string() } else { format!("./{}", path.display()) }
 }
 
 fn read_password() -> anyhow::Result<String> {

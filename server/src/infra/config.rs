@@ -253,6 +253,29 @@ pub enum ImportCommand {
         #[arg(long)]
         dry_run: bool,
     },
+    /// An Uptime Kuma database (its SQLite file, `data/kuma.db`; 1.23 or
+    /// 2.x), read-only: writes a configuration file for `vigie apply`, and
+    /// the secrets it refers to in an environment file beside it; prints
+    /// what could not be carried over. With `--apply`, applies them at once
+    /// and writes the status pages' banners and the maintenance windows.
+    UptimeKuma {
+        /// Uptime Kuma's database file.
+        path: PathBuf,
+        /// The configuration file to write; the secrets go to the same name
+        /// ending in `.env` (readable by its owner only).
+        #[arg(short, long, default_value = "vigie.yaml")]
+        output: PathBuf,
+        /// Replace the files if they are there.
+        #[arg(long)]
+        force: bool,
+        /// Also apply the file, pause what was paused in Uptime Kuma and
+        /// write the history, in one transaction.
+        #[arg(long)]
+        apply: bool,
+        /// With --apply: print what would be done and change nothing.
+        #[arg(long, requires = "apply")]
+        dry_run: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -3,3 +3,4 @@
 pub mod backup;
 pub mod config;
 pub mod postgres;
+pub mod uptime_kuma;

@@ -17,7 +17,7 @@ pub const VERSION: u32 = 1;
 pub const OBJECTS_MAX: usize = 100_000;
 pub const KEY_MAX: usize = 63;
 
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Document {
     #[serde(default = "version")]
@@ -37,6 +37,20 @@ pub struct Document {
 
 fn version() -> u32 {
     VERSION
+}
+
+/// An empty file of this server's version.
+impl Default for Document {
+    fn default() -> Self {
+        Self {
+            version: VERSION,
+            regions: Vec::new(),
+            monitors: Vec::new(),
+            channels: Vec::new(),
+            rules: Vec::new(),
+            status_pages: Vec::new(),
+        }
+    }
 }
 
 /// A monitor. `parent` is another monitor's key.

@@ -36,7 +36,17 @@ pub fn explain(error: &std::io::Error) -> String {
 
 /// Whether this process may send pings (over IPv4); why not, when it may not.
 pub fn available() -> Result<(), String> {
-    Client::new(&Config::default()).map(drop).map_err(|error| explain(&error))
+    let open = || Client::new(&Config::default()).map(drop).map_err(|error| explain(&error));
+    match tokio::runtime::Handle::try_current() {
+        Ok(_) => open(),
+        // The command line (`vigie apply`, `vigie import`) runs no runtime,
+        // and the socket registers with one: a small one for the question.
+        Err(_) => tokio::runtime::Builder::new_current_thread()
+            .enable_io()
+            .build()
+            .map_err(|error| format!("cannot open an ICMP socket: {error}"))?
+            .block_on(async { open() }),
+    }
 }
 
 /// The share of requests lost, in percent, rounded up.
