@@ -23,7 +23,7 @@ SERVER_ONLY_CRATES := diesel|pq-sys|r2d2|tokio|reqwest|ammonia|pulldown-cmark|ax
 
 .PHONY: run build site deb deb-tools deb-test test tools rust-tools wasm-bindgen wasm-opt system-packages postgres-server e2e-tools \
         check-wasm-deps fmt-check clippy rust-test e2e fuzz fuzz-quick fuzz-tools chaos measure-storage bench-rollup bench-reads bench-scheduler bench-alerts \
-        bench-status bench-subscribers bench-console clean
+        bench-status bench-subscribers bench-console bench-config clean
 
 ## run: build the release and serve on http://127.0.0.1:3000 (VIGIE_BIND to change)
 run: build postgres-server
@@ -178,6 +178,10 @@ bench-subscribers: build postgres-server e2e-tools
 ## bench-console: the monitor list and overview at 10,000 and 50,000 monitors in Chromium (see BENCHMARKS.md)
 bench-console: build postgres-server e2e-tools
 	server/benches/console.sh
+
+## bench-config: vigie apply and export of 1,000 and 10,000 monitors (see BENCHMARKS.md)
+bench-config: build postgres-server
+	server/benches/config.sh
 
 clean:
 	cargo clean
