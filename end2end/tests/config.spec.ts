@@ -67,6 +67,9 @@ test('a file applied over the API is marked in the console, and editing there wa
   expect(monitor).toBeTruthy();
 
   await signIn(page);
+  await page.goto(`/console/monitors?q=${encodeURIComponent(`web ${stamp}`)}`);
+  await hydrated(page);
+  await expect(page.locator(`tr[data-monitor="Managed web ${stamp}"] .badge.managed`)).toHaveText('managed by configuration');
   await page.goto(`/console/monitors/${monitor.id}`);
   await hydrated(page);
   await expect(page.getByRole('heading', { level: 1 })).toContainText('managed by configuration');

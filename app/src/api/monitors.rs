@@ -19,9 +19,9 @@ pub async fn list_monitor_page(
     sort: String,
     cursor: String,
 ) -> Result<MonitorListPage, AppError> {
-    use crate::ssr::{as_member, links_base, monitoring::monitors};
+    use crate::ssr::{as_member, config::export::managed_among, links_base, monitoring::monitors};
     let base = links_base()?;
-    let (list, counts) = as_member(move |conn, _| {
+    let (list, counts, managed) = as_member(move |conn, _| {
         let given = monitors::ListParams {
             search: Some(&search),
             status: Some(&status),
@@ -32,11 +32,14 @@ pub async fn list_monitor_page(
             cursor: Some(&cursor),
         };
         let query = monitors::ListQuery::new(given, Some(CONSOLE_PAGE))?;
-        Ok((monitors::page(conn, &query)?, monitors::counts(conn, &query)?))
+        let list = monitors::page(conn, &query)?;
+        let ids: Vec<i64> = list.items.iter().map(|m| m.id).collect();
+        let managed = managed_among(conn, "monitor", &ids)?;
+        Ok((list, monitors::counts(conn, &query)?, managed))
     })
     .await?;
     let items = list.items.into_iter().map(|monitor| monitor.with_ping_base(&base)).collect();
-    Ok(MonitorListPage { items, next: list.next, counts })
+    Ok(MonitorListPage { items, next: list.next, counts, managed })
 }
 
 /// Pauses, resumes, deletes, tags or untags the chosen monitors.

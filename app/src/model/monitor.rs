@@ -343,6 +343,8 @@ pub struct MonitorListPage {
     pub items: Vec<Monitor>,
     pub next: Option<String>,
     pub counts: StatusCounts,
+    /// The ids, among `items`, of the monitors a configuration file manages.
+    pub managed: Vec<i64>,
 }
 
 text_enum! {

@@ -223,7 +223,10 @@ pub fn MonitorsPage() -> impl IntoView {
                                                     </tr>
                                                 </thead>
                                                 <tbody>
-                                                    {page.items.into_iter().map(|monitor| view! { <MonitorRow monitor pause remove selected /> }).collect_view()}
+                                                    {page.items.into_iter().map(|monitor| {
+                                                        let managed = page.managed.contains(&monitor.id);
+                                                        view! { <MonitorRow monitor pause remove selected managed /> }
+                                                    }).collect_view()}
                                                 </tbody>
                                             </table>
                                         </div>
@@ -293,6 +296,8 @@ fn MonitorRow(
     pause: ServerAction<SetMonitorPaused>,
     remove: ServerAction<DeleteMonitor>,
     selected: RwSignal<BTreeSet<i64>>,
+    /// A configuration file manages it.
+    managed: bool,
 ) -> impl IntoView {
     let id = monitor.id;
     let paused = monitor.paused;
@@ -316,6 +321,9 @@ fn MonitorRow(
             <td><StatusBadge status=monitor.status /></td>
             <td>
                 <a href=format!("/console/monitors/{id}")>{monitor.name.clone()}</a>
+                {managed.then(|| view! {
+                    <span class="badge managed" title="Declared in a configuration file">"managed by configuration"</span>
+                })}
                 <span class="tags">{tags}</span>
             </td>
             <td class="target"><code>{monitor.target()}</code></td>

@@ -44,6 +44,14 @@ pub fn managed_of(conn: &mut PgConnection, kind: &str, id: Option<i64>) -> Query
     query.load(conn)
 }
 
+/// Which of the objects `ids` of `kind` a file manages.
+pub fn managed_among(conn: &mut PgConnection, kind: &str, ids: &[i64]) -> QueryResult<Vec<i64>> {
+    config_objects::table
+        .filter(config_objects::kind.eq(kind).and(config_objects::object_id.eq_any(ids)))
+        .select(config_objects::object_id)
+        .load(conn)
+}
+
 /// Hands out keys of one kind: a managed object's own, else one made from
 /// the name (`Checkout API` → `checkout-api`, `checkout-api-2`, …).
 struct Keys<'a> {
