@@ -80,15 +80,15 @@ test('a file applied over the API is marked in the console, and editing there wa
 
   await page.goto('/console/alerts');
   await hydrated(page);
-  const channel = page.locator('tr', { hasText: `Managed hook ${stamp}` });
+  const channel = page.locator(`tr[data-channel="Managed hook ${stamp}"]`);
   await expect(channel.locator('.badge.managed')).toHaveText('managed by configuration');
-  await expect(page.locator('tr', { hasText: `Managed rule ${stamp}` }).locator('.badge.managed')).toBeVisible();
+  await expect(page.locator(`tr[data-rule="Managed rule ${stamp}"] .badge.managed`)).toBeVisible();
   await channel.getByRole('button', { name: 'Edit' }).click();
   await expect(page.getByRole('form', { name: 'Edit channel' }).getByRole('note')).toContainText(`key hook-${stamp}`);
 
   await page.goto('/console/status-pages');
   await hydrated(page);
-  await expect(page.locator('tr', { hasText: `Managed page ${stamp}` }).locator('.badge.managed')).toBeVisible();
+  await expect(page.locator(`tr[data-page="managed-${stamp}"] .badge.managed`)).toBeVisible();
   // What a file did not make carries no mark.
   const byHand = await request.post('/api/v1/monitors', {
     data: { name: `By hand ${stamp}`, url: 'http://127.0.0.1:9/', interval_seconds: 300 },

@@ -391,9 +391,12 @@ fn postgres(config: &Config, command: PostgresCommand) -> anyhow::Result<()> {
 fn backup(config: &Config, output: Option<std::path::PathBuf>) -> anyhow::Result<()> {
     let database = Database::open(config)?;
     let result = (|| {
+        use diesel::Connection;
         let backups = database.backups()?;
         let file = output.unwrap_or_else(|| backup::file_name(chrono::Utc::now()).into());
-        let bytes = backups.dump(&file)?;
+        // Not while a server's upkeep makes or drops partitions (a deadlock).
+        let mut conn = diesel::PgConnection::establish(&database.url).context("cannot connect to the database")?;
+        let bytes = app::ssr::monitoring::retention::without_upkeep(&mut conn, || backups.dump(&file))??;
         println!("backed up to {} ({bytes} bytes)", file.display());
         anyhow::Ok(())
     })();
@@ -582,7 +585,8 @@ async fn run_server(config: &Config, url: &str, backups: Option<Backups>) -> any
     let housekeeping = tokio::spawn(housekeeping(db.clone(), config.check_retention_days));
     let (stop_backups, backups_stopped) = tokio::sync::watch::channel(false);
     let backups = backup_worker.map(|(dir, backups)| {
-        let worker = server::workers::backups::BackupWorker::new(backups, dir, config.backup_keep, operations);
+        let worker =
+            server::workers::backups::BackupWorker::new(db.clone(), backups, dir, config.backup_keep, operations);
         tokio::spawn(worker.run(backups_stopped))
     });
     let links_base = match &config.public_url {

@@ -5,6 +5,7 @@
 //! again an hour later.
 
 use crate::infra::backup::{self, Backups};
+use app::ssr::db::Db;
 use app::ssr::operations::Operations;
 use chrono::{DateTime, NaiveDateTime, Utc};
 use std::path::{Path, PathBuf};
@@ -16,6 +17,7 @@ const EVERY: chrono::TimeDelta = chrono::TimeDelta::days(1);
 const RETRY: Duration = Duration::from_secs(3600);
 
 pub struct BackupWorker {
+    db: Db,
     backups: Arc<Backups>,
     dir: PathBuf,
     keep: usize,
@@ -23,8 +25,8 @@ pub struct BackupWorker {
 }
 
 impl BackupWorker {
-    pub fn new(backups: Backups, dir: PathBuf, keep: u32, operations: Arc<Operations>) -> Self {
-        Self { backups: Arc::new(backups), dir, keep: keep as usize, operations }
+    pub fn new(db: Db, backups: Backups, dir: PathBuf, keep: u32, operations: Arc<Operations>) -> Self {
+        Self { db, backups: Arc::new(backups), dir, keep: keep as usize, operations }
     }
 
     /// Runs until `shutdown` turns true.
@@ -47,15 +49,19 @@ impl BackupWorker {
 
     async fn back_up(&self, now: DateTime<Utc>) -> Result<(), ()> {
         let (backups, dir, keep) = (self.backups.clone(), self.dir.clone(), self.keep);
-        let result = tokio::task::spawn_blocking(move || {
+        let dump = move || {
             std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
             let file = dir.join(backup::file_name(now));
             let bytes = backups.dump(&file).map_err(|e| e.to_string())?;
             let removed = backup::prune(&dir, keep).map_err(|e| e.to_string())?;
             Ok::<_, String>((file, bytes, removed.len()))
-        })
-        .await
-        .unwrap_or_else(|e| Err(format!("the backup stopped: {e}")));
+        };
+        // Not while the upkeep makes or drops partitions (a deadlock).
+        let result = self
+            .db
+            .run(move |conn| Ok(app::ssr::monitoring::retention::without_upkeep(conn, dump)?))
+            .await
+            .unwrap_or_else(|e| Err(format!("the backup could not start: {e}")));
         let Some(report) = &self.operations.backups else { return Ok(()) };
         match result {
             Ok((file, bytes, removed)) => {

@@ -247,3 +247,39 @@ fn packed_checks_read_as_they_were_and_days_go_whole() {
     let kept = rollups::for_monitor(&mut conn, id).unwrap();
     assert_eq!(kept.iter().find(|r| r.day == day).map(|r| (r.checks, r.failures)), Some((342, 10)));
 }
+
+/// A backup holds the upkeep's lock while `pg_dump` runs: pg_dump locks
+/// every table in turn and the upkeep makes and drops partitions, which
+/// deadlocked when both ran at a server's start. While one server backs
+/// up, no server's upkeep runs; a backup waits for an upkeep to finish.
+#[test]
+fn backups_and_the_upkeep_take_turns() {
+    let db = TestDb::new();
+    let (mut backing_up, mut other) = (db.conn(), db.conn());
+    let now = chrono::Utc::now();
+    let during = app::ssr::monitoring::retention::without_upkeep(&mut backing_up, || upkeep(&mut other, now, 30))
+        .unwrap()
+        .unwrap();
+    assert!(during.is_none(), "no upkeep while a backup runs");
+    assert!(upkeep(&mut other, now, 30).unwrap().is_some(), "and again after it");
+
+    // A backup that begins during an upkeep waits for it.
+    diesel::sql_query("SELECT pg_advisory_lock(hashtext('vigie upkeep ' || current_schema()))")
+        .execute(&mut other)
+        .unwrap();
+    let url = db.url.clone();
+    let (started, finished) = std::sync::mpsc::channel();
+    let waiting = std::thread::spawn(move || {
+        use diesel::Connection;
+        let mut conn = diesel::PgConnection::establish(&url).unwrap();
+        started.send(()).unwrap();
+        app::ssr::monitoring::retention::without_upkeep(&mut conn, std::time::Instant::now).unwrap()
+    });
+    finished.recv().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    let released = std::time::Instant::now();
+    diesel::sql_query("SELECT pg_advisory_unlock(hashtext('vigie upkeep ' || current_schema()))")
+        .execute(&mut other)
+        .unwrap();
+    assert!(waiting.join().unwrap() >= released, "the backup ran only once the upkeep let go");
+}

@@ -49,6 +49,16 @@ pub fn upkeep(conn: &mut PgConnection, now: DateTime<Utc>, retention_days: u32) 
     Ok(Some(done))
 }
 
+/// Runs `work` (a backup) while no server runs the upkeep: it waits for the
+/// upkeep's lock and holds it. The upkeep makes and drops partitions, which
+/// `pg_dump`, locking every table one by one, would deadlock with.
+pub fn without_upkeep<T>(conn: &mut PgConnection, work: impl FnOnce() -> T) -> QueryResult<T> {
+    diesel::sql_query(format!("SELECT pg_advisory_lock({LOCK})")).execute(conn)?;
+    let done = work();
+    diesel::sql_query(format!("SELECT pg_advisory_unlock({LOCK})")).execute(conn)?;
+    Ok(done)
+}
+
 fn rounds(conn: &mut PgConnection, now: DateTime<Utc>, retention_days: u32) -> QueryResult<Upkept> {
     let packed = packing::pack(conn, now)?;
     let mut days = 0;
