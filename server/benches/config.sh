@@ -50,7 +50,7 @@ export VIGIE_MIN_INTERVAL_SECONDS=30 RUST_LOG=warn
 seconds() { # command... → wall seconds on stdout
   local start end
   start=$(date +%s.%N)
-  "$@" >/dev/null
+  "$@" >/dev/null 2>&1
   end=$(date +%s.%N)
   python3 -c "print(f'{$end - $start:.3f}')"
 }
