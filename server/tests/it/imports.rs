@@ -18,6 +18,9 @@ fn export_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/it/fixtures/statuspage-export")
 }
 
+/// A time an incident may not have (yet).
+type Times = Option<DateTime<Utc>>;
+
 fn at(text: &str) -> DateTime<Utc> {
     DateTime::parse_from_rfc3339(text).unwrap().to_utc()
 }
@@ -98,12 +101,11 @@ async fn a_statuspage_page_moves_in_with_its_history_and_tells_no_one() {
     assert!(placeholders.iter().all(|(_, paused, kind)| *paused && kind == "heartbeat"), "{placeholders:?}");
 
     // History, at its own times; nobody was alerted or told.
-    let (created, started, resolved, state): (DateTime<Utc>, Option<DateTime<Utc>>, Option<DateTime<Utc>>, String) =
-        incidents::table
-            .filter(incidents::title.eq("Elevated API error rates"))
-            .select((incidents::created_at, incidents::started_at, incidents::resolved_at, incidents::state))
-            .first(&mut app.db.conn())
-            .unwrap();
+    let (created, started, resolved, state): (DateTime<Utc>, Times, Times, String) = incidents::table
+        .filter(incidents::title.eq("Elevated API error rates"))
+        .select((incidents::created_at, incidents::started_at, incidents::resolved_at, incidents::state))
+        .first(&mut app.db.conn())
+        .unwrap();
     assert_eq!(created, at("2026-10-14T16:12:31.123Z"));
     assert_eq!(started, Some(at("2026-10-14T16:05:00Z")));
     assert_eq!(resolved, Some(at("2026-10-14T18:02:00Z")));
@@ -350,7 +352,7 @@ async fn an_uptime_kuma_database_becomes_a_file_its_secrets_and_its_history() {
         .first(&mut app.db.conn())
         .unwrap();
     assert_eq!(headers["X-Api-Key"], "kuma-header-secret-77", "the secret went in from the environment file");
-    let history: Vec<(String, String, Option<DateTime<Utc>>, Option<DateTime<Utc>>)> = incidents::table
+    let history: Vec<(String, String, Times, Times)> = incidents::table
         .select((incidents::title, incidents::state, incidents::scheduled_start, incidents::resolved_at))
         .order(incidents::created_at)
         .load(&mut app.db.conn())

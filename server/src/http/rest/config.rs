@@ -105,7 +105,7 @@ pub(super) async fn apply_config(
     auth.require_admin()?;
     let (text, variables) = match read_request(&headers, &body) {
         Ok(read) => read,
-        Err(refused) => return Ok(refused),
+        Err(refused) => return Ok(*refused),
     };
     let document = match Document::parse_any(&text) {
         Ok(document) => document,
@@ -133,27 +133,26 @@ pub(super) async fn apply_config(
     Ok(Json(outcome(applied, dry_run)).into_response())
 }
 
-/// The file's text and the variables, from a YAML or a JSON body.
-fn read_request(headers: &HeaderMap, body: &[u8]) -> Result<(String, BTreeMap<String, String>), Response> {
+/// The file's text and the variables, from a YAML or a JSON body; or the
+/// answer that refuses the body.
+fn read_request(headers: &HeaderMap, body: &[u8]) -> Result<(String, BTreeMap<String, String>), Box<Response>> {
+    let refuse = |error: AppError| Box::new(ApiError(error).into_response());
     let kind = headers.get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or_default();
     let kind = kind.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
     let text = std::str::from_utf8(body)
-        .map_err(|_| ApiError(AppError::validation("file", "The file is not UTF-8 text.")).into_response())?
+        .map_err(|_| refuse(AppError::validation("file", "The file is not UTF-8 text.")))?
         .to_owned();
     match kind.as_str() {
         "application/json" => {
-            let value: serde_json::Value = serde_json::from_str(&text).map_err(|error| {
-                ApiError(AppError::BadRequest { message: format!("The body is not JSON: {error}.") }).into_response()
-            })?;
+            let value: serde_json::Value = serde_json::from_str(&text)
+                .map_err(|error| refuse(AppError::BadRequest { message: format!("The body is not JSON: {error}.") }))?;
             if value.get("file").is_none() {
                 return Ok((text, BTreeMap::new()));
             }
             let request: ConfigRequest = serde_json::from_value(value)
-                .map_err(|error| ApiError(AppError::BadRequest { message: format!("{error}.") }).into_response())?;
+                .map_err(|error| refuse(AppError::BadRequest { message: format!("{error}.") }))?;
             if request.variables.len() > VARIABLES_MAX {
-                return Err(
-                    ApiError(AppError::validation("variables", format!("At most {VARIABLES_MAX}."))).into_response()
-                );
+                return Err(refuse(AppError::validation("variables", format!("At most {VARIABLES_MAX}."))));
             }
             Ok((request.file, request.variables))
         }
@@ -166,7 +165,7 @@ fn read_request(headers: &HeaderMap, body: &[u8]) -> Result<(String, BTreeMap<St
                  (curl: -H 'Content-Type: application/yaml' --data-binary @vigie.yaml)."
             );
             let body = serde_json::json!({"error": {"code": "bad_request", "message": message, "field": null}});
-            Err((StatusCode::UNSUPPORTED_MEDIA_TYPE, Json(body)).into_response())
+            Err(Box::new((StatusCode::UNSUPPORTED_MEDIA_TYPE, Json(body)).into_response()))
         }
     }
 }
