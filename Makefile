@@ -70,11 +70,13 @@ wasm-opt:
 		mkdir -p $(TOOLS) && cd $(TOOLS) && \
 		npm install --no-save --no-audit --no-fund --loglevel=error binaryen@$(BINARYEN_VERSION); }
 
-# Build-time system packages: a C compiler, libpq's headers, Node for wasm-opt.
+# Build-time system packages: a C compiler, libpq's and SQLite's headers
+# (SQLite: reading Uptime Kuma's database), Node for wasm-opt.
 system-packages:
 	@missing=""; \
 	command -v cc >/dev/null || missing="$$missing gcc libc6-dev"; \
 	[ -f /usr/include/postgresql/libpq-fe.h ] || missing="$$missing libpq-dev"; \
+	[ -f /usr/include/sqlite3.h ] || missing="$$missing libsqlite3-dev"; \
 	command -v pkg-config >/dev/null || missing="$$missing pkg-config"; \
 	command -v npm >/dev/null || missing="$$missing nodejs npm"; \
 	if [ -n "$$missing" ]; then \
