@@ -20,7 +20,8 @@ day=$(date -u -d yesterday +%F)
 next=$(date -u +%F)
 DATABASE_URL=$url "$bin" migrate >/dev/null
 psql "$url" -qAt -v ON_ERROR_STOP=1 -v day="$day" <<'SQL'
-INSERT INTO regions (name) VALUES ('local');
+-- The server's region, which vigie migrate makes already.
+INSERT INTO regions (name) VALUES ('local') ON CONFLICT (name) DO NOTHING;
 INSERT INTO monitors (name, kind, url, interval_seconds, timeout_seconds)
 SELECT 'm' || g, 'http', 'https://example.com/health', 30, 10 FROM generate_series(1, 1000) g;
 SELECT format('CREATE TABLE checks_%s PARTITION OF checks FOR VALUES FROM (%L) TO (%L)',

@@ -73,7 +73,8 @@ else
   kinds="'http'"
 fi
 psql "$url" -qAt <<SQL
-INSERT INTO regions (name) VALUES ('local');
+-- The server's region, which vigie migrate makes already.
+INSERT INTO regions (name) VALUES ('local') ON CONFLICT (name) DO NOTHING;
 INSERT INTO monitors (name, kind, url, host, port, interval_seconds, timeout_seconds,
                       dns_record_type, dns_server, dns_protocol, expected_values, expected_match,
                       ping_count, max_loss_percent, ping_token_hash, period_seconds, grace_seconds)

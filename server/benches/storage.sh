@@ -16,7 +16,8 @@ source server/benches/scratch.sh
 
 DATABASE_URL=$url "$bin" migrate >/dev/null
 psql "$url" -qAt -v ON_ERROR_STOP=1 <<'SQL'
-INSERT INTO regions (name) VALUES ('local');
+-- The server's region, which vigie migrate makes already.
+INSERT INTO regions (name) VALUES ('local') ON CONFLICT (name) DO NOTHING;
 INSERT INTO monitors (name, kind, url, interval_seconds, timeout_seconds)
 SELECT 'm' || g, 'http', 'https://example.com/health', 30, 10 FROM generate_series(1, 100) g;
 -- Yesterday's hours as partitions, as the server makes them ahead.
